@@ -1,0 +1,125 @@
+#pragma once
+
+/// Owned, immutable Cap'n Proto messages of the event schema: the payload of
+/// one domain event (`event_payload`) and the stored envelope (`envelope`).
+///
+/// Bytes are the flat-array encoding (segment table + segments). Decoding
+/// copies them into 8-byte aligned words (Cap'n Proto needs the alignment;
+/// RocksDB and Kafka give none), validates every pointer of the message and
+/// the union discriminants of the payload, and returns an error for garbage or
+/// truncated input instead of crashing. Instances are cheap to copy (shared,
+/// immutable) and may be read from any thread.
+
+#include "portal/events/error.hpp"
+#include "portal/schema/events.capnp.h"
+
+#include <capnp/message.h>
+#include <capnp/schema.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace portal::events {
+
+namespace detail {
+
+/// The storage behind an owned message.
+struct message_storage;
+
+/// Copies `bytes` into aligned words and validates the whole message with
+/// `Root`'s schema; the error code is `codec.malformed`.
+result<std::shared_ptr<const message_storage>>
+decode_storage(std::string_view bytes, capnp::StructSchema root);
+
+/// Encodes a built message into storage.
+std::shared_ptr<const message_storage>
+encode_storage(capnp::MessageBuilder& builder);
+
+/// The root pointer of stored message.
+capnp::AnyPointer::Reader
+storage_root(const message_storage& storage);
+
+/// The bytes of a stored message.
+std::string_view
+storage_bytes(const message_storage& storage) noexcept;
+
+} // namespace detail
+
+/// An immutable Cap'n Proto message with root `Root`.
+template<class Root>
+class owned_message
+{
+  public:
+    /// Decodes and validates bytes; `codec.malformed` on garbage.
+    static result<owned_message> decode(std::string_view bytes)
+    {
+        auto storage =
+          detail::decode_storage(bytes, capnp::Schema::from<Root>());
+        if (!storage) {
+            return fail(std::move(storage.error()));
+        }
+        return owned_message{std::move(*storage)};
+    }
+
+    /// Takes a snapshot of a built message.
+    static owned_message from_builder(capnp::MessageBuilder& builder)
+    {
+        return owned_message{detail::encode_storage(builder)};
+    }
+
+    /// Builds a message: `fill` receives the root builder.
+    template<class F>
+    static owned_message build(F&& fill)
+    {
+        capnp::MallocMessageBuilder builder(256);
+        fill(builder.initRoot<Root>());
+        return from_builder(builder);
+    }
+
+    /// The root reader; valid as long as any copy of this message lives.
+    typename Root::Reader reader() const
+    {
+        return detail::storage_root(*storage_).template getAs<Root>();
+    }
+
+    /// The flat-array encoding.
+    std::string_view bytes() const noexcept
+    {
+        return detail::storage_bytes(*storage_);
+    }
+
+  private:
+    explicit owned_message(std::shared_ptr<const detail::message_storage> s)
+      : storage_(std::move(s))
+    {
+    }
+
+    std::shared_ptr<const detail::message_storage> storage_;
+};
+
+/// One domain event (the `Event` union), as aggregates decide it.
+using event_payload = owned_message<schema::Event>;
+
+/// A stored event with its metadata.
+using envelope = owned_message<schema::Envelope>;
+
+/// The stable name of an event, e.g. `report.submitted`: the member of the
+/// `Event` union and the member of that aggregate's union, in snake_case.
+/// Returns `unknown` for a discriminant this build does not know.
+std::string event_name(schema::Event::Reader event);
+
+/// The aggregate part of the name (`report` for `report.submitted`).
+std::string event_aggregate(schema::Event::Reader event);
+
+/// Renders an event as JSON through Cap'n Proto's JsonCodec.
+std::string to_json(schema::Event::Reader event);
+
+/// Renders an envelope as JSON through Cap'n Proto's JsonCodec (binary ids
+/// and hashes as hex).
+std::string to_json(schema::Envelope::Reader env);
+
+/// Current version of the schema written into new envelopes.
+inline constexpr std::uint16_t k_schema_version = 1;
+
+} // namespace portal::events

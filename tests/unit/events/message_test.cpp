@@ -1,0 +1,164 @@
+#include "portal/events/message.hpp"
+
+#include <capnp/serialize.h>
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+using namespace portal;
+using namespace portal::events;
+
+namespace {
+
+event_payload
+submitted(std::string email)
+{
+    return event_payload::build([&](schema::Event::Builder e) {
+        auto s = e.initReport().initSubmitted();
+        s.setApproverEmail(email);
+    });
+}
+
+envelope
+sample_envelope()
+{
+    capnp::MallocMessageBuilder builder;
+    auto env = builder.initRoot<schema::Envelope>();
+    env.setStreamId("report-1");
+    env.setStreamVersion(3);
+    env.setRecordedAt(1'700'000'000'000'000);
+    std::uint8_t id[16] = {0x01, 0x8f, 0, 0, 0, 0, 0x70, 0, 0x80, 0, 0, 0, 0, 0, 0, 0xff};
+    env.setEventId(capnp::Data::Reader(id, sizeof id));
+    auto actor = env.initActor();
+    actor.setAccountId("account-7");
+    actor.setRole(schema::Role::TRAINEE);
+    env.setCommandId("cmd-1");
+    env.setSchemaVersion(k_schema_version);
+    env.setPartitionKey("company-1");
+    env.setPayload(submitted("ausbilder@example.de").reader());
+    return envelope::from_builder(builder);
+}
+
+} // namespace
+
+TEST(EventNames, AreAggregateDotEventInSnakeCase)
+{
+    EXPECT_EQ(event_name(submitted("a@b.de").reader()), "report.submitted");
+    auto reset = event_payload::build([](schema::Event::Builder e) {
+        e.initAccount().initPasswordResetRequested().setRequestedWith("login");
+    });
+    EXPECT_EQ(event_name(reset.reader()), "account.password_reset_requested");
+    EXPECT_EQ(event_aggregate(reset.reader()), "account");
+    auto grant = event_payload::build([](schema::Event::Builder e) {
+        e.initAccessGrant().initGranted().setDays(90);
+    });
+    EXPECT_EQ(event_name(grant.reader()), "access_grant.granted");
+}
+
+TEST(Codec, RoundTripsAnEnvelope)
+{
+    auto env = sample_envelope();
+    auto decoded = envelope::decode(env.bytes());
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+    auto r = decoded->reader();
+    EXPECT_EQ(std::string(r.getStreamId().cStr()), "report-1");
+    EXPECT_EQ(r.getStreamVersion(), 3U);
+    EXPECT_EQ(r.getActor().getRole(), schema::Role::TRAINEE);
+    EXPECT_EQ(std::string(r.getPayload().getReport().getSubmitted()
+                            .getApproverEmail().cStr()),
+              "ausbilder@example.de");
+    EXPECT_EQ(decoded->bytes(), env.bytes());
+}
+
+TEST(Codec, DecodesUnalignedBytes)
+{
+    auto env = sample_envelope();
+    std::string buffer = "x" + std::string(env.bytes());
+    std::string_view unaligned(buffer.data() + 1, env.bytes().size());
+    auto decoded = envelope::decode(unaligned);
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded->reader().getStreamVersion(), 3U);
+}
+
+TEST(Codec, TruncatedBytesAreAnErrorNotACrash)
+{
+    auto env = sample_envelope();
+    auto bytes = std::string(env.bytes());
+    for (std::size_t n = 0; n < bytes.size(); n += 8) {
+        auto decoded = envelope::decode(std::string_view(bytes).substr(0, n));
+        EXPECT_FALSE(decoded.has_value()) << "length " << n;
+        if (!decoded) {
+            EXPECT_EQ(decoded.error().code, "codec.malformed");
+        }
+    }
+    EXPECT_FALSE(envelope::decode(bytes.substr(0, bytes.size() - 3)));
+}
+
+TEST(Codec, GarbageIsAnErrorNotACrash)
+{
+    std::mt19937_64 rng(42);
+    auto env = sample_envelope();
+    auto original = std::string(env.bytes());
+    int rejected = 0;
+    for (int round = 0; round < 5000; ++round) {
+        std::string bytes = original;
+        // Flip a few random bytes: some results stay decodable (a changed
+        // text byte), the rest must be clean errors.
+        int flips = 1 + static_cast<int>(rng() % 8);
+        for (int k = 0; k < flips; ++k) {
+            bytes[rng() % bytes.size()] = static_cast<char>(rng());
+        }
+        auto decoded = envelope::decode(bytes);
+        if (decoded) {
+            // A decodable result must be fully readable.
+            (void)to_json(decoded->reader());
+        } else {
+            ++rejected;
+        }
+    }
+    EXPECT_GT(rejected, 0);
+    for (int round = 0; round < 2000; ++round) {
+        std::string bytes((rng() % 64 + 1) * 8, '\0');
+        for (auto& c : bytes) {
+            c = static_cast<char>(rng());
+        }
+        auto decoded = envelope::decode(bytes);
+        if (decoded) {
+            (void)to_json(decoded->reader());
+        }
+    }
+}
+
+TEST(Codec, UnknownUnionMemberIsRejected)
+{
+    // An Event whose discriminant is beyond every known member, as written
+    // by a newer schema or by garbage.
+    capnp::MallocMessageBuilder builder;
+    auto e = builder.initRoot<schema::Event>();
+    e.initReport().initSubmitted();
+    auto words = capnp::messageToFlatArray(builder);
+    auto bytes = std::string(reinterpret_cast<const char*>(words.begin()),
+                             words.size() * 8);
+    // The root struct's data section holds the 16-bit discriminant at offset
+    // 0 of the first data word: segment table (8 bytes) + root pointer (8).
+    bytes[16] = static_cast<char>(0x7f);
+    auto decoded = event_payload::decode(bytes);
+    ASSERT_FALSE(decoded.has_value());
+    EXPECT_EQ(decoded.error().code, "codec.malformed");
+}
+
+TEST(Json, RendersEnvelopeThroughJsonCodec)
+{
+    auto env = sample_envelope();
+    auto json = to_json(env.reader());
+    EXPECT_NE(json.find("\"streamId\":\"report-1\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"approverEmail\":\"ausbilder@example.de\""),
+              std::string::npos)
+      << json;
+    // Binary ids are hex, not arrays of numbers.
+    EXPECT_NE(json.find("\"eventId\":\"018f0000000070008000000000000"),
+              std::string::npos)
+      << json;
+    EXPECT_NE(json.find("\"role\":\"trainee\""), std::string::npos) << json;
+}
