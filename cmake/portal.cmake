@@ -4,7 +4,7 @@
 function(portal_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor
-    -Wimplicit-fallthrough -Wswitch)
+    -Wimplicit-fallthrough -Wswitch -Wno-missing-field-initializers)
 endfunction()
 
 # Libraries that do I/O (storage, network, crypto, logging, clocks of the OS

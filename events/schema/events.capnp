@@ -168,6 +168,7 @@ struct AccountCreated {
   name @1 :Text;
   role @2 :AccountRole;           # the role the account was created for
   createdFor @3 :Text;            # why: "trainee-account", "trainer-account", "company-account", "supervisor-pin", "examiner", "staff", "representative"
+  accountId @4 :Text;             # the id of the account (the stream's id without "account-")
 }
 
 struct AccountRoleGranted {
@@ -267,6 +268,7 @@ struct CompanyRegistered {
   email @2 :Text;
   address @3 :Address;
   centralCompanyId @4 :Text;      # empty unless this company is a branch (Zweigstelle)
+  companyId @5 :Text;             # the id of the company (the stream's id without "company-")
 }
 
 struct BranchAttached {
@@ -444,6 +446,7 @@ struct ReportDrafted {
   trainingYear @2 :UInt8;         # 1..4
   entries @3 :List(Entry);
   absences @4 :List(Absence);
+  companyId @5 :Text;             # the contract's company (the stream's partition key)
 }
 
 struct ReportEdited {
@@ -637,6 +640,8 @@ struct ProposalSubmitted {
   description @4 :Text;
   companyConsent @5 :Bool;
   revision @6 :UInt16;            # 1 for the first submission, +1 per resubmission
+  traineeAccountId @7 :Text;      # the submitting trainee (only they may withdraw or resubmit)
+  companyId @8 :Text;             # the contract's company (the stream's partition key)
 }
 
 struct ProposalDecided {
@@ -709,6 +714,7 @@ struct ReminderSent {
   reportIds @5 :List(Text);
   periods @6 :List(Period);
   level @7 :UInt8;                # 1 = first reminder, 2 = escalation (trainer in copy)
+  ccEmails @8 :List(Text);        # in copy (the trainer on an escalation); empty on level 1
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,355 @@
+#include "event_log_contract.hpp"
+#include "portal/infra/embedded_log.hpp"
+#include "portal/infra/verify.hpp"
+
+#include <rocksdb/db.h>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace portal;
+using namespace portal::testing;
+using events::expected_version;
+
+namespace {
+
+/// Opens the embedded log on one temporary directory per test.
+struct embedded_factory
+{
+    std::unique_ptr<temp_dir> dir;
+
+    void prepare() { dir = std::make_unique<temp_dir>(); }
+
+    std::unique_ptr<events::event_log> open()
+    {
+        auto log = infra::open_embedded_log({.dir = dir->path() / "log"});
+        EXPECT_TRUE(log.has_value()) << log.error().message;
+        return log ? std::move(*log) : nullptr;
+    }
+};
+
+} // namespace
+
+namespace portal::testing {
+INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, EventLogContract, embedded_factory);
+}
+
+namespace {
+
+TEST(EmbeddedLog, ASecondProcessCannotOpenTheSameDirectory)
+{
+    temp_dir dir;
+    auto first = infra::open_embedded_log({.dir = dir.path()});
+    ASSERT_TRUE(first.has_value());
+    auto second = infra::open_embedded_log({.dir = dir.path()});
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code, "log.locked");
+    EXPECT_NE(second.error().message.find("in use"), std::string::npos);
+}
+
+TEST(EmbeddedLog, ADirectoryOfANewerFormatIsRefused)
+{
+    temp_dir dir;
+    {
+        auto log = infra::open_embedded_log({.dir = dir.path()});
+        ASSERT_TRUE(log.has_value());
+    }
+    {
+        rocksdb::DB* raw = nullptr;
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+        for (auto name : {"default", "events", "streams", "heads", "commands"}) {
+            cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+        }
+        ASSERT_TRUE(
+          rocksdb::DB::Open(rocksdb::DBOptions(), dir.path().string(), cfs, &handles, &raw)
+            .ok());
+        ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "format", "99").ok());
+        for (auto* h : handles) {
+            raw->DestroyColumnFamilyHandle(h);
+        }
+        delete raw;
+    }
+    auto log = infra::open_embedded_log({.dir = dir.path()});
+    ASSERT_FALSE(log.has_value());
+    EXPECT_EQ(log.error().code, "log.newer_format");
+}
+
+TEST(EmbeddedLog, WorksWithoutSyncForDevelopment)
+{
+    temp_dir dir;
+    auto log = infra::open_embedded_log({.dir = dir.path(), .sync = false});
+    ASSERT_TRUE(log.has_value());
+    auto r = (*log)->append(request("s-1", expected_version::any(), "a", 2));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->last_version, 2U);
+}
+
+TEST(EmbeddedLog, UsesTheInjectedClock)
+{
+    temp_dir dir;
+    auto fixed = *parse_rfc3339("2026-11-28T10:00:00Z");
+    auto log = infra::open_embedded_log(
+      {.dir = dir.path(), .clock = [fixed] { return fixed; }});
+    ASSERT_TRUE(log.has_value());
+    ASSERT_TRUE((*log)->append(request("s-1", expected_version::any(), "a")));
+    auto e = (*log)->read_stream("s-1");
+    auto env = events::envelope::decode(e->at(0).envelope_bytes);
+    EXPECT_EQ(env->reader().getRecordedAt(), to_micros(fixed));
+}
+
+/// Rewrites the stored envelope at `pos` with `mutate` applied to its bytes.
+void
+tamper(const std::filesystem::path& dir,
+       std::uint64_t pos,
+       const std::function<void(std::string&)>& mutate)
+{
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (auto name : {"default", "events", "streams", "heads", "commands"}) {
+        cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), cfs, &handles, &raw).ok());
+    std::string key(8, '\0');
+    for (int i = 0; i < 8; ++i) {
+        key[static_cast<std::size_t>(i)] = static_cast<char>(pos >> (8 * (7 - i)));
+    }
+    std::string value;
+    ASSERT_TRUE(raw->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
+    mutate(value);
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
+    for (auto* h : handles) {
+        raw->DestroyColumnFamilyHandle(h);
+    }
+    delete raw;
+}
+
+TEST(EmbeddedLog, VerifyFindsTheFirstTamperedEvent)
+{
+    temp_dir dir;
+    {
+        auto log = infra::open_embedded_log({.dir = dir.path()});
+        ASSERT_TRUE(log.has_value());
+        for (int i = 0; i < 5; ++i) {
+            ASSERT_TRUE((*log)->append(request(
+              "report-1", expected_version::any(), "e" + std::to_string(i))));
+        }
+        auto clean = infra::verify_chains(**log);
+        ASSERT_TRUE(clean.has_value());
+        EXPECT_FALSE(clean->first_broken.has_value());
+        EXPECT_EQ(clean->events, 5U);
+        EXPECT_EQ(clean->streams, 1U);
+    }
+    // Change the text of event 3 (same length, still decodes): event 4's
+    // prevHash no longer matches.
+    tamper(dir.path(), 3, [](std::string& bytes) {
+        auto at = bytes.find("e2-0");
+        ASSERT_NE(at, std::string::npos);
+        bytes[at] = 'X';
+    });
+    auto log = infra::open_embedded_log({.dir = dir.path()});
+    ASSERT_TRUE(log.has_value());
+    auto report = infra::verify_chains(**log);
+    ASSERT_TRUE(report.has_value());
+    ASSERT_TRUE(report->first_broken.has_value());
+    EXPECT_EQ(report->first_broken->position.value, 4U);
+    EXPECT_EQ(report->first_broken->stream, "report-1");
+    EXPECT_EQ(report->first_broken->version, 4U);
+}
+
+TEST(EmbeddedLog, VerifyFindsATamperedLastEventThroughTheHead)
+{
+    temp_dir dir;
+    {
+        auto log = infra::open_embedded_log({.dir = dir.path()});
+        ASSERT_TRUE((*log)->append(request("report-1", expected_version::any(), "a", 2)));
+    }
+    tamper(dir.path(), 2, [](std::string& bytes) {
+        auto at = bytes.find("a-1");
+        ASSERT_NE(at, std::string::npos);
+        bytes[at] = 'Z';
+    });
+    auto log = infra::open_embedded_log({.dir = dir.path()});
+    auto report = infra::verify_chains(**log);
+    ASSERT_TRUE(report.has_value());
+    ASSERT_TRUE(report->first_broken.has_value());
+    EXPECT_EQ(report->first_broken->stream, "report-1");
+}
+
+TEST(EmbeddedLog, VerifyReportsUndecodableGarbage)
+{
+    temp_dir dir;
+    {
+        auto log = infra::open_embedded_log({.dir = dir.path()});
+        ASSERT_TRUE((*log)->append(request("report-1", expected_version::any(), "a", 2)));
+    }
+    tamper(dir.path(), 1, [](std::string& bytes) { bytes = "garbage!"; });
+    auto log = infra::open_embedded_log({.dir = dir.path()});
+    auto report = infra::verify_chains(**log);
+    ASSERT_TRUE(report.has_value());
+    ASSERT_TRUE(report->first_broken.has_value());
+    EXPECT_EQ(report->first_broken->position.value, 1U);
+}
+
+// ---------------------------------------------------------------------------
+// Crash test: a child process appends in a loop and reports each
+// acknowledged append on a pipe; the parent kills it with SIGKILL at random
+// moments, reopens the log and checks that every acknowledged append is
+// there, that no append is partially visible, and that every chain verifies.
+// ---------------------------------------------------------------------------
+
+struct acked
+{
+    std::string command_id;
+    std::string stream;
+    std::uint64_t first_version = 0;
+    std::uint64_t last_version = 0;
+    std::uint64_t first_position = 0;
+    std::uint64_t last_position = 0;
+};
+
+pid_t
+spawn_child(const std::filesystem::path& dir, int round, int& read_fd)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        auto r = std::to_string(round);
+        execl(PORTAL_CRASH_CHILD,
+              PORTAL_CRASH_CHILD,
+              dir.c_str(),
+              r.c_str(),
+              static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    close(fds[1]);
+    read_fd = fds[0];
+    return pid;
+}
+
+TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
+{
+    temp_dir dir;
+    std::mt19937 rng(20261128);
+    std::vector<acked> all_acked;
+    constexpr int k_rounds = 24;
+    for (int round = 0; round < k_rounds; ++round) {
+        int fd = -1;
+        pid_t pid = spawn_child(dir.path(), round, fd);
+        ASSERT_GT(pid, 0);
+        // Let it run until it acknowledged some appends, then a random while.
+        std::string buffer;
+        char chunk[4096];
+        auto wait_ms = std::uniform_int_distribution<int>(5, 120)(rng);
+        auto started = std::chrono::steady_clock::now();
+        bool killed = false;
+        std::size_t lines_at_start = 0;
+        for (;;) {
+            auto n = read(fd, chunk, sizeof chunk);
+            if (n <= 0) {
+                break;
+            }
+            buffer.append(chunk, static_cast<std::size_t>(n));
+            if (!killed) {
+                auto lines = static_cast<std::size_t>(
+                  std::count(buffer.begin(), buffer.end(), '\n'));
+                if (lines_at_start == 0 && lines > 0) {
+                    lines_at_start = lines;
+                    started = std::chrono::steady_clock::now();
+                }
+                if (lines_at_start > 0 &&
+                    std::chrono::steady_clock::now() - started >
+                      std::chrono::milliseconds(wait_ms)) {
+                    kill(pid, SIGKILL);
+                    killed = true;
+                }
+            }
+        }
+        close(fd);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ASSERT_TRUE(killed) << "child ended by itself in round " << round
+                            << " status " << status;
+        ASSERT_TRUE(WIFSIGNALED(status));
+        std::istringstream in(buffer);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.rfind("ack ", 0) != 0) {
+                continue; // a torn last line
+            }
+            std::istringstream fields(line.substr(4));
+            acked a;
+            fields >> a.command_id >> a.stream >> a.first_version >> a.last_version >>
+              a.first_position >> a.last_position;
+            if (fields) {
+                all_acked.push_back(a);
+            }
+        }
+
+        auto log = infra::open_embedded_log({.dir = dir.path()});
+        ASSERT_TRUE(log.has_value()) << log.error().message;
+        // Every acknowledged append is there, with its positions.
+        for (const auto& a : all_acked) {
+            auto events = (*log)->read_stream(a.stream, a.first_version,
+                                              a.last_version - a.first_version + 1);
+            ASSERT_TRUE(events.has_value());
+            ASSERT_EQ(events->size(), a.last_version - a.first_version + 1)
+              << a.command_id << " lost in round " << round;
+            EXPECT_EQ(events->front().position.value, a.first_position);
+            EXPECT_EQ(events->back().position.value, a.last_position);
+            for (const auto& e : *events) {
+                auto env = events::envelope::decode(e.envelope_bytes);
+                ASSERT_TRUE(env.has_value());
+                EXPECT_EQ(std::string(env->reader().getCommandId().cStr()),
+                          a.command_id);
+            }
+        }
+        // No partial append: each command's events are all there. Tags
+        // are "<command>:<k>/<n>".
+        std::map<std::string, std::pair<int, int>> per_command;
+        events::position after;
+        for (;;) {
+            auto batch = (*log)->read_all(after, 4096);
+            ASSERT_TRUE(batch.has_value());
+            if (batch->empty()) {
+                break;
+            }
+            for (const auto& e : *batch) {
+                after = e.position;
+                auto tag = tag_of(e);
+                auto colon = tag.find(':');
+                auto slash = tag.find('/');
+                ASSERT_NE(slash, std::string::npos) << tag;
+                auto& [count, expected] = per_command[tag.substr(0, colon)];
+                ++count;
+                expected = std::stoi(tag.substr(slash + 1));
+            }
+        }
+        for (const auto& [command, counts] : per_command) {
+            EXPECT_EQ(counts.first, counts.second)
+              << "partial append " << command << " in round " << round;
+        }
+        auto report = infra::verify_chains(**log);
+        ASSERT_TRUE(report.has_value());
+        ASSERT_FALSE(report->first_broken.has_value())
+          << report->first_broken->reason << " in round " << round;
+    }
+    EXPECT_GT(all_acked.size(), static_cast<std::size_t>(k_rounds));
+}
+
+} // namespace
