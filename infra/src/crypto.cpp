@@ -40,8 +40,7 @@ uuid_v7(timestamp now)
     random_bytes(id.data(), id.size());
     auto ms = static_cast<std::uint64_t>(to_micros(now) / 1000);
     for (int i = 0; i < 6; ++i) {
-        id[static_cast<std::size_t>(i)] =
-          static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
+        id[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
     }
     id[6] = static_cast<std::uint8_t>(0x70 | (id[6] & 0x0f));
     id[8] = static_cast<std::uint8_t>(0x80 | (id[8] & 0x3f));
@@ -65,10 +64,9 @@ to_hex(std::string_view bytes)
 std::string
 to_string(const events::uuid& id)
 {
-    auto hex = to_hex(
-      std::string_view(reinterpret_cast<const char*>(id.data()), id.size()));
-    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
-           "-" + hex.substr(16, 4) + "-" + hex.substr(20);
+    auto hex = to_hex(std::string_view(reinterpret_cast<const char*>(id.data()), id.size()));
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+           hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
 } // namespace portal::infra

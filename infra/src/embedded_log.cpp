@@ -129,8 +129,8 @@ decode_result(std::string_view in)
     append_result r;
     r.first_version = get_be64(in.substr(0));
     r.last_version = get_be64(in.substr(8));
-    r.first_position = position{get_be64(in.substr(16))};
-    r.last_position = position{get_be64(in.substr(24))};
+    r.first_position = position{ get_be64(in.substr(16)) };
+    r.last_position = position{ get_be64(in.substr(24)) };
     r.stream = std::string(in.substr(32));
     r.duplicate = true;
     return r;
@@ -139,8 +139,7 @@ decode_result(std::string_view in)
 error
 storage_error(const rocksdb::Status& s, std::string_view what)
 {
-    return error::unavailable(
-      "log.unavailable", fmt::format("{}: {}", what, s.ToString()));
+    return error::unavailable("log.unavailable", fmt::format("{}: {}", what, s.ToString()));
 }
 
 timestamp
@@ -165,9 +164,7 @@ class rocks_log;
 class rocks_subscription final : public events::subscription
 {
   public:
-    rocks_subscription(rocks_log& log,
-                       position after,
-                       events::event_handler handler);
+    rocks_subscription(rocks_log& log, position after, events::event_handler handler);
     ~rocks_subscription() override { stop(); }
 
     void start();
@@ -184,7 +181,7 @@ class rocks_subscription final : public events::subscription
     rocks_log& log_;
     position after_;
     events::event_handler handler_;
-    std::atomic<bool> stopping_{false};
+    std::atomic<bool> stopping_{ false };
     std::thread thread_;
     std::mutex join_mu_;
     mutable std::mutex failure_mu_;
@@ -249,16 +246,16 @@ class rocks_log final : public events::event_log
     result<append_result> append(append_request request) override
     {
         if (request.stream.empty() || request.partition_key.empty() ||
-            request.stream.find('\0') != std::string::npos ||
-            request.partition_key.size() > 1024 || request.stream.size() > 1024) {
-            return fail(error::invalid(
-              "log.invalid_request",
-              "stream and partition key must be non-empty, without NUL, at "
-              "most 1024 bytes"));
+            request.stream.find('\0') != std::string::npos || request.partition_key.size() > 1024 ||
+            request.stream.size() > 1024) {
+            return fail(
+              error::invalid("log.invalid_request",
+                             "stream and partition key must be non-empty, without NUL, at "
+                             "most 1024 bytes"));
         }
         if (request.payloads.empty()) {
-            return fail(error::invalid("log.invalid_request",
-                                       "an append needs at least one event"));
+            return fail(
+              error::invalid("log.invalid_request", "an append needs at least one event"));
         }
         auto item = std::make_unique<pending>();
         item->payloads.reserve(request.payloads.size());
@@ -274,8 +271,7 @@ class rocks_log final : public events::event_log
         {
             std::lock_guard lock(queue_mu_);
             if (stopping_) {
-                return fail(error::unavailable("log.unavailable",
-                                               "the log is closing"));
+                return fail(error::unavailable("log.unavailable", "the log is closing"));
             }
             queue_.push_back(std::move(item));
         }
@@ -294,13 +290,11 @@ class rocks_log final : public events::event_log
         {
             std::unique_ptr<rocksdb::Iterator> it(
               db_->NewIterator(rocksdb::ReadOptions(), cf_streams()));
-            for (it->Seek(stream_key(stream, std::max<std::uint64_t>(
-                                                from_version, 1)));
+            for (it->Seek(stream_key(stream, std::max<std::uint64_t>(from_version, 1)));
                  it->Valid() && keys.size() < max;
                  it->Next()) {
                 auto key = it->key().ToStringView();
-                if (key.size() != prefix.size() + 8 ||
-                    key.substr(0, prefix.size()) != prefix) {
+                if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) {
                     break;
                 }
                 versions.push_back(get_be64(key.substr(prefix.size())));
@@ -327,24 +321,21 @@ class rocks_log final : public events::event_log
             if (!statuses[i].ok()) {
                 return fail(storage_error(statuses[i], "read_stream"));
             }
-            out.push_back(recorded_event{position{get_be64(keys[i])},
-                                         std::string(stream),
-                                         versions[i],
-                                         values[i].ToString()});
+            out.push_back(recorded_event{ position{ get_be64(keys[i]) },
+                                          std::string(stream),
+                                          versions[i],
+                                          values[i].ToString() });
         }
         return out;
     }
 
-    result<std::vector<recorded_event>> read_all(position after,
-                                                 std::size_t max) override
+    result<std::vector<recorded_event>> read_all(position after, std::size_t max) override
     {
         std::vector<recorded_event> out;
         auto limit = committed_.load(std::memory_order_acquire);
         std::unique_ptr<rocksdb::Iterator> it(
           db_->NewIterator(rocksdb::ReadOptions(), cf_events()));
-        for (it->Seek(position_key(after.value + 1));
-             it->Valid() && out.size() < max;
-             it->Next()) {
+        for (it->Seek(position_key(after.value + 1)); it->Valid() && out.size() < max; it->Next()) {
             auto pos = get_be64(it->key().ToStringView());
             if (pos > limit) {
                 break;
@@ -353,16 +344,15 @@ class rocks_log final : public events::event_log
             if (!env) {
                 return fail(error::unavailable(
                   "log.corrupt",
-                  fmt::format("event at position {} does not decode: {}",
-                              pos,
-                              env.error().message)));
+                  fmt::format(
+                    "event at position {} does not decode: {}", pos, env.error().message)));
             }
             auto r = env->reader();
-            out.push_back(recorded_event{
-              position{pos},
-              std::string(r.getStreamId().cStr(), r.getStreamId().size()),
-              r.getStreamVersion(),
-              std::string(it->value().ToStringView())});
+            out.push_back(
+              recorded_event{ position{ pos },
+                              std::string(r.getStreamId().cStr(), r.getStreamId().size()),
+                              r.getStreamVersion(),
+                              std::string(it->value().ToStringView()) });
         }
         if (!it->status().ok()) {
             return fail(storage_error(it->status(), "read_all"));
@@ -370,17 +360,14 @@ class rocks_log final : public events::event_log
         return out;
     }
 
-    result<std::unique_ptr<events::subscription>> subscribe(
-      position after,
-      events::event_handler handler) override
+    result<std::unique_ptr<events::subscription>> subscribe(position after,
+                                                            events::event_handler handler) override
     {
-        auto sub =
-          std::make_unique<rocks_subscription>(*this, after, std::move(handler));
+        auto sub = std::make_unique<rocks_subscription>(*this, after, std::move(handler));
         {
             std::lock_guard lock(subs_mu_);
             if (closing_) {
-                return fail(error::unavailable("log.unavailable",
-                                               "the log is closing"));
+                return fail(error::unavailable("log.unavailable", "the log is closing"));
             }
             subscriptions_.push_back(sub.get());
         }
@@ -391,8 +378,7 @@ class rocks_log final : public events::event_log
     result<stream_head> head(std::string_view stream) override
     {
         std::string value;
-        auto s = db_->Get(
-          rocksdb::ReadOptions(), cf_heads(), rocksdb::Slice(stream), &value);
+        auto s = db_->Get(rocksdb::ReadOptions(), cf_heads(), rocksdb::Slice(stream), &value);
         if (s.IsNotFound()) {
             return stream_head{};
         }
@@ -408,7 +394,7 @@ class rocks_log final : public events::event_log
 
     position last_position() const override
     {
-        return position{committed_.load(std::memory_order_acquire)};
+        return position{ committed_.load(std::memory_order_acquire) };
     }
 
     /// Blocks until `committed_ > after` or `stopping` is set or the log closes.
@@ -416,8 +402,7 @@ class rocks_log final : public events::event_log
     {
         std::unique_lock lock(commit_mu_);
         commit_cv_.wait(lock, [&] {
-            return stopping.load() ||
-                   committed_.load(std::memory_order_acquire) > after.value;
+            return stopping.load() || committed_.load(std::memory_order_acquire) > after.value;
         });
     }
 
@@ -437,9 +422,8 @@ class rocks_log final : public events::event_log
 
   private:
     /// The head of `stream` as seen by the writer: staged, cached or stored.
-    result<stream_head> writer_head(
-      const std::string& stream,
-      const std::unordered_map<std::string, stream_head>& staged)
+    result<stream_head> writer_head(const std::string& stream,
+                                    const std::unordered_map<std::string, stream_head>& staged)
     {
         if (auto it = staged.find(stream); it != staged.end()) {
             return it->second;
@@ -460,8 +444,7 @@ class rocks_log final : public events::event_log
         for (;;) {
             {
                 std::unique_lock lock(queue_mu_);
-                queue_cv_.wait(lock,
-                               [&] { return stopping_ || !queue_.empty(); });
+                queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
                 if (queue_.empty()) {
                     return; // stopping and drained
                 }
@@ -488,8 +471,7 @@ class rocks_log final : public events::event_log
         for (std::size_t i = 0; i < group.size(); ++i) {
             auto& req = group[i]->request;
             if (!req.command_id.empty()) {
-                if (auto it = staged_commands.find(req.command_id);
-                    it != staged_commands.end()) {
+                if (auto it = staged_commands.find(req.command_id); it != staged_commands.end()) {
                     auto dup = it->second;
                     dup.duplicate = true;
                     results[i] = dup;
@@ -497,17 +479,14 @@ class rocks_log final : public events::event_log
                     continue;
                 }
                 std::string value;
-                auto s = db_->Get(rocksdb::ReadOptions(),
-                                  cf_commands(),
-                                  req.command_id,
-                                  &value);
+                auto s = db_->Get(rocksdb::ReadOptions(), cf_commands(), req.command_id, &value);
                 if (s.ok()) {
                     auto r = decode_result(value);
                     if (r) {
                         results[i] = *r;
                     } else {
-                        results[i] = fail(error::unavailable(
-                          "log.corrupt", "undecodable command result"));
+                        results[i] =
+                          fail(error::unavailable("log.corrupt", "undecodable command result"));
                     }
                     continue;
                 }
@@ -522,20 +501,18 @@ class rocks_log final : public events::event_log
                 continue;
             }
             if (head->version > 0 && head->partition_key != req.partition_key) {
-                results[i] = fail(error::invalid(
-                  "log.partition_mismatch",
-                  fmt::format("stream {} belongs to partition key {}, not {}",
-                              req.stream,
-                              head->partition_key,
-                              req.partition_key)));
+                results[i] =
+                  fail(error::invalid("log.partition_mismatch",
+                                      fmt::format("stream {} belongs to partition key {}, not {}",
+                                                  req.stream,
+                                                  head->partition_key,
+                                                  req.partition_key)));
                 continue;
             }
             if (!req.expected.matches(head->version)) {
                 results[i] = fail(error::conflict(
                   "log.wrong_expected_version",
-                  fmt::format("stream {} is at version {}",
-                              req.stream,
-                              head->version)));
+                  fmt::format("stream {} is at version {}", req.stream, head->version)));
                 continue;
             }
             bool checks_ok = true;
@@ -546,24 +523,22 @@ class rocks_log final : public events::event_log
                     checks_ok = false;
                     break;
                 }
-                if (other->version > 0 &&
-                    other->partition_key != req.partition_key) {
-                    results[i] = fail(error::invalid(
-                      "log.partition_mismatch",
-                      fmt::format("checked stream {} belongs to partition key "
-                                  "{}, not {}",
-                                  check.stream,
-                                  other->partition_key,
-                                  req.partition_key)));
+                if (other->version > 0 && other->partition_key != req.partition_key) {
+                    results[i] =
+                      fail(error::invalid("log.partition_mismatch",
+                                          fmt::format("checked stream {} belongs to partition key "
+                                                      "{}, not {}",
+                                                      check.stream,
+                                                      other->partition_key,
+                                                      req.partition_key)));
                     checks_ok = false;
                     break;
                 }
                 if (!check.expected.matches(other->version)) {
                     results[i] = fail(error::conflict(
                       "log.wrong_expected_version",
-                      fmt::format("checked stream {} is at version {}",
-                                  check.stream,
-                                  other->version)));
+                      fmt::format(
+                        "checked stream {} is at version {}", check.stream, other->version)));
                     checks_ok = false;
                     break;
                 }
@@ -577,7 +552,7 @@ class rocks_log final : public events::event_log
             append_result res;
             res.stream = req.stream;
             res.first_version = head->version + 1;
-            res.first_position = position{pos};
+            res.first_position = position{ pos };
             for (const auto& payload : group[i]->payloads) {
                 capnp::MallocMessageBuilder builder(512);
                 auto env = builder.initRoot<schema::Envelope>();
@@ -591,30 +566,27 @@ class rocks_log final : public events::event_log
                 actor.setRole(static_cast<schema::Role>(req.actor.role));
                 actor.setOnBehalfOfCompanyId(req.actor.on_behalf_of_company_id);
                 env.setCommandId(req.command_id);
-                env.setCorrelationId(capnp::Data::Reader(
-                  req.correlation_id.data(), req.correlation_id.size()));
-                env.setCausationId(capnp::Data::Reader(
-                  req.causation_id.data(), req.causation_id.size()));
-                env.setPrevHash(capnp::Data::Reader(
-                  reinterpret_cast<const capnp::byte*>(next.last_hash.data()),
-                  next.last_hash.size()));
+                env.setCorrelationId(
+                  capnp::Data::Reader(req.correlation_id.data(), req.correlation_id.size()));
+                env.setCausationId(
+                  capnp::Data::Reader(req.causation_id.data(), req.causation_id.size()));
+                env.setPrevHash(
+                  capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(next.last_hash.data()),
+                                      next.last_hash.size()));
                 env.setSchemaVersion(events::k_schema_version);
                 env.setPartitionKey(req.partition_key);
                 env.setPayload(payload.reader());
                 auto words = capnp::messageToFlatArray(builder);
-                std::string_view bytes(
-                  reinterpret_cast<const char*>(words.begin()),
-                  words.size() * sizeof(capnp::word));
+                std::string_view bytes(reinterpret_cast<const char*>(words.begin()),
+                                       words.size() * sizeof(capnp::word));
                 next.version += 1;
                 batch.Put(cf_events(), position_key(pos), bytes);
-                batch.Put(cf_streams(),
-                          stream_key(req.stream, next.version),
-                          position_key(pos));
+                batch.Put(cf_streams(), stream_key(req.stream, next.version), position_key(pos));
                 next.last_hash = blake2b_256(bytes);
                 ++pos;
             }
             res.last_version = next.version;
-            res.last_position = position{pos - 1};
+            res.last_position = position{ pos - 1 };
             batch.Put(cf_heads(), req.stream, encode_head(next));
             staged[req.stream] = next;
             if (!req.command_id.empty()) {
@@ -628,9 +600,8 @@ class rocks_log final : public events::event_log
         if (batch.Count() > 0) {
             auto s = db_->Write(write_options_, &batch);
             if (!s.ok()) {
-                spdlog::error("event log: commit of {} appends failed: {}",
-                              group.size(),
-                              s.ToString());
+                spdlog::error(
+                  "event log: commit of {} appends failed: {}", group.size(), s.ToString());
                 // RocksDB applies a batch atomically or not at all, but a
                 // failed sync leaves the outcome unknown to the caller: it
                 // retries with the same command id. Reload what is on disk.
@@ -688,7 +659,7 @@ class rocks_log final : public events::event_log
     std::unordered_map<std::string, stream_head> heads_cache_;
     std::uint64_t next_position_ = 1;
 
-    std::atomic<std::uint64_t> committed_{0};
+    std::atomic<std::uint64_t> committed_{ 0 };
     std::mutex commit_mu_;
     std::condition_variable commit_cv_;
 
@@ -786,25 +757,22 @@ open_embedded_log(embedded_log_options options)
     rocksdb::ColumnFamilyOptions events_cf;
     events_cf.write_buffer_size = 64 << 20;
     std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {k_cf_events, events_cf},
-      {k_cf_streams, point_lookup_options()},
-      {k_cf_heads, point_lookup_options()},
-      {k_cf_commands, point_lookup_options()},
+        { rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions() },
+        { k_cf_events, events_cf },
+        { k_cf_streams, point_lookup_options() },
+        { k_cf_heads, point_lookup_options() },
+        { k_cf_commands, point_lookup_options() },
     };
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    auto s = rocksdb::DB::Open(
-      db_options, options.dir.string(), families, &handles, &raw);
+    auto s = rocksdb::DB::Open(db_options, options.dir.string(), families, &handles, &raw);
     if (!s.ok()) {
-        if (s.IsIOError() &&
-            s.ToString().find("lock") != std::string::npos) {
-            return fail(error::unavailable(
-              "log.locked",
-              fmt::format("the data directory {} is in use by another "
-                          "process: {}",
-                          options.dir.string(),
-                          s.ToString())));
+        if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+            return fail(error::unavailable("log.locked",
+                                           fmt::format("the data directory {} is in use by another "
+                                                       "process: {}",
+                                                       options.dir.string(),
+                                                       s.ToString())));
         }
         return fail(storage_error(s, "open"));
     }
@@ -814,19 +782,18 @@ open_embedded_log(embedded_log_options options)
     if (s.IsNotFound()) {
         rocksdb::WriteOptions wo;
         wo.sync = true;
-        s = db->Put(wo, handles[0], k_format_key,
-                    std::to_string(k_embedded_log_format));
+        s = db->Put(wo, handles[0], k_format_key, std::to_string(k_embedded_log_format));
     } else if (s.ok() && std::atoi(format.c_str()) > k_embedded_log_format) {
         for (auto* h : handles) {
             db->DestroyColumnFamilyHandle(h);
         }
-        return fail(error::invalid(
-          "log.newer_format",
-          fmt::format("the data directory {} was written by a newer portal "
-                      "(format {}, this build reads up to {})",
-                      options.dir.string(),
-                      format,
-                      k_embedded_log_format)));
+        return fail(
+          error::invalid("log.newer_format",
+                         fmt::format("the data directory {} was written by a newer portal "
+                                     "(format {}, this build reads up to {})",
+                                     options.dir.string(),
+                                     format,
+                                     k_embedded_log_format)));
     }
     if (!s.ok()) {
         for (auto* h : handles) {

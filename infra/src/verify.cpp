@@ -28,15 +28,14 @@ verify_chains(events::event_log& log)
     std::unordered_map<std::string, chain> chains;
     events::position after;
     auto broken = [&](const events::recorded_event& e, std::string reason) {
-        report.first_broken =
-          broken_event{e.position, e.stream, e.version, std::move(reason)};
+        report.first_broken = broken_event{ e.position, e.stream, e.version, std::move(reason) };
     };
     for (;;) {
         auto batch = log.read_all(after, 4096);
         if (!batch) {
             if (batch.error().code == "log.corrupt") {
-                report.first_broken = broken_event{
-                  events::position{after.value + 1}, "", 0, batch.error().message};
+                report.first_broken =
+                  broken_event{ events::position{ after.value + 1 }, "", 0, batch.error().message };
                 return report;
             }
             return fail(batch.error());
@@ -60,21 +59,17 @@ verify_chains(events::event_log& log)
             }
             auto& c = chains[stream];
             if (r.getStreamVersion() != c.version + 1) {
-                broken(e,
-                       fmt::format("version {} follows version {}",
-                                   r.getStreamVersion(),
-                                   c.version));
+                broken(
+                  e, fmt::format("version {} follows version {}", r.getStreamVersion(), c.version));
                 return report;
             }
             auto prev = r.getPrevHash();
-            std::string_view prev_hash(reinterpret_cast<const char*>(prev.begin()),
-                                       prev.size());
+            std::string_view prev_hash(reinterpret_cast<const char*>(prev.begin()), prev.size());
             if (prev_hash != c.last_hash) {
                 broken(e, "prevHash does not match the previous envelope");
                 return report;
             }
-            std::string key(r.getPartitionKey().cStr(),
-                            r.getPartitionKey().size());
+            std::string key(r.getPartitionKey().cStr(), r.getPartitionKey().size());
             if (c.version > 0 && key != c.partition_key) {
                 broken(e, "partition key changed within the stream");
                 return report;
@@ -91,14 +86,14 @@ verify_chains(events::event_log& log)
             return fail(head.error());
         }
         if (head->version != c.version || head->last_hash != c.last_hash) {
-            report.first_broken = broken_event{
-              events::position{0},
-              stream,
-              c.version,
-              fmt::format("head (version {}) does not match the last event "
-                          "(version {}) or its hash",
-                          head->version,
-                          c.version)};
+            report.first_broken =
+              broken_event{ events::position{ 0 },
+                            stream,
+                            c.version,
+                            fmt::format("head (version {}) does not match the last event "
+                                        "(version {}) or its hash",
+                                        head->version,
+                                        c.version) };
             return report;
         }
     }

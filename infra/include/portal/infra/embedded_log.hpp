@@ -41,8 +41,7 @@ struct embedded_log_options
 /// directory; `log.newer_format` (invalid) when the directory was written by
 /// a newer version of the portal; `log.unavailable` for other storage
 /// failures.
-result<std::unique_ptr<events::event_log>> open_embedded_log(
-  embedded_log_options options);
+result<std::unique_ptr<events::event_log>> open_embedded_log(embedded_log_options options);
 
 /// The on-disk format version this build reads and writes.
 inline constexpr int k_embedded_log_format = 1;

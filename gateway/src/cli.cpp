@@ -1,0 +1,339 @@
+#include "cli.hpp"
+
+#include "portal/events/message.hpp"
+#include "portal/infra/embedded_log.hpp"
+#include "portal/infra/logging.hpp"
+#include "portal/infra/verify.hpp"
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <ostream>
+
+namespace po = boost::program_options;
+
+namespace portal::cli {
+
+namespace {
+
+constexpr int k_ok = 0;
+constexpr int k_found = 1;
+constexpr int k_usage = 2;
+constexpr int k_data_dir = 3;
+
+const char* const k_usage_text =
+  R"(Usage: portal <command> [options]
+
+Commands:
+  serve     run the portal on the embedded event log
+  verify    recompute every hash chain of the event log
+  export    print events as JSON lines
+  history   print the events of one stream (auditor view)
+  version   print the version
+
+Common options:
+  --data-dir DIR   the data directory (default: ./data, env PORTAL_DATA_DIR)
+  --log-level L    trace, debug, info, warn, error (default: info)
+  --log-json       log as JSON lines
+
+Run `portal <command> --help` for the options of a command.
+)";
+
+struct common_options
+{
+    std::string data_dir;
+    std::string log_level = "info";
+    bool log_json = false;
+};
+
+po::options_description
+common_description(common_options& c)
+{
+    po::options_description d("Common options");
+    const char* env_dir = std::getenv("PORTAL_DATA_DIR");
+    d.add_options()("help,h", "show this help")(
+      "data-dir",
+      po::value(&c.data_dir)->default_value(env_dir != nullptr ? env_dir : "data"),
+      "data directory")("log-level", po::value(&c.log_level)->default_value("info"), "log level")(
+      "log-json", po::bool_switch(&c.log_json), "log as JSON lines");
+    return d;
+}
+
+/// Parses `args` into `vm`; returns an exit code when the command should
+/// stop (help shown or a usage error), nullopt to go on.
+std::optional<int>
+parse(const std::vector<std::string>& args,
+      const po::options_description& description,
+      const po::positional_options_description& positional,
+      po::variables_map& vm,
+      std::ostream& out,
+      std::ostream& err,
+      const std::string& usage)
+{
+    try {
+        po::store(po::command_line_parser(args).options(description).positional(positional).run(),
+                  vm);
+        if (vm.count("help") != 0) {
+            out << usage << "\n" << description << "\n";
+            return k_ok;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        err << "portal: " << e.what() << "\n" << usage << "\n";
+        return k_usage;
+    }
+    return std::nullopt;
+}
+
+std::filesystem::path
+log_dir(const common_options& c)
+{
+    return std::filesystem::path(c.data_dir) / "log";
+}
+
+result<std::unique_ptr<events::event_log>>
+open_log(const common_options& c, bool sync, bool create)
+{
+    if (!create && !std::filesystem::exists(log_dir(c))) {
+        return fail(
+          error::not_found("cli.no_data_dir",
+                           fmt::format("no event log in data directory {} (run `portal serve "
+                                       "--data-dir {}` or `portal demo` first)",
+                                       c.data_dir,
+                                       c.data_dir)));
+    }
+    return infra::open_embedded_log({ .dir = log_dir(c), .sync = sync });
+}
+
+int
+report_open_failure(const error& e, std::ostream& err)
+{
+    err << "portal: " << e.message << "\n";
+    return k_data_dir;
+}
+
+/// A JSON line for one event: position, name, stream, version, envelope.
+std::string
+event_line(const events::recorded_event& e)
+{
+    auto env = events::envelope::decode(e.envelope_bytes);
+    if (!env) {
+        return fmt::format(
+          R"({{"position":{},"stream":"{}","error":"undecodable"}})", e.position.value, e.stream);
+    }
+    return fmt::format(R"({{"position":{},"name":"{}","envelope":{}}})",
+                       e.position.value,
+                       events::event_name(env->reader().getPayload()),
+                       events::to_json(env->reader()));
+}
+
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void
+on_signal(int)
+{
+    g_stop = 1;
+}
+
+int
+cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    common_options c;
+    bool no_sync = false;
+    std::string listen;
+    auto d = common_description(c);
+    d.add_options()("no-sync",
+                    po::bool_switch(&no_sync),
+                    "do not sync the WAL before acknowledging (development)")(
+      "listen",
+      po::value(&listen)->default_value("127.0.0.1:8080"),
+      "address and port of the HTTP API");
+    po::variables_map vm;
+    if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal serve [options]")) {
+        return *code;
+    }
+    infra::init_logging(c.log_level, c.log_json);
+    auto log = open_log(c, !no_sync, true);
+    if (!log) {
+        return report_open_failure(log.error(), err);
+    }
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    spdlog::info("portal serving data directory {} (event log at position {})",
+                 c.data_dir,
+                 (*log)->last_position().value);
+    while (g_stop == 0) {
+        // The process waits for SIGTERM/SIGINT; the HTTP gateway and the
+        // projections run on their own threads once they exist.
+        pause();
+    }
+    spdlog::info("portal stopping");
+    log->reset();
+    spdlog::info("portal stopped");
+    return k_ok;
+}
+
+int
+cmd_verify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    common_options c;
+    auto d = common_description(c);
+    po::variables_map vm;
+    if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal verify [options]")) {
+        return *code;
+    }
+    infra::init_logging(c.log_level, c.log_json);
+    auto log = open_log(c, true, false);
+    if (!log) {
+        return report_open_failure(log.error(), err);
+    }
+    auto report = infra::verify_chains(**log);
+    if (!report) {
+        err << "portal: " << report.error().message << "\n";
+        return k_data_dir;
+    }
+    if (report->first_broken) {
+        const auto& b = *report->first_broken;
+        out << fmt::format("BROKEN: position {} stream {} version {}: {}\n",
+                           b.position.value,
+                           b.stream,
+                           b.version,
+                           b.reason);
+        return k_found;
+    }
+    out << fmt::format(
+      "ok: {} events in {} streams, every hash chain verifies\n", report->events, report->streams);
+    return k_ok;
+}
+
+int
+cmd_export(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    common_options c;
+    std::uint64_t from = 0;
+    auto d = common_description(c);
+    d.add_options()(
+      "from", po::value(&from)->default_value(0), "export events after this position");
+    po::variables_map vm;
+    if (auto code =
+          parse(args, d, {}, vm, out, err, "Usage: portal export [--from POSITION] [options]")) {
+        return *code;
+    }
+    infra::init_logging(c.log_level, c.log_json);
+    auto log = open_log(c, true, false);
+    if (!log) {
+        return report_open_failure(log.error(), err);
+    }
+    events::position after{ from };
+    for (;;) {
+        auto batch = (*log)->read_all(after, 4096);
+        if (!batch) {
+            err << "portal: " << batch.error().message << "\n";
+            return k_data_dir;
+        }
+        if (batch->empty()) {
+            break;
+        }
+        for (const auto& e : *batch) {
+            out << event_line(e) << "\n";
+            after = e.position;
+        }
+    }
+    return k_ok;
+}
+
+int
+cmd_history(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    common_options c;
+    std::string stream;
+    std::string as_of;
+    auto d = common_description(c);
+    d.add_options()("stream", po::value(&stream)->required(), "the stream id")(
+      "as-of", po::value(&as_of), "only events recorded up to this RFC 3339 time");
+    po::positional_options_description p;
+    p.add("stream", 1);
+    po::variables_map vm;
+    if (auto code = parse(
+          args, d, p, vm, out, err, "Usage: portal history STREAM [--as-of TIME] [options]")) {
+        return *code;
+    }
+    std::optional<timestamp> limit;
+    if (!as_of.empty()) {
+        limit = parse_rfc3339(as_of);
+        if (!limit) {
+            err << "portal: --as-of must be an RFC 3339 time such as "
+                   "2026-11-28T12:00:00Z\n";
+            return k_usage;
+        }
+    }
+    infra::init_logging(c.log_level, c.log_json);
+    auto log = open_log(c, true, false);
+    if (!log) {
+        return report_open_failure(log.error(), err);
+    }
+    auto events = (*log)->read_stream(stream);
+    if (!events) {
+        err << "portal: " << events.error().message << "\n";
+        return k_data_dir;
+    }
+    if (events->empty()) {
+        err << "portal: no stream " << stream << "\n";
+        return k_found;
+    }
+    for (const auto& e : *events) {
+        auto env = events::envelope::decode(e.envelope_bytes);
+        if (limit && env && env->reader().getRecordedAt() > to_micros(*limit)) {
+            break;
+        }
+        out << event_line(e) << "\n";
+    }
+    return k_ok;
+}
+
+} // namespace
+
+int
+run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    if (args.empty()) {
+        err << k_usage_text;
+        return k_usage;
+    }
+    const auto& command = args.front();
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        if (command == "serve") {
+            return cmd_serve(rest, out, err);
+        }
+        if (command == "verify") {
+            return cmd_verify(rest, out, err);
+        }
+        if (command == "export") {
+            return cmd_export(rest, out, err);
+        }
+        if (command == "history") {
+            return cmd_history(rest, out, err);
+        }
+        if (command == "version" || command == "--version") {
+            out << "portal " << PORTAL_VERSION << "\n";
+            return k_ok;
+        }
+        if (command == "help" || command == "--help" || command == "-h") {
+            out << k_usage_text;
+            return k_ok;
+        }
+    } catch (const std::exception& e) {
+        err << "portal: " << e.what() << "\n";
+        return k_data_dir;
+    }
+    err << "portal: unknown command '" << command << "'\n" << k_usage_text;
+    return k_usage;
+}
+
+} // namespace portal::cli
