@@ -37,13 +37,12 @@ payload()
                            auto s = e.initReport().initSubmitted();
                            s.setApproverEmail("ausbilderin.mueller@beispiel-gmbh.de");
                            s.setApproverAccountId("0192f3c1-7a4e-7b2d-9c1e-3f5a6b7c8d9e");
-                       })
-                         .bytes());
+                       }).bytes());
 }
 
 std::unique_ptr<events::event_log> g_log;
 std::filesystem::path g_dir;
-std::atomic<std::uint64_t> g_counter{0};
+std::atomic<std::uint64_t> g_counter{ 0 };
 
 void
 BM_LogAppend(benchmark::State& state)
@@ -52,7 +51,7 @@ BM_LogAppend(benchmark::State& state)
     const bool sync = state.range(1) != 0;
     if (state.thread_index() == 0) {
         g_dir = fresh_dir("log");
-        auto log = infra::open_embedded_log({.dir = g_dir, .sync = sync});
+        auto log = infra::open_embedded_log({ .dir = g_dir, .sync = sync });
         if (!log) {
             state.SkipWithError(log.error().message.c_str());
             return;
@@ -135,12 +134,12 @@ BM_RawWriteBatch(benchmark::State& state)
 void
 args(benchmark::internal::Benchmark* b)
 {
-    for (int sync : {1, 0}) {
-        for (int n : {1, 10}) {
-            b->Args({n, sync});
+    for (int sync : { 1, 0 }) {
+        for (int n : { 1, 10 }) {
+            b->Args({ n, sync });
         }
     }
-    b->ArgNames({"events", "sync"});
+    b->ArgNames({ "events", "sync" });
     b->Threads(1)->Threads(64)->Threads(256)->UseRealTime()->MinTime(2.0);
 }
 

@@ -61,8 +61,7 @@ clean_utf8(std::string_view text, bool allow_newlines) noexcept
             cp = (cp << 6) | (cc & 0x3f);
         }
         if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff)) {
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
             return false;
         }
         i += len;
@@ -75,15 +74,13 @@ clean_utf8(std::string_view text, bool allow_newlines) noexcept
 bool
 valid_text(std::string_view text, std::size_t max) noexcept
 {
-    return !trim(text).empty() && text.size() <= max &&
-           clean_utf8(text, true);
+    return !trim(text).empty() && text.size() <= max && clean_utf8(text, true);
 }
 
 bool
 valid_email(std::string_view email) noexcept
 {
-    if (email.empty() || email.size() > k_max_email ||
-        !clean_utf8(email, false)) {
+    if (email.empty() || email.size() > k_max_email || !clean_utf8(email, false)) {
         return false;
     }
     auto at = email.find('@');

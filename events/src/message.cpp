@@ -33,8 +33,7 @@ unlimited() noexcept
     return options;
 }
 
-bool
-validate_struct(capnp::DynamicStruct::Reader value, int depth);
+bool validate_struct(capnp::DynamicStruct::Reader value, int depth);
 
 /// Reads `v` according to its schema type, so that a pointer of the wrong
 /// kind throws here; false for an unknown union member.
@@ -94,13 +93,11 @@ result<std::shared_ptr<const message_storage>>
 decode_storage(std::string_view bytes, capnp::StructSchema root)
 {
     if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
-        return fail(error::invalid(
-          "codec.malformed",
-          "message size is not a positive multiple of 8 bytes"));
+        return fail(
+          error::invalid("codec.malformed", "message size is not a positive multiple of 8 bytes"));
     }
     auto storage = std::make_shared<message_storage>();
-    storage->words =
-      kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    storage->words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
     std::memcpy(storage->words.begin(), bytes.data(), bytes.size());
     storage->byte_size = bytes.size();
     try {
@@ -109,27 +106,24 @@ decode_storage(std::string_view bytes, capnp::StructSchema root)
         bounded.nestingLimit = 64;
         capnp::FlatArrayMessageReader check(storage->words.asPtr(), bounded);
         if (check.getEnd() != storage->words.end()) {
-            return fail(error::invalid("codec.malformed",
-                                       "trailing bytes after the message"));
+            return fail(error::invalid("codec.malformed", "trailing bytes after the message"));
         }
         auto any = check.getRoot<capnp::AnyPointer>();
         if (any.isNull() || !any.isStruct()) {
-            return fail(
-              error::invalid("codec.malformed", "root is not a struct"));
+            return fail(error::invalid("codec.malformed", "root is not a struct"));
         }
         // Traverses every pointer: bad offsets, out-of-bounds segments and
         // cycles throw here, not later.
         (void)any.targetSize();
         auto dynamic = any.getAs<capnp::DynamicStruct>(root);
         if (!validate_struct(dynamic, 0)) {
-            return fail(error::invalid(
-              "codec.malformed", "unknown union member or nesting too deep"));
+            return fail(
+              error::invalid("codec.malformed", "unknown union member or nesting too deep"));
         }
-        storage->reader = std::make_unique<capnp::FlatArrayMessageReader>(
-          storage->words.asPtr(), unlimited());
+        storage->reader =
+          std::make_unique<capnp::FlatArrayMessageReader>(storage->words.asPtr(), unlimited());
     } catch (const kj::Exception& e) {
-        return fail(error::invalid(
-          "codec.malformed", std::string(e.getDescription().cStr())));
+        return fail(error::invalid("codec.malformed", std::string(e.getDescription().cStr())));
     }
     return std::shared_ptr<const message_storage>(std::move(storage));
 }
@@ -140,8 +134,8 @@ encode_storage(capnp::MessageBuilder& builder)
     auto storage = std::make_shared<message_storage>();
     storage->words = capnp::messageToFlatArray(builder);
     storage->byte_size = storage->words.size() * sizeof(capnp::word);
-    storage->reader = std::make_unique<capnp::FlatArrayMessageReader>(
-      storage->words.asPtr(), unlimited());
+    storage->reader =
+      std::make_unique<capnp::FlatArrayMessageReader>(storage->words.asPtr(), unlimited());
     return storage;
 }
 
@@ -154,8 +148,7 @@ storage_root(const message_storage& storage)
 std::string_view
 storage_bytes(const message_storage& storage) noexcept
 {
-    return {reinterpret_cast<const char*>(storage.words.begin()),
-            storage.byte_size};
+    return { reinterpret_cast<const char*>(storage.words.begin()), storage.byte_size };
 }
 
 } // namespace detail
@@ -170,8 +163,7 @@ snake_case(kj::StringPtr camel)
     for (char c : camel) {
         if (std::isupper(static_cast<unsigned char>(c)) != 0) {
             out.push_back('_');
-            out.push_back(
-              static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+            out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
         } else {
             out.push_back(c);
         }

@@ -7,11 +7,12 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <thread>
-#include <unistd.h>
 
 using namespace portal;
 
@@ -22,7 +23,7 @@ main(int argc, char** argv)
         std::fprintf(stderr, "usage: crash_child DIR ROUND\n");
         return 2;
     }
-    auto log = infra::open_embedded_log({.dir = argv[1]});
+    auto log = infra::open_embedded_log({ .dir = argv[1] });
     if (!log) {
         std::fprintf(stderr, "open: %s\n", log.error().message.c_str());
         return 1;
@@ -41,8 +42,8 @@ main(int argc, char** argv)
                 req.partition_key = "company-1";
                 req.command_id = command;
                 for (int k = 0; k < n; ++k) {
-                    req.payloads.push_back(portal::testing::tagged_event(
-                      fmt::format("{}:{}/{}", command, k, n)));
+                    req.payloads.push_back(
+                      portal::testing::tagged_event(fmt::format("{}:{}/{}", command, k, n)));
                 }
                 auto head = (*log)->head(stream);
                 req.expected = head ? events::expected_version::exact(head->version)

@@ -2,17 +2,17 @@
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/verify.hpp"
 
+#include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace portal;
 using namespace portal::testing;
@@ -29,7 +29,7 @@ struct embedded_factory
 
     std::unique_ptr<events::event_log> open()
     {
-        auto log = infra::open_embedded_log({.dir = dir->path() / "log"});
+        auto log = infra::open_embedded_log({ .dir = dir->path() / "log" });
         EXPECT_TRUE(log.has_value()) << log.error().message;
         return log ? std::move(*log) : nullptr;
     }
@@ -46,9 +46,9 @@ namespace {
 TEST(EmbeddedLog, ASecondProcessCannotOpenTheSameDirectory)
 {
     temp_dir dir;
-    auto first = infra::open_embedded_log({.dir = dir.path()});
+    auto first = infra::open_embedded_log({ .dir = dir.path() });
     ASSERT_TRUE(first.has_value());
-    auto second = infra::open_embedded_log({.dir = dir.path()});
+    auto second = infra::open_embedded_log({ .dir = dir.path() });
     ASSERT_FALSE(second.has_value());
     EXPECT_EQ(second.error().code, "log.locked");
     EXPECT_NE(second.error().message.find("in use"), std::string::npos);
@@ -58,26 +58,25 @@ TEST(EmbeddedLog, ADirectoryOfANewerFormatIsRefused)
 {
     temp_dir dir;
     {
-        auto log = infra::open_embedded_log({.dir = dir.path()});
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
         ASSERT_TRUE(log.has_value());
     }
     {
         rocksdb::DB* raw = nullptr;
         std::vector<rocksdb::ColumnFamilyHandle*> handles;
         std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-        for (auto name : {"default", "events", "streams", "heads", "commands"}) {
+        for (auto name : { "default", "events", "streams", "heads", "commands" }) {
             cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
         }
         ASSERT_TRUE(
-          rocksdb::DB::Open(rocksdb::DBOptions(), dir.path().string(), cfs, &handles, &raw)
-            .ok());
+          rocksdb::DB::Open(rocksdb::DBOptions(), dir.path().string(), cfs, &handles, &raw).ok());
         ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "format", "99").ok());
         for (auto* h : handles) {
             raw->DestroyColumnFamilyHandle(h);
         }
         delete raw;
     }
-    auto log = infra::open_embedded_log({.dir = dir.path()});
+    auto log = infra::open_embedded_log({ .dir = dir.path() });
     ASSERT_FALSE(log.has_value());
     EXPECT_EQ(log.error().code, "log.newer_format");
 }
@@ -85,7 +84,7 @@ TEST(EmbeddedLog, ADirectoryOfANewerFormatIsRefused)
 TEST(EmbeddedLog, WorksWithoutSyncForDevelopment)
 {
     temp_dir dir;
-    auto log = infra::open_embedded_log({.dir = dir.path(), .sync = false});
+    auto log = infra::open_embedded_log({ .dir = dir.path(), .sync = false });
     ASSERT_TRUE(log.has_value());
     auto r = (*log)->append(request("s-1", expected_version::any(), "a", 2));
     ASSERT_TRUE(r.has_value());
@@ -96,8 +95,7 @@ TEST(EmbeddedLog, UsesTheInjectedClock)
 {
     temp_dir dir;
     auto fixed = *parse_rfc3339("2026-11-28T10:00:00Z");
-    auto log = infra::open_embedded_log(
-      {.dir = dir.path(), .clock = [fixed] { return fixed; }});
+    auto log = infra::open_embedded_log({ .dir = dir.path(), .clock = [fixed] { return fixed; } });
     ASSERT_TRUE(log.has_value());
     ASSERT_TRUE((*log)->append(request("s-1", expected_version::any(), "a")));
     auto e = (*log)->read_stream("s-1");
@@ -114,11 +112,10 @@ tamper(const std::filesystem::path& dir,
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (auto name : {"default", "events", "streams", "heads", "commands"}) {
+    for (auto name : { "default", "events", "streams", "heads", "commands" }) {
         cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
-    ASSERT_TRUE(
-      rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), cfs, &handles, &raw).ok());
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), cfs, &handles, &raw).ok());
     std::string key(8, '\0');
     for (int i = 0; i < 8; ++i) {
         key[static_cast<std::size_t>(i)] = static_cast<char>(pos >> (8 * (7 - i)));
@@ -137,11 +134,11 @@ TEST(EmbeddedLog, VerifyFindsTheFirstTamperedEvent)
 {
     temp_dir dir;
     {
-        auto log = infra::open_embedded_log({.dir = dir.path()});
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
         ASSERT_TRUE(log.has_value());
         for (int i = 0; i < 5; ++i) {
-            ASSERT_TRUE((*log)->append(request(
-              "report-1", expected_version::any(), "e" + std::to_string(i))));
+            ASSERT_TRUE((*log)->append(
+              request("report-1", expected_version::any(), "e" + std::to_string(i))));
         }
         auto clean = infra::verify_chains(**log);
         ASSERT_TRUE(clean.has_value());
@@ -156,7 +153,7 @@ TEST(EmbeddedLog, VerifyFindsTheFirstTamperedEvent)
         ASSERT_NE(at, std::string::npos);
         bytes[at] = 'X';
     });
-    auto log = infra::open_embedded_log({.dir = dir.path()});
+    auto log = infra::open_embedded_log({ .dir = dir.path() });
     ASSERT_TRUE(log.has_value());
     auto report = infra::verify_chains(**log);
     ASSERT_TRUE(report.has_value());
@@ -170,7 +167,7 @@ TEST(EmbeddedLog, VerifyFindsATamperedLastEventThroughTheHead)
 {
     temp_dir dir;
     {
-        auto log = infra::open_embedded_log({.dir = dir.path()});
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
         ASSERT_TRUE((*log)->append(request("report-1", expected_version::any(), "a", 2)));
     }
     tamper(dir.path(), 2, [](std::string& bytes) {
@@ -178,7 +175,7 @@ TEST(EmbeddedLog, VerifyFindsATamperedLastEventThroughTheHead)
         ASSERT_NE(at, std::string::npos);
         bytes[at] = 'Z';
     });
-    auto log = infra::open_embedded_log({.dir = dir.path()});
+    auto log = infra::open_embedded_log({ .dir = dir.path() });
     auto report = infra::verify_chains(**log);
     ASSERT_TRUE(report.has_value());
     ASSERT_TRUE(report->first_broken.has_value());
@@ -189,11 +186,11 @@ TEST(EmbeddedLog, VerifyReportsUndecodableGarbage)
 {
     temp_dir dir;
     {
-        auto log = infra::open_embedded_log({.dir = dir.path()});
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
         ASSERT_TRUE((*log)->append(request("report-1", expected_version::any(), "a", 2)));
     }
     tamper(dir.path(), 1, [](std::string& bytes) { bytes = "garbage!"; });
-    auto log = infra::open_embedded_log({.dir = dir.path()});
+    auto log = infra::open_embedded_log({ .dir = dir.path() });
     auto report = infra::verify_chains(**log);
     ASSERT_TRUE(report.has_value());
     ASSERT_TRUE(report->first_broken.has_value());
@@ -266,15 +263,14 @@ TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
             }
             buffer.append(chunk, static_cast<std::size_t>(n));
             if (!killed) {
-                auto lines = static_cast<std::size_t>(
-                  std::count(buffer.begin(), buffer.end(), '\n'));
+                auto lines =
+                  static_cast<std::size_t>(std::count(buffer.begin(), buffer.end(), '\n'));
                 if (lines_at_start == 0 && lines > 0) {
                     lines_at_start = lines;
                     started = std::chrono::steady_clock::now();
                 }
-                if (lines_at_start > 0 &&
-                    std::chrono::steady_clock::now() - started >
-                      std::chrono::milliseconds(wait_ms)) {
+                if (lines_at_start > 0 && std::chrono::steady_clock::now() - started >
+                                            std::chrono::milliseconds(wait_ms)) {
                     kill(pid, SIGKILL);
                     killed = true;
                 }
@@ -283,8 +279,7 @@ TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
         close(fd);
         int status = 0;
         waitpid(pid, &status, 0);
-        ASSERT_TRUE(killed) << "child ended by itself in round " << round
-                            << " status " << status;
+        ASSERT_TRUE(killed) << "child ended by itself in round " << round << " status " << status;
         ASSERT_TRUE(WIFSIGNALED(status));
         std::istringstream in(buffer);
         std::string line;
@@ -301,12 +296,12 @@ TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
             }
         }
 
-        auto log = infra::open_embedded_log({.dir = dir.path()});
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
         ASSERT_TRUE(log.has_value()) << log.error().message;
         // Every acknowledged append is there, with its positions.
         for (const auto& a : all_acked) {
-            auto events = (*log)->read_stream(a.stream, a.first_version,
-                                              a.last_version - a.first_version + 1);
+            auto events =
+              (*log)->read_stream(a.stream, a.first_version, a.last_version - a.first_version + 1);
             ASSERT_TRUE(events.has_value());
             ASSERT_EQ(events->size(), a.last_version - a.first_version + 1)
               << a.command_id << " lost in round " << round;
@@ -315,8 +310,7 @@ TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
             for (const auto& e : *events) {
                 auto env = events::envelope::decode(e.envelope_bytes);
                 ASSERT_TRUE(env.has_value());
-                EXPECT_EQ(std::string(env->reader().getCommandId().cStr()),
-                          a.command_id);
+                EXPECT_EQ(std::string(env->reader().getCommandId().cStr()), a.command_id);
             }
         }
         // No partial append: each command's events are all there. Tags

@@ -32,11 +32,9 @@ namespace portal::testing {
 inline std::string
 tagged_event(const std::string& tag)
 {
-    return std::string(
-      events::event_payload::build([&](schema::Event::Builder e) {
-          e.initDocument().initWithdrawn().setReason(tag);
-      })
-        .bytes());
+    return std::string(events::event_payload::build([&](schema::Event::Builder e) {
+                           e.initDocument().initWithdrawn().setReason(tag);
+                       }).bytes());
 }
 
 /// The tag of an event written by `tagged_event`.
@@ -47,8 +45,7 @@ tag_of(const events::recorded_event& e)
     if (!env) {
         return "<undecodable>";
     }
-    auto reason =
-      env->reader().getPayload().getDocument().getWithdrawn().getReason();
+    auto reason = env->reader().getPayload().getDocument().getWithdrawn().getReason();
     return std::string(reason.cStr(), reason.size());
 }
 
@@ -69,7 +66,7 @@ request(const std::string& stream,
     for (int i = 0; i < n; ++i) {
         r.payloads.push_back(tagged_event(prefix + "-" + std::to_string(i)));
     }
-    r.actor = events::actor{"account-1", events::role::trainee, ""};
+    r.actor = events::actor{ "account-1", events::role::trainee, "" };
     return r;
 }
 
@@ -121,8 +118,7 @@ using events::expected_version;
 
 TYPED_TEST_P(EventLogContract, AppendToNewStreamStartsAtVersionOne)
 {
-    auto r = this->log().append(
-      request("report-1", expected_version::no_stream(), "a", 3));
+    auto r = this->log().append(request("report-1", expected_version::no_stream(), "a", 3));
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->first_version, 1U);
     EXPECT_EQ(r->last_version, 3U);
@@ -175,17 +171,17 @@ TYPED_TEST_P(EventLogContract, RacingWritersOnOneStreamExactlyOneWins)
     constexpr int k_threads = 8;
     constexpr int k_rounds = 30;
     for (int round = 0; round < k_rounds; ++round) {
-        std::atomic<int> wins{0};
-        std::atomic<int> conflicts{0};
+        std::atomic<int> wins{ 0 };
+        std::atomic<int> conflicts{ 0 };
         std::barrier start(k_threads);
         std::vector<std::thread> threads;
         for (int t = 0; t < k_threads; ++t) {
             threads.emplace_back([&, t] {
                 start.arrive_and_wait();
-                auto r = log.append(request(
-                  "race-1",
-                  expected_version::exact(static_cast<std::uint64_t>(round)),
-                  "r" + std::to_string(round) + "t" + std::to_string(t)));
+                auto r =
+                  log.append(request("race-1",
+                                     expected_version::exact(static_cast<std::uint64_t>(round)),
+                                     "r" + std::to_string(round) + "t" + std::to_string(t)));
                 if (r) {
                     ++wins;
                 } else if (r.error().cls == error_class::conflict) {
@@ -199,20 +195,17 @@ TYPED_TEST_P(EventLogContract, RacingWritersOnOneStreamExactlyOneWins)
         ASSERT_EQ(wins.load(), 1) << "round " << round;
         ASSERT_EQ(conflicts.load(), k_threads - 1) << "round " << round;
     }
-    EXPECT_EQ(log.read_stream("race-1")->size(),
-              static_cast<std::size_t>(k_rounds));
+    EXPECT_EQ(log.read_stream("race-1")->size(), static_cast<std::size_t>(k_rounds));
 }
 
 TYPED_TEST_P(EventLogContract, RepeatedCommandIdReturnsTheFirstResult)
 {
     auto& log = this->log();
-    auto first =
-      log.append(request("s-1", expected_version::no_stream(), "a", 2, "cmd-1"));
+    auto first = log.append(request("s-1", expected_version::no_stream(), "a", 2, "cmd-1"));
     ASSERT_TRUE(first.has_value());
     // A retry, even with another expectation and other events, appends
     // nothing and answers as the first time.
-    auto retry =
-      log.append(request("s-1", expected_version::no_stream(), "b", 5, "cmd-1"));
+    auto retry = log.append(request("s-1", expected_version::no_stream(), "b", 5, "cmd-1"));
     ASSERT_TRUE(retry.has_value());
     EXPECT_TRUE(retry->duplicate);
     EXPECT_EQ(retry->stream, "s-1");
@@ -228,15 +221,14 @@ TYPED_TEST_P(EventLogContract, ConcurrentRetriesOfOneCommandAppendOnce)
 {
     auto& log = this->log();
     constexpr int k_threads = 8;
-    std::atomic<int> originals{0};
-    std::atomic<int> duplicates{0};
+    std::atomic<int> originals{ 0 };
+    std::atomic<int> duplicates{ 0 };
     std::barrier start(k_threads);
     std::vector<std::thread> threads;
     for (int t = 0; t < k_threads; ++t) {
         threads.emplace_back([&] {
             start.arrive_and_wait();
-            auto r = log.append(
-              request("s-9", expected_version::any(), "x", 1, "cmd-same"));
+            auto r = log.append(request("s-9", expected_version::any(), "x", 1, "cmd-same"));
             if (r && r->duplicate) {
                 ++duplicates;
             } else if (r) {
@@ -264,8 +256,7 @@ TYPED_TEST_P(EventLogContract, GlobalOrderAndStreamVersionsAreConsistent)
                 auto stream = "s-" + std::to_string((t * 7 + i) % 5);
                 auto r = log.append(request(stream,
                                             expected_version::any(),
-                                            "t" + std::to_string(t) + "-" +
-                                              std::to_string(i),
+                                            "t" + std::to_string(t) + "-" + std::to_string(i),
                                             1 + i % 3));
                 ASSERT_TRUE(r.has_value());
             }
@@ -306,17 +297,16 @@ TYPED_TEST_P(EventLogContract, GlobalOrderAndStreamVersionsAreConsistent)
 TYPED_TEST_P(EventLogContract, ChecksOnOtherStreamsOfThePartitionKey)
 {
     auto& log = this->log();
-    ASSERT_TRUE(log.append(request("contract-1", expected_version::no_stream(),
-                                   "c")));
+    ASSERT_TRUE(log.append(request("contract-1", expected_version::no_stream(), "c")));
     auto req = request("report-1", expected_version::no_stream(), "r");
-    req.checks.push_back({"contract-1", expected_version::exact(2)});
+    req.checks.push_back({ "contract-1", expected_version::exact(2) });
     auto bad = log.append(req);
     ASSERT_FALSE(bad.has_value());
     EXPECT_EQ(bad.error().code, "log.wrong_expected_version");
     EXPECT_TRUE(log.read_stream("report-1")->empty());
 
-    req.checks = {{"contract-1", expected_version::exact(1)},
-                  {"marker-1", expected_version::no_stream()}};
+    req.checks = { { "contract-1", expected_version::exact(1) },
+                   { "marker-1", expected_version::no_stream() } };
     auto good = log.append(req);
     ASSERT_TRUE(good.has_value()) << good.error().message;
     EXPECT_EQ(log.read_stream("report-1")->size(), 1U);
@@ -325,22 +315,16 @@ TYPED_TEST_P(EventLogContract, ChecksOnOtherStreamsOfThePartitionKey)
 TYPED_TEST_P(EventLogContract, ChecksAcrossPartitionKeysAreRefused)
 {
     auto& log = this->log();
-    ASSERT_TRUE(log.append(request("exam-1",
-                                   expected_version::no_stream(),
-                                   "e",
-                                   1,
-                                   "",
-                                   "exam-1")));
+    ASSERT_TRUE(log.append(request("exam-1", expected_version::no_stream(), "e", 1, "", "exam-1")));
     auto req = request("report-1", expected_version::no_stream(), "r");
-    req.checks.push_back({"exam-1", expected_version::exact(1)});
+    req.checks.push_back({ "exam-1", expected_version::exact(1) });
     auto r = log.append(req);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "log.partition_mismatch");
     EXPECT_EQ(r.error().cls, error_class::invalid);
 
     // A stream keeps its partition key.
-    auto moved = log.append(request(
-      "exam-1", expected_version::any(), "x", 1, "", "company-1"));
+    auto moved = log.append(request("exam-1", expected_version::any(), "x", 1, "", "company-1"));
     ASSERT_FALSE(moved.has_value());
     EXPECT_EQ(moved.error().code, "log.partition_mismatch");
 }
@@ -381,7 +365,7 @@ TYPED_TEST_P(EventLogContract, ReadsFromVersionAndPositionWithLimits)
     ASSERT_TRUE(log.append(request("s-10", expected_version::any(), "c", 1)));
     EXPECT_EQ(log.read_stream("s-1")->size(), 5U);
 
-    auto all = log.read_all(events::position{0}, 100);
+    auto all = log.read_all(events::position{ 0 }, 100);
     ASSERT_EQ(all->size(), 11U);
     auto after = log.read_all(all->at(6).position, 3);
     ASSERT_EQ(after->size(), 3U);
@@ -393,7 +377,7 @@ TYPED_TEST_P(EventLogContract, EnvelopeCarriesMetadataAndHashChain)
 {
     auto& log = this->log();
     auto req = request("report-7", expected_version::no_stream(), "a", 2, "cmd-7");
-    req.actor = events::actor{"account-9", events::role::representative, "company-3"};
+    req.actor = events::actor{ "account-9", events::role::representative, "company-3" };
     req.correlation_id[0] = 0xab;
     req.causation_id[15] = 0xcd;
     ASSERT_TRUE(log.append(req));
@@ -409,8 +393,7 @@ TYPED_TEST_P(EventLogContract, EnvelopeCarriesMetadataAndHashChain)
     EXPECT_EQ(std::string(a.getPartitionKey().cStr()), "company-1");
     EXPECT_EQ(std::string(a.getActor().getAccountId().cStr()), "account-9");
     EXPECT_EQ(a.getActor().getRole(), schema::Role::REPRESENTATIVE);
-    EXPECT_EQ(std::string(a.getActor().getOnBehalfOfCompanyId().cStr()),
-              "company-3");
+    EXPECT_EQ(std::string(a.getActor().getOnBehalfOfCompanyId().cStr()), "company-3");
     EXPECT_EQ(a.getCorrelationId()[0], 0xab);
     EXPECT_EQ(a.getCausationId()[15], 0xcd);
     EXPECT_EQ(a.getSchemaVersion(), events::k_schema_version);
@@ -424,8 +407,7 @@ TYPED_TEST_P(EventLogContract, EnvelopeCarriesMetadataAndHashChain)
 
     auto report = infra::verify_chains(log);
     ASSERT_TRUE(report.has_value());
-    EXPECT_FALSE(report->first_broken.has_value())
-      << report->first_broken->reason;
+    EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
     EXPECT_EQ(report->events, 2U);
     auto head = log.head("report-7");
     ASSERT_TRUE(head.has_value());
@@ -442,32 +424,32 @@ TYPED_TEST_P(EventLogContract, SubscribeHandsOverFromCatchUpToLiveWithoutGap)
     constexpr int k_threads = 4;
     constexpr int k_during = 150;
     for (int i = 0; i < k_before; ++i) {
-        ASSERT_TRUE(log.append(
-          request("s-" + std::to_string(i % 7), expected_version::any(), "p")));
+        ASSERT_TRUE(
+          log.append(request("s-" + std::to_string(i % 7), expected_version::any(), "p")));
     }
     std::mutex mu;
     std::vector<std::uint64_t> seen;
     std::vector<std::thread> writers;
-    std::atomic<bool> go{false};
+    std::atomic<bool> go{ false };
     for (int t = 0; t < k_threads; ++t) {
         writers.emplace_back([&, t] {
             while (!go.load()) {
                 std::this_thread::yield();
             }
             for (int i = 0; i < k_during; ++i) {
-                auto r = log.append(request(
-                  "w-" + std::to_string(t), expected_version::any(), "w", 1 + i % 2));
+                auto r = log.append(
+                  request("w-" + std::to_string(t), expected_version::any(), "w", 1 + i % 2));
                 ASSERT_TRUE(r.has_value());
             }
         });
     }
     go.store(true);
-    auto sub = log.subscribe(events::position{0},
-                             [&](const events::recorded_event& e) -> result<void> {
-                                 std::lock_guard lock(mu);
-                                 seen.push_back(e.position.value);
-                                 return {};
-                             });
+    auto sub =
+      log.subscribe(events::position{ 0 }, [&](const events::recorded_event& e) -> result<void> {
+          std::lock_guard lock(mu);
+          seen.push_back(e.position.value);
+          return {};
+      });
     ASSERT_TRUE(sub.has_value());
     for (auto& w : writers) {
         w.join();
@@ -476,7 +458,8 @@ TYPED_TEST_P(EventLogContract, SubscribeHandsOverFromCatchUpToLiveWithoutGap)
     ASSERT_TRUE(wait_until([&] {
         std::lock_guard lock(mu);
         return seen.size() >= total;
-    })) << "received " << seen.size() << " of " << total;
+    }))
+      << "received " << seen.size() << " of " << total;
     (*sub)->stop();
     std::lock_guard lock(mu);
     ASSERT_EQ(seen.size(), total);
@@ -489,10 +472,10 @@ TYPED_TEST_P(EventLogContract, SubscribeFromAPositionAndStopOnHandlerError)
 {
     auto& log = this->log();
     ASSERT_TRUE(log.append(request("s-1", expected_version::any(), "a", 10)));
-    std::atomic<std::uint64_t> first{0};
-    std::atomic<int> count{0};
-    auto sub = log.subscribe(
-      events::position{6}, [&](const events::recorded_event& e) -> result<void> {
+    std::atomic<std::uint64_t> first{ 0 };
+    std::atomic<int> count{ 0 };
+    auto sub =
+      log.subscribe(events::position{ 6 }, [&](const events::recorded_event& e) -> result<void> {
           std::uint64_t zero = 0;
           first.compare_exchange_strong(zero, e.position.value);
           if (++count == 3) {
@@ -510,8 +493,7 @@ TYPED_TEST_P(EventLogContract, SubscribeFromAPositionAndStopOnHandlerError)
 
 TYPED_TEST_P(EventLogContract, EverythingSurvivesAReopen)
 {
-    auto first = this->log().append(
-      request("s-1", expected_version::no_stream(), "a", 3, "cmd-a"));
+    auto first = this->log().append(request("s-1", expected_version::no_stream(), "a", 3, "cmd-a"));
     ASSERT_TRUE(first.has_value());
     auto before = this->all();
     auto head_before = this->log().head("s-1");
@@ -525,13 +507,11 @@ TYPED_TEST_P(EventLogContract, EverythingSurvivesAReopen)
     EXPECT_EQ(this->log().last_position(), first->last_position);
     EXPECT_EQ(this->log().head("s-1")->last_hash, head_before->last_hash);
     // Versions, positions and idempotency go on where they were.
-    auto retry = this->log().append(
-      request("s-1", expected_version::no_stream(), "b", 1, "cmd-a"));
+    auto retry = this->log().append(request("s-1", expected_version::no_stream(), "b", 1, "cmd-a"));
     ASSERT_TRUE(retry.has_value());
     EXPECT_TRUE(retry->duplicate);
     EXPECT_EQ(retry->last_position, first->last_position);
-    auto next = this->log().append(
-      request("s-1", expected_version::exact(3), "c", 1, "cmd-b"));
+    auto next = this->log().append(request("s-1", expected_version::exact(3), "c", 1, "cmd-b"));
     ASSERT_TRUE(next.has_value());
     EXPECT_EQ(next->first_version, 4U);
     EXPECT_EQ(next->first_position.value, first->last_position.value + 1);

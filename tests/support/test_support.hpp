@@ -22,8 +22,7 @@ class temp_dir
         std::random_device rd;
         auto base = std::filesystem::temp_directory_path();
         for (;;) {
-            path_ = base / ("portal-test-" + std::to_string(rd()) +
-                            std::to_string(rd()));
+            path_ = base / ("portal-test-" + std::to_string(rd()) + std::to_string(rd()));
             if (std::filesystem::create_directory(path_)) {
                 break;
             }

@@ -28,7 +28,7 @@ sample_envelope()
     env.setStreamId("report-1");
     env.setStreamVersion(3);
     env.setRecordedAt(1'700'000'000'000'000);
-    std::uint8_t id[16] = {0x01, 0x8f, 0, 0, 0, 0, 0x70, 0, 0x80, 0, 0, 0, 0, 0, 0, 0xff};
+    std::uint8_t id[16] = { 0x01, 0x8f, 0, 0, 0, 0, 0x70, 0, 0x80, 0, 0, 0, 0, 0, 0, 0xff };
     env.setEventId(capnp::Data::Reader(id, sizeof id));
     auto actor = env.initActor();
     actor.setAccountId("account-7");
@@ -50,9 +50,8 @@ TEST(EventNames, AreAggregateDotEventInSnakeCase)
     });
     EXPECT_EQ(event_name(reset.reader()), "account.password_reset_requested");
     EXPECT_EQ(event_aggregate(reset.reader()), "account");
-    auto grant = event_payload::build([](schema::Event::Builder e) {
-        e.initAccessGrant().initGranted().setDays(90);
-    });
+    auto grant = event_payload::build(
+      [](schema::Event::Builder e) { e.initAccessGrant().initGranted().setDays(90); });
     EXPECT_EQ(event_name(grant.reader()), "access_grant.granted");
 }
 
@@ -65,8 +64,7 @@ TEST(Codec, RoundTripsAnEnvelope)
     EXPECT_EQ(std::string(r.getStreamId().cStr()), "report-1");
     EXPECT_EQ(r.getStreamVersion(), 3U);
     EXPECT_EQ(r.getActor().getRole(), schema::Role::TRAINEE);
-    EXPECT_EQ(std::string(r.getPayload().getReport().getSubmitted()
-                            .getApproverEmail().cStr()),
+    EXPECT_EQ(std::string(r.getPayload().getReport().getSubmitted().getApproverEmail().cStr()),
               "ausbilder@example.de");
     EXPECT_EQ(decoded->bytes(), env.bytes());
 }
@@ -138,8 +136,7 @@ TEST(Codec, UnknownUnionMemberIsRejected)
     auto e = builder.initRoot<schema::Event>();
     e.initReport().initSubmitted();
     auto words = capnp::messageToFlatArray(builder);
-    auto bytes = std::string(reinterpret_cast<const char*>(words.begin()),
-                             words.size() * 8);
+    auto bytes = std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
     // The root struct's data section holds the 16-bit discriminant at offset
     // 0 of the first data word: segment table (8 bytes) + root pointer (8).
     bytes[16] = static_cast<char>(0x7f);
@@ -153,12 +150,8 @@ TEST(Json, RendersEnvelopeThroughJsonCodec)
     auto env = sample_envelope();
     auto json = to_json(env.reader());
     EXPECT_NE(json.find("\"streamId\":\"report-1\""), std::string::npos) << json;
-    EXPECT_NE(json.find("\"approverEmail\":\"ausbilder@example.de\""),
-              std::string::npos)
-      << json;
+    EXPECT_NE(json.find("\"approverEmail\":\"ausbilder@example.de\""), std::string::npos) << json;
     // Binary ids are hex, not arrays of numbers.
-    EXPECT_NE(json.find("\"eventId\":\"018f0000000070008000000000000"),
-              std::string::npos)
-      << json;
+    EXPECT_NE(json.find("\"eventId\":\"018f0000000070008000000000000"), std::string::npos) << json;
     EXPECT_NE(json.find("\"role\":\"trainee\""), std::string::npos) << json;
 }

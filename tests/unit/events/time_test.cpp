@@ -47,19 +47,19 @@ TEST(Rfc3339, RejectsGarbage)
 TEST(IsoWeeks, KnownWeeks)
 {
     // 2026-11-28 is a Saturday in ISO week 48 of 2026.
-    EXPECT_EQ(iso_week_of(*parse_date("2026-11-28")), (iso_week{2026, 48}));
+    EXPECT_EQ(iso_week_of(*parse_date("2026-11-28")), (iso_week{ 2026, 48 }));
     // 2027-01-01 (Friday) still belongs to week 53 of 2026.
-    EXPECT_EQ(iso_week_of(*parse_date("2027-01-01")), (iso_week{2026, 53}));
+    EXPECT_EQ(iso_week_of(*parse_date("2027-01-01")), (iso_week{ 2026, 53 }));
     // 2024-12-30 (Monday) is week 1 of 2025.
-    EXPECT_EQ(iso_week_of(*parse_date("2024-12-30")), (iso_week{2025, 1}));
+    EXPECT_EQ(iso_week_of(*parse_date("2024-12-30")), (iso_week{ 2025, 1 }));
     EXPECT_EQ(iso_weeks_in_year(2026), 53U);
     EXPECT_EQ(iso_weeks_in_year(2025), 52U);
 }
 
 TEST(IsoWeeks, MondayOfWeek)
 {
-    EXPECT_EQ(format_date(*monday_of({2026, 48})), "2026-11-23");
-    EXPECT_EQ(format_date(*monday_of({2025, 1})), "2024-12-30");
-    EXPECT_FALSE(monday_of({2025, 53}).has_value());
-    EXPECT_FALSE(monday_of({2025, 0}).has_value());
+    EXPECT_EQ(format_date(*monday_of({ 2026, 48 })), "2026-11-23");
+    EXPECT_EQ(format_date(*monday_of({ 2025, 1 })), "2024-12-30");
+    EXPECT_FALSE(monday_of({ 2025, 53 }).has_value());
+    EXPECT_FALSE(monday_of({ 2025, 0 }).has_value());
 }

@@ -34,28 +34,27 @@ struct error
 
     static error rejected(std::string code, std::string message)
     {
-        return {std::move(code), std::move(message), error_class::rejected};
+        return { std::move(code), std::move(message), error_class::rejected };
     }
     static error conflict(std::string code, std::string message)
     {
-        return {std::move(code), std::move(message), error_class::conflict};
+        return { std::move(code), std::move(message), error_class::conflict };
     }
     static error unavailable(std::string code, std::string message)
     {
-        return {
-            std::move(code), std::move(message), error_class::unavailable};
+        return { std::move(code), std::move(message), error_class::unavailable };
     }
     static error invalid(std::string code, std::string message)
     {
-        return {std::move(code), std::move(message), error_class::invalid};
+        return { std::move(code), std::move(message), error_class::invalid };
     }
     static error not_found(std::string code, std::string message)
     {
-        return {std::move(code), std::move(message), error_class::not_found};
+        return { std::move(code), std::move(message), error_class::not_found };
     }
     static error forbidden(std::string code, std::string message)
     {
-        return {std::move(code), std::move(message), error_class::forbidden};
+        return { std::move(code), std::move(message), error_class::forbidden };
     }
 
     friend bool operator==(const error&, const error&) = default;

@@ -43,16 +43,13 @@ class expected_version
     };
 
     /// Any version, including no stream.
-    static expected_version any() noexcept { return {kind::any, 0}; }
+    static expected_version any() noexcept { return { kind::any, 0 }; }
     /// The stream must not exist.
-    static expected_version no_stream() noexcept
-    {
-        return {kind::no_stream, 0};
-    }
+    static expected_version no_stream() noexcept { return { kind::no_stream, 0 }; }
     /// The stream's current version must be `v` (0 = must not exist).
     static expected_version exact(std::uint64_t v) noexcept
     {
-        return v == 0 ? no_stream() : expected_version{kind::exact, v};
+        return v == 0 ? no_stream() : expected_version{ kind::exact, v };
     }
 
     kind which() const noexcept { return kind_; }
@@ -72,8 +69,7 @@ class expected_version
         return false;
     }
 
-    friend bool operator==(const expected_version&,
-                           const expected_version&) = default;
+    friend bool operator==(const expected_version&, const expected_version&) = default;
 
   private:
     expected_version(kind k, std::uint64_t v) noexcept
@@ -145,8 +141,7 @@ struct append_result
     position last_position;
     bool duplicate = false; ///< the command id was seen: nothing appended
 
-    friend bool operator==(const append_result&,
-                           const append_result&) = default;
+    friend bool operator==(const append_result&, const append_result&) = default;
 };
 
 /// An event as stored: its position, stream, version and the encoded
@@ -204,21 +199,18 @@ class event_log
 
     /// Events of `stream` with version >= `from_version`, at most `max`.
     /// An unknown stream yields no events. Thread-safe.
-    virtual result<std::vector<recorded_event>> read_stream(
-      std::string_view stream,
-      std::uint64_t from_version = 1,
-      std::size_t max = SIZE_MAX) = 0;
+    virtual result<std::vector<recorded_event>> read_stream(std::string_view stream,
+                                                            std::uint64_t from_version = 1,
+                                                            std::size_t max = SIZE_MAX) = 0;
 
     /// Events with position > `after`, in order, at most `max`. Thread-safe.
-    virtual result<std::vector<recorded_event>> read_all(position after,
-                                                         std::size_t max) = 0;
+    virtual result<std::vector<recorded_event>> read_all(position after, std::size_t max) = 0;
 
     /// Delivers every event with position > `after`: first the stored ones
     /// (catch-up), then new ones as they are appended (live), with no gap
     /// and no duplicate between the two.
-    virtual result<std::unique_ptr<subscription>> subscribe(
-      position after,
-      event_handler handler) = 0;
+    virtual result<std::unique_ptr<subscription>> subscribe(position after,
+                                                            event_handler handler) = 0;
 
     /// The head of a stream; version 0 when it does not exist.
     virtual result<stream_head> head(std::string_view stream) = 0;

@@ -29,20 +29,17 @@ struct message_storage;
 
 /// Copies `bytes` into aligned words and validates the whole message with
 /// `Root`'s schema; the error code is `codec.malformed`.
-result<std::shared_ptr<const message_storage>>
-decode_storage(std::string_view bytes, capnp::StructSchema root);
+result<std::shared_ptr<const message_storage>> decode_storage(std::string_view bytes,
+                                                              capnp::StructSchema root);
 
 /// Encodes a built message into storage.
-std::shared_ptr<const message_storage>
-encode_storage(capnp::MessageBuilder& builder);
+std::shared_ptr<const message_storage> encode_storage(capnp::MessageBuilder& builder);
 
 /// The root pointer of stored message.
-capnp::AnyPointer::Reader
-storage_root(const message_storage& storage);
+capnp::AnyPointer::Reader storage_root(const message_storage& storage);
 
 /// The bytes of a stored message.
-std::string_view
-storage_bytes(const message_storage& storage) noexcept;
+std::string_view storage_bytes(const message_storage& storage) noexcept;
 
 } // namespace detail
 
@@ -54,18 +51,17 @@ class owned_message
     /// Decodes and validates bytes; `codec.malformed` on garbage.
     static result<owned_message> decode(std::string_view bytes)
     {
-        auto storage =
-          detail::decode_storage(bytes, capnp::Schema::from<Root>());
+        auto storage = detail::decode_storage(bytes, capnp::Schema::from<Root>());
         if (!storage) {
             return fail(std::move(storage.error()));
         }
-        return owned_message{std::move(*storage)};
+        return owned_message{ std::move(*storage) };
     }
 
     /// Takes a snapshot of a built message.
     static owned_message from_builder(capnp::MessageBuilder& builder)
     {
-        return owned_message{detail::encode_storage(builder)};
+        return owned_message{ detail::encode_storage(builder) };
     }
 
     /// Builds a message: `fill` receives the root builder.
@@ -84,10 +80,7 @@ class owned_message
     }
 
     /// The flat-array encoding.
-    std::string_view bytes() const noexcept
-    {
-        return detail::storage_bytes(*storage_);
-    }
+    std::string_view bytes() const noexcept { return detail::storage_bytes(*storage_); }
 
   private:
     explicit owned_message(std::shared_ptr<const detail::message_storage> s)

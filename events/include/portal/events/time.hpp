@@ -28,7 +28,7 @@ to_micros(timestamp t) noexcept
 inline timestamp
 from_micros(std::int64_t micros) noexcept
 {
-    return timestamp{std::chrono::microseconds{micros}};
+    return timestamp{ std::chrono::microseconds{ micros } };
 }
 
 /// Parses `YYYY-MM-DD`; nullopt unless it is a valid calendar date.
