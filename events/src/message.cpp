@@ -198,6 +198,20 @@ event_name(schema::Event::Reader event)
     return "unknown";
 }
 
+std::vector<std::string>
+all_event_names()
+{
+    std::vector<std::string> names;
+    for (auto outer : capnp::Schema::from<schema::Event>().getUnionFields()) {
+        auto inner = outer.getType().asStruct();
+        for (auto leaf : inner.getUnionFields()) {
+            names.push_back(snake_case(outer.getProto().getName()) + "." +
+                            snake_case(leaf.getProto().getName()));
+        }
+    }
+    return names;
+}
+
 namespace {
 
 capnp::JsonCodec&

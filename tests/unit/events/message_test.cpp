@@ -3,7 +3,9 @@
 #include <capnp/serialize.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 
 using namespace portal;
@@ -154,4 +156,33 @@ TEST(Json, RendersEnvelopeThroughJsonCodec)
     // Binary ids are hex, not arrays of numbers.
     EXPECT_NE(json.find("\"eventId\":\"018f0000000070008000000000000"), std::string::npos) << json;
     EXPECT_NE(json.find("\"role\":\"trainee\""), std::string::npos) << json;
+}
+
+namespace {
+
+std::string
+read_file(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+} // namespace
+
+TEST(Catalogue, EveryEventIsDocumentedInTheIndexAndItsPage)
+{
+    auto names = all_event_names();
+    ASSERT_GT(names.size(), 60U);
+    auto index = read_file(std::string(PORTAL_SOURCE_DIR) + "/docs/events.md");
+    ASSERT_FALSE(index.empty());
+    for (const auto& name : names) {
+        EXPECT_NE(index.find("`" + name + "`"), std::string::npos)
+          << name << " is missing in docs/events.md";
+        auto aggregate = name.substr(0, name.find('.'));
+        auto page = read_file(std::string(PORTAL_SOURCE_DIR) + "/docs/events/" + aggregate + ".md");
+        EXPECT_NE(page.find("`" + name + "`"), std::string::npos)
+          << name << " is missing in docs/events/" << aggregate << ".md";
+    }
 }

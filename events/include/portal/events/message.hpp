@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace portal::events {
 
@@ -101,6 +102,9 @@ using envelope = owned_message<schema::Envelope>;
 /// `Event` union and the member of that aggregate's union, in snake_case.
 /// Returns `unknown` for a discriminant this build does not know.
 std::string event_name(schema::Event::Reader event);
+
+/// Every event name this build knows, in schema order.
+std::vector<std::string> all_event_names();
 
 /// The aggregate part of the name (`report` for `report.submitted`).
 std::string event_aggregate(schema::Event::Reader event);
