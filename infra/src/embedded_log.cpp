@@ -392,6 +392,24 @@ class rocks_log final : public events::event_log
         return *h;
     }
 
+    result<std::optional<append_result>> find_command(std::string_view command_id) override
+    {
+        std::string value;
+        auto s =
+          db_->Get(rocksdb::ReadOptions(), cf_commands(), rocksdb::Slice(command_id), &value);
+        if (s.IsNotFound()) {
+            return std::optional<append_result>{};
+        }
+        if (!s.ok()) {
+            return fail(storage_error(s, "find_command"));
+        }
+        auto r = decode_result(value);
+        if (!r) {
+            return fail(error::unavailable("log.corrupt", "undecodable command result"));
+        }
+        return std::optional<append_result>(*r);
+    }
+
     position last_position() const override
     {
         return position{ committed_.load(std::memory_order_acquire) };

@@ -215,6 +215,15 @@ TYPED_TEST_P(EventLogContract, RepeatedCommandIdReturnsTheFirstResult)
     EXPECT_EQ(retry->last_position, first->last_position);
     EXPECT_EQ(log.read_stream("s-1")->size(), 2U);
     EXPECT_EQ(this->all().size(), 2U);
+
+    auto found = log.find_command("cmd-1");
+    ASSERT_TRUE(found.has_value());
+    ASSERT_TRUE(found->has_value());
+    EXPECT_TRUE((*found)->duplicate);
+    EXPECT_EQ((*found)->last_position, first->last_position);
+    auto unknown = log.find_command("cmd-unknown");
+    ASSERT_TRUE(unknown.has_value());
+    EXPECT_FALSE(unknown->has_value());
 }
 
 TYPED_TEST_P(EventLogContract, ConcurrentRetriesOfOneCommandAppendOnce)

@@ -215,6 +215,10 @@ class event_log
     /// The head of a stream; version 0 when it does not exist.
     virtual result<stream_head> head(std::string_view stream) = 0;
 
+    /// The first result of the append with `command_id`, marked `duplicate`;
+    /// nullopt when no append carried it. Thread-safe.
+    virtual result<std::optional<append_result>> find_command(std::string_view command_id) = 0;
+
     /// The position of the last acknowledged event.
     virtual position last_position() const = 0;
 };

@@ -1,0 +1,197 @@
+#pragma once
+
+/// The generic command path, written against the event log port: load the
+/// aggregate's state, gather facts from other aggregates, decide, append with
+/// the expected version, retry (bounded) on a version conflict, and answer a
+/// repeated command id with the first result.
+///
+/// Aggregates plug in by ADL: for a state type `S` in namespace `N`,
+/// `N::evolve(S, schema::Event::Reader)` and `N::decide(const S&, const C&,
+/// const Ctx&)` must exist (see common/domain.hpp).
+
+#include "common/domain.hpp"
+#include "portal/events/event_log.hpp"
+#include "portal/events/message.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace portal::domain {
+
+/// A state folded from its stream and the stream's version (0: no stream).
+template<class State>
+struct loaded
+{
+    State state{};
+    std::uint64_t version = 0;
+};
+
+/// Folds the events of `stream` into a `State` with its `evolve`.
+/// Errors: the log's (`log.unavailable`), `codec.malformed` for an event
+/// that does not decode.
+template<class State>
+result<loaded<State>>
+load(events::event_log& log, std::string_view stream)
+{
+    loaded<State> out;
+    constexpr std::size_t k_chunk = 4096;
+    for (;;) {
+        auto batch = log.read_stream(stream, out.version + 1, k_chunk);
+        if (!batch) {
+            return fail(std::move(batch.error()));
+        }
+        for (const auto& e : *batch) {
+            auto env = events::envelope::decode(e.envelope_bytes);
+            if (!env) {
+                return fail(std::move(env.error()));
+            }
+            out.state = evolve(std::move(out.state), env->reader().getPayload());
+            out.version = e.version;
+        }
+        if (batch->size() < k_chunk) {
+            return out;
+        }
+    }
+}
+
+/// Where a command's events go.
+struct target
+{
+    std::string stream;
+    std::string partition_key;
+};
+
+/// Who sends a command, when, and its idempotency key.
+struct command_meta
+{
+    std::string command_id; ///< empty: not idempotent
+    principal actor;
+    timestamp now;
+    events::uuid correlation_id{};
+    events::uuid causation_id{};
+};
+
+/// Reads facts for a decision from other aggregates' committed state. Facts
+/// from streams of the command's own partition key become version checks of
+/// the append, so a decision never rests on a fact that changed meanwhile.
+class fact_reader
+{
+  public:
+    fact_reader(events::event_log& log, std::string partition_key)
+      : log_(log)
+      , partition_key_(std::move(partition_key))
+    {
+    }
+
+    /// Loads `stream` (whose partition key is `stream_partition_key`).
+    template<class State>
+    result<loaded<State>> load(std::string_view stream, std::string_view stream_partition_key)
+    {
+        auto l = domain::load<State>(log_, stream);
+        if (l && stream_partition_key == partition_key_) {
+            checks_.push_back({ std::string(stream), events::expected_version::exact(l->version) });
+        }
+        return l;
+    }
+
+    /// The log, for reads that need no check (other partition keys).
+    events::event_log& log() { return log_; }
+
+    /// The checks gathered so far.
+    const std::vector<events::stream_check>& checks() const { return checks_; }
+
+  private:
+    events::event_log& log_;
+    std::string partition_key_;
+    std::vector<events::stream_check> checks_;
+};
+
+/// What a command did.
+struct outcome
+{
+    std::string stream;
+    /// The stream's version after the command.
+    std::uint64_t version = 0;
+    /// The position of the command's last event; for a command that
+    /// changed nothing, the log's position when it was decided.
+    events::position position;
+    /// The number of events appended (0: nothing changed).
+    std::size_t events = 0;
+    /// The command id was seen before: this is the first result.
+    bool duplicate = false;
+};
+
+/// Encodes a decision's events as an append request.
+events::append_request make_append(const target& t,
+                                   std::uint64_t expected_version,
+                                   const event_list& events,
+                                   const command_meta& meta,
+                                   std::vector<events::stream_check> checks);
+
+/// Runs one command on the aggregate `State` at `t`.
+///
+/// `make_context(const State&, fact_reader&) -> result<Context>` builds the
+/// decision's context (reading facts through the reader). Returns the
+/// outcome, the decision's error, or `command.conflict` (conflict) when the
+/// stream kept changing for `max_attempts` attempts.
+template<class State, class Command, class MakeContext>
+result<outcome>
+execute(events::event_log& log,
+        const target& t,
+        const Command& command,
+        MakeContext&& make_context,
+        const command_meta& meta,
+        int max_attempts = 8)
+{
+    if (!meta.command_id.empty()) {
+        auto seen = log.find_command(meta.command_id);
+        if (!seen) {
+            return fail(std::move(seen.error()));
+        }
+        if (*seen) {
+            const auto& r = **seen;
+            return outcome{ r.stream,
+                            r.last_version,
+                            r.last_position,
+                            static_cast<std::size_t>(r.last_version - r.first_version + 1),
+                            true };
+        }
+    }
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+        auto current = load<State>(log, t.stream);
+        if (!current) {
+            return fail(std::move(current.error()));
+        }
+        fact_reader facts(log, t.partition_key);
+        auto context = make_context(std::as_const(current->state), facts);
+        if (!context) {
+            return fail(std::move(context.error()));
+        }
+        auto decided = decide(std::as_const(current->state), command, std::as_const(*context));
+        if (!decided) {
+            return fail(std::move(decided.error()));
+        }
+        if (decided->empty()) {
+            return outcome{ t.stream, current->version, log.last_position(), 0, false };
+        }
+        auto appended =
+          log.append(make_append(t, current->version, *decided, meta, facts.checks()));
+        if (appended) {
+            return outcome{ appended->stream,
+                            appended->last_version,
+                            appended->last_position,
+                            static_cast<std::size_t>(appended->last_version -
+                                                     appended->first_version + 1),
+                            appended->duplicate };
+        }
+        if (appended.error().cls != error_class::conflict) {
+            return fail(std::move(appended.error()));
+        }
+    }
+    return fail(error::conflict("command.conflict", "the aggregate kept changing; try again"));
+}
+
+} // namespace portal::domain

@@ -1,0 +1,260 @@
+// The generic command path (aggregates/common/processor.hpp) on the real
+// embedded log.
+
+#include "common/processor.hpp"
+#include "portal/infra/embedded_log.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+
+using namespace portal;
+using namespace portal::domain;
+
+namespace counter {
+
+/// A test aggregate: a counter that only grows, with a limit from a fact.
+struct state
+{
+    int value = 0;
+};
+
+struct add
+{
+    int amount = 0;
+};
+
+struct context : context_base
+{
+    int limit = 0;
+};
+
+state
+evolve(state s, schema::Event::Reader e)
+{
+    if (e.isDocument() && e.getDocument().isWithdrawn()) {
+        s.value += std::stoi(str(e.getDocument().getWithdrawn().getReason()));
+    }
+    return s;
+}
+
+decision
+decide(const state& s, const add& c, const context& ctx)
+{
+    if (c.amount == 0) {
+        return no_events();
+    }
+    if (s.value + c.amount > ctx.limit) {
+        return reject("counter.limit", "over the limit");
+    }
+    return one_event([&](schema::Event::Builder e) {
+        e.initDocument().initWithdrawn().setReason(std::to_string(c.amount));
+    });
+}
+
+} // namespace counter
+
+namespace {
+
+struct ProcessorTest : ::testing::Test
+{
+    portal::testing::temp_dir dir;
+    std::unique_ptr<events::event_log> log =
+      *infra::open_embedded_log({ .dir = dir.path(), .sync = false });
+    target counter_target{ "counter-1", "company-1" };
+
+    /// Sets the limit fact: stream `limit-1` holds as many events as the limit.
+    void set_limit(int limit, const std::string& partition_key = "company-1")
+    {
+        for (int i = 0; i < limit; ++i) {
+            auto e = make_event(
+              [](schema::Event::Builder b) { b.initDocument().initWithdrawn().setReason("1"); });
+            events::append_request r;
+            r.stream = "limit-1";
+            r.partition_key = partition_key;
+            r.payloads.emplace_back(e.bytes());
+            ASSERT_TRUE(log->append(r));
+        }
+    }
+
+    result<outcome> run(int amount, const std::string& command_id = {}, int attempts = 8)
+    {
+        return run_on(*log, amount, command_id, attempts);
+    }
+
+    result<outcome> run_on(events::event_log& on,
+                           int amount,
+                           const std::string& command_id,
+                           int attempts)
+    {
+        command_meta meta{ command_id, principal{ "account-1", role::staff, "" }, {} };
+        return execute<counter::state>(
+          on,
+          counter_target,
+          counter::add{ amount },
+          [&](const counter::state&, fact_reader& facts) -> result<counter::context> {
+              auto limit = facts.load<counter::state>("limit-1", "company-1");
+              if (!limit) {
+                  return fail(limit.error());
+              }
+              counter::context ctx;
+              ctx.limit = limit->state.value;
+              return ctx;
+          },
+          meta,
+          attempts);
+    }
+};
+
+/// Forwards to a log but answers every append with a version conflict.
+class always_conflicting final : public events::event_log
+{
+  public:
+    explicit always_conflicting(events::event_log& inner)
+      : inner_(inner)
+    {
+    }
+    result<events::append_result> append(events::append_request) override
+    {
+        ++appends;
+        return fail(error::conflict("log.wrong_expected_version", "test"));
+    }
+    result<std::vector<events::recorded_event>> read_stream(std::string_view s,
+                                                            std::uint64_t from,
+                                                            std::size_t max) override
+    {
+        return inner_.read_stream(s, from, max);
+    }
+    result<std::vector<events::recorded_event>> read_all(events::position after,
+                                                         std::size_t max) override
+    {
+        return inner_.read_all(after, max);
+    }
+    result<std::unique_ptr<events::subscription>> subscribe(events::position after,
+                                                            events::event_handler h) override
+    {
+        return inner_.subscribe(after, std::move(h));
+    }
+    result<events::stream_head> head(std::string_view s) override { return inner_.head(s); }
+    result<std::optional<events::append_result>> find_command(std::string_view id) override
+    {
+        return inner_.find_command(id);
+    }
+    events::position last_position() const override { return inner_.last_position(); }
+
+    int appends = 0;
+
+  private:
+    events::event_log& inner_;
+};
+
+TEST_F(ProcessorTest, DecidesAndAppendsWithTheFactsOfOtherStreams)
+{
+    set_limit(10);
+    auto r = run(4, "cmd-1");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->version, 1U);
+    EXPECT_EQ(r->events, 1U);
+    EXPECT_FALSE(r->duplicate);
+    auto state = load<counter::state>(*log, "counter-1");
+    EXPECT_EQ(state->state.value, 4);
+    EXPECT_EQ(state->version, 1U);
+}
+
+TEST_F(ProcessorTest, ADomainErrorAppendsNothing)
+{
+    set_limit(3);
+    auto r = run(4);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "counter.limit");
+    EXPECT_TRUE(log->read_stream("counter-1")->empty());
+}
+
+TEST_F(ProcessorTest, ACommandThatChangesNothingAppendsNothing)
+{
+    set_limit(3);
+    auto r = run(0);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->events, 0U);
+    EXPECT_TRUE(log->read_stream("counter-1")->empty());
+}
+
+TEST_F(ProcessorTest, ARepeatedCommandIdAnswersTheFirstResultEvenWhenTheRuleNowRejects)
+{
+    set_limit(5);
+    auto first = run(5, "cmd-x");
+    ASSERT_TRUE(first.has_value());
+    // Deciding again would exceed the limit; the retry must not.
+    auto retry = run(5, "cmd-x");
+    ASSERT_TRUE(retry.has_value()) << retry.error().code;
+    EXPECT_TRUE(retry->duplicate);
+    EXPECT_EQ(retry->position, first->position);
+    EXPECT_EQ(load<counter::state>(*log, "counter-1")->state.value, 5);
+}
+
+TEST_F(ProcessorTest, RacingCommandsOnOneStreamAllLandThroughRetries)
+{
+    set_limit(1000);
+    constexpr int k_threads = 6;
+    constexpr int k_each = 10;
+    std::atomic<int> ok{ 0 };
+    std::barrier start(k_threads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < k_threads; ++t) {
+        threads.emplace_back([&, t] {
+            start.arrive_and_wait();
+            for (int i = 0; i < k_each; ++i) {
+                auto r = run(1, "t" + std::to_string(t) + "-" + std::to_string(i), 1000);
+                if (r) {
+                    ++ok;
+                }
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    EXPECT_EQ(ok.load(), k_threads * k_each);
+    auto state = load<counter::state>(*log, "counter-1");
+    EXPECT_EQ(state->state.value, k_threads * k_each);
+    EXPECT_EQ(state->version, static_cast<std::uint64_t>(k_threads * k_each));
+}
+
+TEST_F(ProcessorTest, RetriesAreBoundedAndEndInAConflictError)
+{
+    set_limit(10);
+    always_conflicting conflicting(*log);
+    auto r = run_on(conflicting, 1, "cmd-c", 3);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "command.conflict");
+    EXPECT_EQ(r.error().cls, error_class::conflict);
+    EXPECT_EQ(conflicting.appends, 3);
+}
+
+TEST_F(ProcessorTest, AFactOfTheSamePartitionKeyBecomesAVersionCheck)
+{
+    set_limit(2);
+    fact_reader facts(*log, "company-1");
+    auto limit = facts.load<counter::state>("limit-1", "company-1");
+    ASSERT_TRUE(limit.has_value());
+    ASSERT_EQ(facts.checks().size(), 1U);
+    EXPECT_EQ(facts.checks()[0].stream, "limit-1");
+    EXPECT_EQ(facts.checks()[0].expected, events::expected_version::exact(2));
+    // A fact read from another partition key is not checked.
+    fact_reader other(*log, "exam-1");
+    ASSERT_TRUE(other.load<counter::state>("limit-1", "company-1"));
+    EXPECT_TRUE(other.checks().empty());
+    // The fact changes after it was read: an append with the stale check
+    // conflicts instead of resting on the old limit.
+    set_limit(1);
+    auto e =
+      make_event([](schema::Event::Builder b) { b.initDocument().initWithdrawn().setReason("2"); });
+    auto stale = log->append(make_append(counter_target, 0, { e }, command_meta{}, facts.checks()));
+    ASSERT_FALSE(stale.has_value());
+    EXPECT_EQ(stale.error().cls, error_class::conflict);
+}
+
+} // namespace
