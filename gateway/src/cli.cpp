@@ -1,18 +1,24 @@
 #include "cli.hpp"
 
+#include "app/accounts.hpp"
+#include "demo.hpp"
 #include "portal/events/message.hpp"
+#include "portal/infra/crypto.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/logging.hpp"
+#include "portal/infra/secrets.hpp"
 #include "portal/infra/verify.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
+#include <iostream>
 #include <ostream>
 
 namespace po = boost::program_options;
@@ -34,6 +40,9 @@ Commands:
   verify    recompute every hash chain of the event log
   export    print events as JSON lines
   history   print the events of one stream (auditor view)
+  demo      seed realistic demo data into an empty data directory
+  staff     `staff add --login EMAIL`: create a chamber staff account
+            (password on standard input)
   version   print the version
 
 Common options:
@@ -132,12 +141,132 @@ event_line(const events::recorded_event& e)
                        events::to_json(env->reader()));
 }
 
-volatile std::sig_atomic_t g_stop = 0;
-
-extern "C" void
-on_signal(int)
+/// The services of the application layer on an open log.
+app::services
+make_services(events::event_log& log, std::string key)
 {
-    g_stop = 1;
+    return app::services{ log, [key = std::move(key)](std::string_view email) {
+                             return infra::login_account_id(email, key);
+                         } };
+}
+
+result<std::string>
+data_key(const common_options& c)
+{
+    return infra::load_or_create_key(std::filesystem::path(c.data_dir) / "secret.key");
+}
+
+int
+cmd_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    common_options c;
+    demo_options options;
+    auto d = common_description(c);
+    d.add_options()("weeks",
+                    po::value(&options.weeks)->default_value(52),
+                    "weeks of training records per trainee (1..104)");
+    po::variables_map vm;
+    if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal demo [options]")) {
+        return *code;
+    }
+    if (options.weeks < 1 || options.weeks > 104) {
+        err << "portal: --weeks must be between 1 and 104\n";
+        return k_usage;
+    }
+    infra::init_logging(c.log_level, c.log_json);
+    // Seeding is a bulk load: no WAL sync per append; RocksDB writes
+    // everything out when the log closes.
+    auto log = open_log(c, false, true);
+    if (!log) {
+        return report_open_failure(log.error(), err);
+    }
+    if ((*log)->last_position().value != 0) {
+        err << "portal: the data directory " << c.data_dir
+            << " already holds events; demo data goes into an empty one\n";
+        return k_data_dir;
+    }
+    auto key = data_key(c);
+    if (!key) {
+        return report_open_failure(key.error(), err);
+    }
+    auto services = make_services(**log, *key);
+    return run_demo(services, options, out, err);
+}
+
+int
+cmd_staff(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    common_options c;
+    std::string action;
+    std::string login;
+    std::string name;
+    auto d = common_description(c);
+    d.add_options()("action", po::value(&action)->required(), "add")(
+      "login", po::value(&login)->required(), "the e-mail address that is the login")(
+      "name", po::value(&name)->default_value("IHK-Sachbearbeitung"), "display name");
+    po::positional_options_description p;
+    p.add("action", 1);
+    po::variables_map vm;
+    const std::string usage =
+      "Usage: portal staff add --login EMAIL [--name NAME] [options] < password";
+    if (auto code = parse(args, d, p, vm, out, err, usage)) {
+        return *code;
+    }
+    if (action != "add") {
+        err << "portal: unknown staff action '" << action << "'\n" << usage << "\n";
+        return k_usage;
+    }
+    std::string password;
+    std::getline(std::cin, password);
+    if (password.size() < 10) {
+        err << "portal: the password (standard input) needs at least 10 characters\n";
+        return k_usage;
+    }
+    infra::init_logging(c.log_level, c.log_json);
+    auto log = open_log(c, true, true);
+    if (!log) {
+        return report_open_failure(log.error(), err);
+    }
+    auto key = data_key(c);
+    if (!key) {
+        return report_open_failure(key.error(), err);
+    }
+    auto services = make_services(**log, *key);
+    auto hash = infra::hash_password(password, infra::password_cost::interactive());
+    if (!hash) {
+        err << "portal: " << hash.error().message << "\n";
+        return k_data_dir;
+    }
+    auto now =
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    // The console operator bootstraps the first staff account.
+    domain::principal operator_actor{ "operator", events::role::staff, "" };
+    auto token = infra::random_token();
+    domain::account::create create;
+    create.email = login;
+    create.name = name;
+    create.role = { events::role::staff, "", "" };
+    create.invitation_token_hash = infra::token_hash(token);
+    create.invitation_expires_at = now + std::chrono::hours{ 1 };
+    domain::command_meta meta;
+    meta.actor = operator_actor;
+    meta.now = now;
+    meta.command_id = "staff-add-" + infra::to_string(infra::uuid_v7(now));
+    auto created = app::create_account(services, meta, create);
+    if (!created) {
+        err << "portal: " << created.error().message << " (" << created.error().code << ")\n";
+        return k_found;
+    }
+    auto id = services.account_id_of(login);
+    meta.command_id += "-activate";
+    meta.actor = domain::principal{ id, events::role::staff, "" };
+    auto activated = app::activate_account(services, meta, id, { infra::token_hash(token), *hash });
+    if (!activated) {
+        err << "portal: " << activated.error().message << " (" << activated.error().code << ")\n";
+        return k_found;
+    }
+    out << "staff account " << login << " created (" << id << ")\n";
+    return k_ok;
 }
 
 int
@@ -157,22 +286,26 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal serve [options]")) {
         return *code;
     }
+    // SIGTERM and SIGINT are blocked in every thread (threads started later
+    // inherit the mask) and taken by sigwait below: no race with start-up.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     infra::init_logging(c.log_level, c.log_json);
     auto log = open_log(c, !no_sync, true);
     if (!log) {
         return report_open_failure(log.error(), err);
     }
-    std::signal(SIGTERM, on_signal);
-    std::signal(SIGINT, on_signal);
     spdlog::info("portal serving data directory {} (event log at position {})",
                  c.data_dir,
                  (*log)->last_position().value);
-    while (g_stop == 0) {
-        // The process waits for SIGTERM/SIGINT; the HTTP gateway and the
-        // projections run on their own threads once they exist.
-        pause();
-    }
-    spdlog::info("portal stopping");
+    // The HTTP gateway and the projections run on their own threads once
+    // they exist; this thread waits for SIGTERM or SIGINT.
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    spdlog::info("portal stopping (signal {})", received);
     log->reset();
     spdlog::info("portal stopped");
     return k_ok;
@@ -319,6 +452,12 @@ run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
         }
         if (command == "history") {
             return cmd_history(rest, out, err);
+        }
+        if (command == "demo") {
+            return cmd_demo(rest, out, err);
+        }
+        if (command == "staff") {
+            return cmd_staff(rest, out, err);
         }
         if (command == "version" || command == "--version") {
             out << "portal " << PORTAL_VERSION << "\n";

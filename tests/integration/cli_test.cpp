@@ -1,0 +1,163 @@
+// The `portal` binary as a user runs it.
+
+#include "process.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <sstream>
+
+using portal::testing::run_process;
+using portal::testing::temp_dir;
+
+namespace {
+
+const std::string k_portal = PORTAL_BINARY;
+
+std::vector<std::string>
+with_dir(std::vector<std::string> args, const temp_dir& dir)
+{
+    args.push_back("--data-dir");
+    args.push_back((dir.path() / "data").string());
+    args.push_back("--log-level");
+    args.push_back("warn");
+    return args;
+}
+
+TEST(PortalCli, DemoSeedsVerifiableDataAndPrintsTheLogins)
+{
+    temp_dir dir;
+    auto demo = run_process(k_portal, with_dir({ "demo", "--weeks", "4" }, dir));
+    ASSERT_EQ(demo.exit_code, 0) << demo.err;
+    EXPECT_NE(demo.out.find("sachbearbeitung@ihk-demo.de"), std::string::npos) << demo.out;
+    EXPECT_NE(demo.out.find("Portal-Demo-2026"), std::string::npos);
+    EXPECT_NE(demo.out.find("supervisor (PIN)"), std::string::npos);
+    for (auto role : { "staff", "auditor", "company", "trainer", "trainee" }) {
+        EXPECT_NE(demo.out.find(role), std::string::npos) << role;
+    }
+
+    auto verify = run_process(k_portal, with_dir({ "verify" }, dir));
+    EXPECT_EQ(verify.exit_code, 0) << verify.err;
+    EXPECT_NE(verify.out.find("every hash chain verifies"), std::string::npos) << verify.out;
+
+    auto exported = run_process(k_portal, with_dir({ "export" }, dir));
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    std::istringstream lines(exported.out);
+    std::string line;
+    int count = 0;
+    bool saw_approved = false;
+    bool saw_rejected = false;
+    bool saw_results = false;
+    while (std::getline(lines, line)) {
+        ++count;
+        ASSERT_EQ(line.front(), '{');
+        ASSERT_EQ(line.back(), '}');
+        saw_approved |= line.find(R"("name":"report.approved")") != std::string::npos;
+        saw_rejected |= line.find(R"("name":"report.rejected")") != std::string::npos;
+        saw_results |= line.find(R"("name":"exam.results_published")") != std::string::npos;
+    }
+    EXPECT_GT(count, 150);
+    EXPECT_TRUE(saw_approved);
+    EXPECT_TRUE(saw_rejected);
+    EXPECT_TRUE(saw_results);
+
+    auto from = run_process(k_portal, with_dir({ "export", "--from", "100" }, dir));
+    EXPECT_EQ(from.out.rfind(R"({"position":101,)", 0), 0U) << from.out.substr(0, 80);
+
+    // A second demo does not mix into existing data.
+    auto again = run_process(k_portal, with_dir({ "demo", "--weeks", "1" }, dir));
+    EXPECT_EQ(again.exit_code, 3);
+    EXPECT_NE(again.err.find("already holds events"), std::string::npos) << again.err;
+}
+
+TEST(PortalCli, StaffAddCreatesOneAccountPerLogin)
+{
+    temp_dir dir;
+    auto add = run_process(k_portal,
+                           with_dir({ "staff", "add", "--login", "chef@ihk.example" }, dir),
+                           "Sehr-Geheim-1\n");
+    ASSERT_EQ(add.exit_code, 0) << add.err;
+    EXPECT_NE(add.out.find("staff account chef@ihk.example created"), std::string::npos);
+    auto twice = run_process(k_portal,
+                             with_dir({ "staff", "add", "--login", "CHEF@ihk.example" }, dir),
+                             "Sehr-Geheim-1\n");
+    EXPECT_NE(twice.exit_code, 0);
+    EXPECT_NE(twice.err.find("account"), std::string::npos) << twice.err;
+    auto short_password = run_process(
+      k_portal, with_dir({ "staff", "add", "--login", "b@ihk.example" }, dir), "kurz\n");
+    EXPECT_EQ(short_password.exit_code, 2);
+    auto history = run_process(k_portal, with_dir({ "export" }, dir));
+    EXPECT_NE(history.out.find(R"("name":"account.activated")"), std::string::npos);
+    EXPECT_EQ(history.out.find("Sehr-Geheim-1"), std::string::npos) << "password in the log";
+}
+
+TEST(PortalCli, HistoryShowsOneStreamUpToATime)
+{
+    temp_dir dir;
+    ASSERT_EQ(run_process(k_portal, with_dir({ "demo", "--weeks", "2" }, dir)).exit_code, 0);
+    auto exported = run_process(k_portal, with_dir({ "export" }, dir));
+    auto at = exported.out.find(R"("streamId":"report-)");
+    ASSERT_NE(at, std::string::npos);
+    auto start = at + std::string(R"("streamId":")").size();
+    auto stream = exported.out.substr(start, exported.out.find('"', start) - start);
+    auto history = run_process(k_portal, with_dir({ "history", stream }, dir));
+    ASSERT_EQ(history.exit_code, 0) << history.err;
+    EXPECT_NE(history.out.find(R"("name":"report.drafted")"), std::string::npos);
+    auto before = run_process(
+      k_portal, with_dir({ "history", stream, "--as-of", "2000-01-01T00:00:00Z" }, dir));
+    EXPECT_EQ(before.exit_code, 0);
+    EXPECT_TRUE(before.out.empty()) << before.out;
+    auto bad_time =
+      run_process(k_portal, with_dir({ "history", stream, "--as-of", "gestern" }, dir));
+    EXPECT_EQ(bad_time.exit_code, 2);
+    auto unknown = run_process(k_portal, with_dir({ "history", "report-nothing" }, dir));
+    EXPECT_EQ(unknown.exit_code, 1);
+}
+
+TEST(PortalCli, ClearErrorsForBadUseAndMissingOrBusyData)
+{
+    temp_dir dir;
+    auto none = run_process(k_portal, {});
+    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_NE(none.err.find("Usage: portal"), std::string::npos);
+    auto unknown = run_process(k_portal, { "frobnicate" });
+    EXPECT_EQ(unknown.exit_code, 2);
+    auto bad_flag = run_process(k_portal, with_dir({ "verify", "--bogus" }, dir));
+    EXPECT_EQ(bad_flag.exit_code, 2);
+    auto missing = run_process(k_portal, with_dir({ "verify" }, dir));
+    EXPECT_EQ(missing.exit_code, 3);
+    EXPECT_NE(missing.err.find("no event log"), std::string::npos) << missing.err;
+}
+
+TEST(PortalCli, ServeHoldsTheDataDirectoryAndStopsCleanlyOnSigterm)
+{
+    temp_dir dir;
+    auto data = (dir.path() / "data").string();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(k_portal.c_str(),
+              k_portal.c_str(),
+              "serve",
+              "--data-dir",
+              data.c_str(),
+              "--log-level",
+              "warn",
+              static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    // Busy while serving: a second process gets a clear error.
+    ASSERT_TRUE(portal::testing::wait_until([&] {
+        auto r = run_process(k_portal, with_dir({ "verify" }, dir));
+        return r.exit_code == 3 && r.err.find("in use by another process") != std::string::npos;
+    }));
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_EQ(run_process(k_portal, with_dir({ "verify" }, dir)).exit_code, 0);
+}
+
+} // namespace
