@@ -110,7 +110,8 @@ class rocks_kv_store final : public kv_store
     result<std::optional<std::string>> get(std::string_view key) override
     {
         std::string value;
-        auto s = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), rocksdb::Slice(key), &value);
+        auto s =
+          db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), rocksdb::Slice(key), &value);
         if (s.IsNotFound()) {
             return std::optional<std::string>{};
         }
@@ -190,7 +191,8 @@ open_kv_store(kv_store_options options)
     std::filesystem::create_directories(options.dir, ec);
     if (ec) {
         return fail(error::unavailable(
-          "kv.unavailable", fmt::format("cannot create {}: {}", options.dir.string(), ec.message())));
+          "kv.unavailable",
+          fmt::format("cannot create {}: {}", options.dir.string(), ec.message())));
     }
     rocksdb::Options db_options;
     db_options.create_if_missing = true;
@@ -203,16 +205,17 @@ open_kv_store(kv_store_options options)
     auto s = rocksdb::DB::Open(db_options, options.dir.string(), &raw);
     if (!s.ok()) {
         if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-            return fail(error::unavailable(
-              "kv.locked",
-              fmt::format("the directory {} is in use by another process: {}",
-                          options.dir.string(),
-                          s.ToString())));
+            return fail(
+              error::unavailable("kv.locked",
+                                 fmt::format("the directory {} is in use by another process: {}",
+                                             options.dir.string(),
+                                             s.ToString())));
         }
         return fail(storage_error(s, "open"));
     }
     std::unique_ptr<rocksdb::DB> db(raw);
-    return std::unique_ptr<kv_store>(std::make_unique<rocks_kv_store>(std::move(options), std::move(db)));
+    return std::unique_ptr<kv_store>(
+      std::make_unique<rocks_kv_store>(std::move(options), std::move(db)));
 }
 
 } // namespace portal::infra

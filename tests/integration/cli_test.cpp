@@ -134,30 +134,44 @@ TEST(PortalCli, ServeHoldsTheDataDirectoryAndStopsCleanlyOnSigterm)
 {
     temp_dir dir;
     auto data = (dir.path() / "data").string();
+    int err_pipe[2];
+    ASSERT_EQ(pipe(err_pipe), 0);
     pid_t pid = fork();
     if (pid == 0) {
+        dup2(err_pipe[1], STDERR_FILENO);
+        close(err_pipe[0]);
+        close(err_pipe[1]);
         execl(k_portal.c_str(),
               k_portal.c_str(),
               "serve",
               "--data-dir",
               data.c_str(),
-              "--log-level",
-              "warn",
               static_cast<char*>(nullptr));
         _exit(127);
     }
     ASSERT_GT(pid, 0);
+    close(err_pipe[1]);
+    // Ready when it says so (it logs after opening the data directory).
+    std::string log;
+    char buffer[1024];
+    while (log.find("portal serving") == std::string::npos) {
+        auto n = read(err_pipe[0], buffer, sizeof buffer);
+        ASSERT_GT(n, 0) << "serve ended early: " << log;
+        log.append(buffer, static_cast<std::size_t>(n));
+    }
     // Busy while serving: a second process gets a clear error.
-    ASSERT_TRUE(portal::testing::wait_until([&] {
-        auto r = run_process(k_portal, with_dir({ "verify" }, dir));
-        return r.exit_code == 3 && r.err.find("in use by another process") != std::string::npos;
-    }));
+    auto busy = run_process(k_portal, with_dir({"verify"}, dir));
+    EXPECT_EQ(busy.exit_code, 3);
+    EXPECT_NE(busy.err.find("in use by another process"), std::string::npos) << busy.err;
     kill(pid, SIGTERM);
+    while (read(err_pipe[0], buffer, sizeof buffer) > 0) {
+    }
+    close(err_pipe[0]);
     int status = 0;
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0);
-    EXPECT_EQ(run_process(k_portal, with_dir({ "verify" }, dir)).exit_code, 0);
+    EXPECT_EQ(run_process(k_portal, with_dir({"verify"}, dir)).exit_code, 0);
 }
 
 } // namespace

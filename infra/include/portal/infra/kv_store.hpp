@@ -105,7 +105,9 @@ class kv_store
 
     /// Visits the keys in [`from`, `to`) in order (`to` empty = to the end),
     /// on a consistent snapshot.
-    virtual result<void> scan(std::string_view from, std::string_view to, const kv_visitor& visit) = 0;
+    virtual result<void> scan(std::string_view from,
+                              std::string_view to,
+                              const kv_visitor& visit) = 0;
 
     /// Visits the keys that start with `prefix` in order.
     result<void> scan_prefix(std::string_view prefix, const kv_visitor& visit)
@@ -115,7 +117,8 @@ class kv_store
 
     /// Applies `batch` atomically (all or nothing), syncing the WAL when
     /// `sync` (or the store's default when nullopt).
-    virtual result<void> write(const write_batch& batch, std::optional<bool> sync = std::nullopt) = 0;
+    virtual result<void> write(const write_batch& batch,
+                               std::optional<bool> sync = std::nullopt) = 0;
 };
 
 /// Opens (or creates) a store.

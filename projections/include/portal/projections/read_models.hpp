@@ -1,0 +1,162 @@
+#pragma once
+
+/// The read models of the portal and their queries (ARCHITECTURE.md,
+/// "Projections"). Each read model is a projector (run by `runner`) that
+/// writes JSON documents (camelCase fields as in docs/API.md) under its own
+/// key prefix, and query functions that read them. Queries read committed
+/// state only; combine them with `runner::wait_for` for read-your-writes.
+///
+/// Models:
+/// - `training`: companies, trainers, representatives, contracts, records,
+///   documents, accounts; serves the trainee, trainer, supervisor, company and
+///   chamber staff views;
+/// - `exams`: exam dates with registrations and results, examiners,
+///   proposals, seminars; serves the exam schedule and the examiner view;
+/// - `report_audit`: every event of every training record;
+/// - `account_security`: logins, failures, locks, resets per account;
+/// - `public_listing`: companies and their publication consent;
+/// - `outbox`: one entry per mail the domain implies.
+///
+/// Every query fails only with storage errors (`kv.unavailable`,
+/// `projection.corrupt`) or `*.not_found` (not_found) where it says so.
+
+#include "portal/events/time.hpp"
+#include "portal/infra/kv_store.hpp"
+#include "portal/projections/runner.hpp"
+
+#include <boost/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace portal::projections {
+
+/// Names of the models (also their key prefixes).
+inline constexpr std::string_view k_training = "training";
+inline constexpr std::string_view k_exams = "exams";
+inline constexpr std::string_view k_report_audit = "report_audit";
+inline constexpr std::string_view k_account_security = "account_security";
+inline constexpr std::string_view k_public_listing = "public_listing";
+inline constexpr std::string_view k_outbox = "outbox";
+
+/// The projector of each model.
+std::unique_ptr<projector> make_training_projector();
+std::unique_ptr<projector> make_exams_projector();
+std::unique_ptr<projector> make_report_audit_projector();
+std::unique_ptr<projector> make_account_security_projector();
+std::unique_ptr<projector> make_public_listing_projector();
+std::unique_ptr<projector> make_outbox_projector();
+
+/// Every projector of the portal, one per model above.
+std::vector<std::unique_ptr<projector>> all_projectors();
+
+// --- report audit trail and account security log ---
+
+/// Every event of a training record in order: `{position, version, event,
+/// actor{accountId, role, onBehalfOfCompanyId?}, recordedAt, change}`, where
+/// `change` is the event's content as JSON. Empty for an unknown record.
+result<boost::json::array> report_history(infra::kv_store& store, std::string_view report_id);
+
+/// The security events of an account in order: `{position, recordedAt,
+/// event, ...}` for logins (with `method`), failures (with
+/// `consecutiveFailures`), locks (`lockedUntil`), unlocks (`byStaff`),
+/// password reset requests and completions, password changes, activation,
+/// PIN issue and conversion.
+result<boost::json::array> account_security_log(infra::kv_store& store,
+                                                std::string_view account_id);
+
+// --- public listing ---
+
+/// Consenting companies `{companyId, name, address{street, zip, town},
+/// occupations[]}`, ordered by name; filtered by occupation and town
+/// (case-insensitive town) when given.
+result<boost::json::array> public_companies(infra::kv_store& store,
+                                            std::optional<std::string_view> occupation,
+                                            std::optional<std::string_view> town);
+
+// --- outbox ---
+
+/// Mail entries after entry id `after` (empty: from the start), at most
+/// `limit`, in log order: `{id, position, kind, recipient, cc[], subject,
+/// body, reference{...}, createdAt}`. Kinds: `invitation`, `supervisor_pin`,
+/// `record_submitted`, `record_approved`, `record_rejected`,
+/// `password_reset`, `representative_approved`, `results_published`,
+/// `proposal_status_changed`, `reminder`. Tokens and PINs are not in the
+/// log; delivery adds them.
+result<boost::json::array> outbox_entries(infra::kv_store& store,
+                                          std::string_view after,
+                                          std::size_t limit);
+
+// --- training records ---
+
+/// The records of a contract per period, from the contract's start up to
+/// `today` (and at most its end): `{period, periodKey, status, reportId?,
+/// ...}` where status is `draft`, `submitted`, `approved`, `rejected`, or,
+/// without a record, `missing` (a past period) or `open` (the current one).
+/// Paper contracts list only existing records. Day periods count Monday to
+/// Friday. Errors: `contract.not_found`.
+result<boost::json::array> contract_records(infra::kv_store& store,
+                                            std::string_view contract_id,
+                                            date today);
+
+/// One record document; `report.not_found` when unknown.
+result<boost::json::object> record(infra::kv_store& store, std::string_view report_id);
+
+/// One contract document; `contract.not_found` when unknown.
+result<boost::json::object> contract(infra::kv_store& store, std::string_view contract_id);
+
+// --- dashboards per role ---
+
+/// The trainee's view: `{accountId, contracts: [{contract, records,
+/// exams: [{examId, name, type, date, occupation, location, status,
+/// result?}], documents, proposals}]}`; results only once published.
+result<boost::json::object> trainee_view(infra::kv_store& store,
+                                         std::string_view account_id,
+                                         date today);
+
+/// The trainer's view: `{accountId, trainees: [{contractId, traineeName,
+/// occupation, companyId, status, start, end, progress}], waiting: [records
+/// submitted to the trainer]}`.
+result<boost::json::object> trainer_view(infra::kv_store& store,
+                                         std::string_view account_id,
+                                         date today);
+
+/// The supervisor's view (records sent to the account's e-mail): `{accountId,
+/// trainees: [...], records: [...], waiting: [...]}`.
+result<boost::json::object> supervisor_view(infra::kv_store& store, std::string_view account_id);
+
+/// The company's view: `{company, contracts: [{..., progress}], trainers,
+/// representatives, documents, exams: [{examId, contractId, registrationId,
+/// name, traineeName, type, status, date, occupation, result?}], branches}`.
+/// Results appear only for running contracts and once published. Errors:
+/// `company.not_found`.
+result<boost::json::object> company_view(infra::kv_store& store,
+                                         std::string_view company_id,
+                                         date today);
+
+/// "Ergebnisse anzeigen": the company's participants of one exam date with
+/// their results (running contracts only): `{examId, name, date, type,
+/// occupation, participants: [{registrationId, contractId, traineeName,
+/// status, result?}]}`. Errors: `exam.not_found`.
+result<boost::json::object> company_exam_results(infra::kv_store& store,
+                                                 std::string_view company_id,
+                                                 std::string_view exam_id);
+
+/// Chamber staff: `{contracts, recordFormChanges, pendingRepresentatives,
+/// exams (with registrations and admissions)}`.
+result<boost::json::object> staff_view(infra::kv_store& store);
+
+/// The examiner's view: `{accountId, committees, exams, proposals (to
+/// decide), seminars (own registrations), openSeminars}`.
+result<boost::json::object> examiner_view(infra::kv_store& store, std::string_view account_id);
+
+/// Exam dates ordered by occupation and date, filtered by occupation and a
+/// date range (inclusive; `YYYY-MM-DD`), each with its registrations.
+result<boost::json::array> exam_schedule(infra::kv_store& store,
+                                         std::optional<std::string_view> occupation,
+                                         std::optional<std::string_view> from,
+                                         std::optional<std::string_view> to);
+
+} // namespace portal::projections

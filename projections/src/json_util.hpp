@@ -1,0 +1,232 @@
+#pragma once
+
+// Helpers of the projectors (private to projections/).
+
+#include "portal/events/message.hpp"
+#include "portal/events/time.hpp"
+#include "portal/projections/runner.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+
+namespace portal::projections::detail {
+
+namespace json = boost::json;
+
+/// Cap'n Proto text as a JSON string.
+inline json::string
+text(capnp::Text::Reader t)
+{
+    return json::string(json::string_view(t.cStr(), t.size()));
+}
+
+/// Cap'n Proto text as std::string.
+inline std::string
+str(capnp::Text::Reader t)
+{
+    return std::string(t.cStr(), t.size());
+}
+
+/// The id in a stream name after `prefix` (`report-` + id); empty otherwise.
+inline std::string
+id_of(std::string_view stream, std::string_view prefix)
+{
+    if (!stream.starts_with(prefix)) {
+        return {};
+    }
+    return std::string(stream.substr(prefix.size()));
+}
+
+/// A position as a fixed-width key part (ordered like the number).
+inline std::string
+pos_key(std::uint64_t position)
+{
+    return fmt::format("{:016x}", position);
+}
+
+/// RFC 3339 of a `recordedAt`.
+inline json::string
+at(std::int64_t micros)
+{
+    return json::string(format_rfc3339(from_micros(micros)));
+}
+
+/// The string member `key` of `o`; empty when missing or not a string.
+inline std::string
+get_str(const json::object& o, std::string_view key)
+{
+    if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) {
+        return std::string(v->as_string());
+    }
+    return {};
+}
+
+/// The array member `key` of `o`, created when missing.
+inline json::array&
+arr(json::object& o, std::string_view key)
+{
+    auto& v = o[key];
+    if (!v.is_array()) {
+        v = json::array{};
+    }
+    return v.as_array();
+}
+
+/// The object member `key` of `o`, created when missing.
+inline json::object&
+obj(json::object& o, std::string_view key)
+{
+    auto& v = o[key];
+    if (!v.is_object()) {
+        v = json::object{};
+    }
+    return v.as_object();
+}
+
+/// True when the array holds the string `s`.
+inline bool
+contains(const json::array& a, std::string_view s)
+{
+    for (const auto& v : a) {
+        if (v.is_string() && v.as_string() == s) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Removes every string `s` from the array.
+inline void
+remove_str(json::array& a, std::string_view s)
+{
+    for (auto it = a.begin(); it != a.end();) {
+        if (it->is_string() && it->as_string() == s) {
+            it = a.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+/// The element of array member `list` whose `id_key` equals `id`; null when
+/// absent.
+inline json::object*
+find_in(json::object& o, std::string_view list, std::string_view id_key, std::string_view id)
+{
+    auto& a = arr(o, list);
+    for (auto& v : a) {
+        if (v.is_object() && get_str(v.as_object(), id_key) == id) {
+            return &v.as_object();
+        }
+    }
+    return nullptr;
+}
+
+/// Minutes as hours: an integer when whole, else a fraction.
+inline json::value
+hours(std::uint32_t minutes)
+{
+    if (minutes % 60 == 0) {
+        return static_cast<std::int64_t>(minutes / 60);
+    }
+    return static_cast<double>(minutes) / 60.0;
+}
+
+/// Lower-case ASCII (e-mail addresses as index keys).
+inline std::string
+lower(std::string_view s)
+{
+    std::string out(s);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+/// The role's name as in the API.
+inline const char*
+role_name(schema::Role r)
+{
+    switch (r) {
+        case schema::Role::TRAINEE:
+            return "trainee";
+        case schema::Role::TRAINER:
+            return "trainer";
+        case schema::Role::SUPERVISOR:
+            return "supervisor";
+        case schema::Role::COMPANY:
+            return "company";
+        case schema::Role::REPRESENTATIVE:
+            return "representative";
+        case schema::Role::EXAMINER:
+            return "examiner";
+        case schema::Role::STAFF:
+            return "staff";
+        case schema::Role::AUDITOR:
+            return "auditor";
+        case schema::Role::SYSTEM:
+            return "system";
+    }
+    return "system";
+}
+
+/// The actor of an envelope as JSON.
+inline json::object
+actor_json(schema::Envelope::Reader env)
+{
+    auto a = env.getActor();
+    json::object o{ { "accountId", text(a.getAccountId()) }, { "role", role_name(a.getRole()) } };
+    if (a.getOnBehalfOfCompanyId().size() > 0) {
+        o["onBehalfOfCompanyId"] = text(a.getOnBehalfOfCompanyId());
+    }
+    return o;
+}
+
+/// "2026-W05" for a week, the date for a day.
+inline std::string
+period_key(schema::Period::Reader p)
+{
+    if (p.isWeek()) {
+        return fmt::format("{:04}-W{:02}", p.getWeek().getYear(), p.getWeek().getWeek());
+    }
+    return str(p.getDay());
+}
+
+/// A period as in the API: `{"kind":"week","year":..,"week":..}` or
+/// `{"kind":"day","date":..}`.
+inline json::object
+period_json(schema::Period::Reader p)
+{
+    if (p.isWeek()) {
+        return { { "kind", "week" },
+                 { "year", p.getWeek().getYear() },
+                 { "week", p.getWeek().getWeek() } };
+    }
+    return { { "kind", "day" }, { "date", text(p.getDay()) } };
+}
+
+/// The event payload rendered as JSON, without the aggregate and event
+/// wrappers (`{"report":{"submitted":{...}}}` gives `{...}`).
+inline json::value
+change_json(schema::Event::Reader event)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(events::to_json(event), ec);
+    if (ec) {
+        return json::object{};
+    }
+    for (int depth = 0; depth < 2; ++depth) {
+        if (v.is_object() && v.as_object().size() == 1) {
+            json::value inner = v.as_object().begin()->value();
+            v = std::move(inner);
+        }
+    }
+    return v;
+}
+
+} // namespace portal::projections::detail

@@ -1,0 +1,600 @@
+// The `outbox` model: one entry per mail the domain implies, in log order.
+// Tokens and PINs never reach the log (only their hashes), so an entry holds
+// the kind, the recipient, the German subject and body without the secret,
+// and the reference; delivery (a later issue) adds the link or PIN.
+//
+// Keys (relative to the model):
+//   mail/<position>/<n>                the entries
+//   l/account/<id>, l/contract/<id>, l/trainer/<trainerId>, l/report/<id>,
+//   l/exam/<id>, l/reg/<examId>/<registrationId>, l/rep/<representativeId>,
+//   l/proposal/<id>                    lookups
+
+#include "json_util.hpp"
+#include "portal/projections/read_models.hpp"
+
+namespace portal::projections {
+
+using namespace detail;
+
+namespace {
+
+struct mail
+{
+    std::string kind;
+    std::string recipient;
+    json::array cc;
+    std::string subject;
+    std::string body;
+    json::object reference;
+};
+
+class outbox final : public projector
+{
+  public:
+    std::string_view name() const override { return k_outbox; }
+    std::uint32_t version() const override { return 1; }
+
+    result<void> apply(const events::recorded_event& event,
+                       schema::Envelope::Reader env,
+                       write_batch& batch,
+                       reader& model) override
+    {
+        std::vector<mail> mails;
+        auto payload = env.getPayload();
+        result<void> done;
+        switch (payload.which()) {
+            case schema::Event::ACCOUNT:
+                done = account(event, payload.getAccount(), batch, model, mails);
+                break;
+            case schema::Event::COMPANY:
+                done = company(payload.getCompany(), batch, model, mails);
+                break;
+            case schema::Event::CONTRACT:
+                done = contract(event, payload.getContract(), batch, model);
+                break;
+            case schema::Event::REPORT:
+                done = report(event, payload.getReport(), batch, model, mails);
+                break;
+            case schema::Event::EXAM:
+                done = exam(event, payload.getExam(), batch, model, mails);
+                break;
+            case schema::Event::PROPOSAL:
+                done = proposal(event, payload.getProposal(), batch, model, mails);
+                break;
+            case schema::Event::REMINDER:
+                reminder(event, payload.getReminder(), mails);
+                break;
+            default:
+                break;
+        }
+        if (!done) {
+            return done;
+        }
+        for (std::size_t i = 0; i < mails.size(); ++i) {
+            auto& m = mails[i];
+            if (m.recipient.empty()) {
+                continue; // nobody to write to (e.g. no e-mail on record)
+            }
+            auto id = fmt::format("{}/{:02}", pos_key(event.position.value), i);
+            json::object entry{ { "id", id },
+                                { "position", event.position.value },
+                                { "kind", m.kind },
+                                { "recipient", m.recipient },
+                                { "cc", std::move(m.cc) },
+                                { "subject", m.subject },
+                                { "body", m.body },
+                                { "reference", std::move(m.reference) },
+                                { "createdAt", at(env.getRecordedAt()) } };
+            batch.put_json("mail/" + id, entry);
+        }
+        return {};
+    }
+
+  private:
+    static result<json::object> lookup(reader& model, const std::string& key)
+    {
+        auto doc = model.get_json(key);
+        if (!doc) {
+            return fail(doc.error());
+        }
+        return doc->value_or(json::object{});
+    }
+
+    template<class F>
+    static result<void> update(write_batch& batch,
+                               reader& model,
+                               const std::string& key,
+                               F&& change)
+    {
+        auto doc = lookup(model, key);
+        if (!doc) {
+            return fail(doc.error());
+        }
+        change(*doc);
+        batch.put_json(key, *doc);
+        return {};
+    }
+
+    /// The trainee's address of a contract: the linked account's, else the
+    /// one in the contract.
+    static result<std::string> trainee_email(reader& model, const json::object& contract)
+    {
+        auto account = get_str(contract, "traineeAccountId");
+        if (!account.empty()) {
+            auto a = lookup(model, "l/account/" + account);
+            if (!a) {
+                return fail(a.error());
+            }
+            if (auto email = get_str(*a, "email"); !email.empty()) {
+                return email;
+            }
+        }
+        return get_str(contract, "traineeEmail");
+    }
+
+    static result<void> account(const events::recorded_event& event,
+                                schema::AccountEvent::Reader e,
+                                write_batch& batch,
+                                reader& model,
+                                std::vector<mail>& mails)
+    {
+        auto id = id_of(event.stream, "account-");
+        auto key = "l/account/" + id;
+        if (e.isCreated()) {
+            return update(batch, model, key, [&](json::object& a) {
+                a["email"] = text(e.getCreated().getEmail());
+                a["name"] = text(e.getCreated().getName());
+            });
+        }
+        if (e.isErased()) {
+            batch.erase(key);
+            return {};
+        }
+        auto a = lookup(model, key);
+        if (!a) {
+            return fail(a.error());
+        }
+        auto email = get_str(*a, "email");
+        auto name = get_str(*a, "name");
+        json::object ref{ { "accountId", id } };
+        switch (e.which()) {
+            case schema::AccountEvent::INVITATION_ISSUED:
+                mails.push_back(
+                  { "invitation",
+                    email,
+                    {},
+                    "Ihr Zugang zum Ausbildungsportal",
+                    fmt::format("Guten Tag {},\n\nfür Sie wurde ein Zugang zum Ausbildungsportal "
+                                "eingerichtet. Bitte vergeben Sie über den folgenden Link Ihr "
+                                "Passwort.\n",
+                                name),
+                    ref });
+                break;
+            case schema::AccountEvent::PIN_ISSUED:
+                mails.push_back(
+                  { "supervisor_pin",
+                    email,
+                    {},
+                    "Ihr Zugang zur Freigabe von Ausbildungsnachweisen",
+                    fmt::format(
+                      "Guten Tag {},\n\nIhnen wurde ein Ausbildungsnachweis zur Freigabe "
+                      "gesendet. Mit Ihrer E-Mail-Adresse und der folgenden PIN melden Sie "
+                      "sich im Ausbildungsportal an.\n",
+                      name),
+                    ref });
+                break;
+            case schema::AccountEvent::PASSWORD_RESET_REQUESTED:
+                mails.push_back(
+                  { "password_reset",
+                    email,
+                    {},
+                    "Passwort zurücksetzen",
+                    fmt::format(
+                      "Guten Tag {},\n\nSie haben ein neues Passwort angefordert. Über den "
+                      "folgenden Link vergeben Sie es; der Link gilt nur einmal und nur "
+                      "für kurze Zeit.\n",
+                      name),
+                    ref });
+                break;
+            default:
+                break;
+        }
+        return {};
+    }
+
+    static result<void> company(schema::CompanyEvent::Reader e,
+                                write_batch& batch,
+                                reader& model,
+                                std::vector<mail>& mails)
+    {
+        switch (e.which()) {
+            case schema::CompanyEvent::TRAINER_REGISTERED: {
+                auto t = e.getTrainerRegistered();
+                batch.put_json(
+                  "l/trainer/" + str(t.getTrainerId()),
+                  json::object{ { "email", text(t.getEmail()) }, { "name", text(t.getName()) } });
+                return {};
+            }
+            case schema::CompanyEvent::EMPLOYEE_REPRESENTATIVE_REQUESTED: {
+                auto r = e.getEmployeeRepresentativeRequested();
+                batch.put_json(
+                  "l/rep/" + str(r.getRepresentativeId()),
+                  json::object{ { "email", text(r.getEmail()) }, { "name", text(r.getName()) } });
+                return {};
+            }
+            case schema::CompanyEvent::EMPLOYEE_REPRESENTATIVE_APPROVED: {
+                auto r = e.getEmployeeRepresentativeApproved();
+                auto rep = lookup(model, "l/rep/" + str(r.getRepresentativeId()));
+                if (!rep) {
+                    return fail(rep.error());
+                }
+                mails.push_back(
+                  { "representative_approved",
+                    get_str(*rep, "email"),
+                    {},
+                    "Ihre Vertretungsberechtigung wurde bestätigt",
+                    fmt::format("Guten Tag {},\n\ndie IHK hat Ihre Berechtigung bestätigt, für Ihr "
+                                "Unternehmen im Ausbildungsportal zu handeln. Ihre Zugangsdaten "
+                                "erhalten Sie mit dieser E-Mail.\n",
+                                get_str(*rep, "name")),
+                    json::object{ { "representativeId", text(r.getRepresentativeId()) },
+                                  { "accountId", text(r.getAccountId()) } } });
+                return {};
+            }
+            default:
+                return {};
+        }
+    }
+
+    static result<void> contract(const events::recorded_event& event,
+                                 schema::ContractEvent::Reader e,
+                                 write_batch& batch,
+                                 reader& model)
+    {
+        auto key = "l/contract/" + id_of(event.stream, "contract-");
+        switch (e.which()) {
+            case schema::ContractEvent::REGISTERED: {
+                auto r = e.getRegistered();
+                json::array trainers;
+                for (auto t : r.getTrainerIds()) {
+                    trainers.push_back(text(t));
+                }
+                return update(batch, model, key, [&](json::object& c) {
+                    c["traineeName"] = text(r.getTrainee().getName());
+                    c["traineeEmail"] = text(r.getTrainee().getEmail());
+                    c["trainerIds"] = std::move(trainers);
+                });
+            }
+            case schema::ContractEvent::TRAINEE_ACCOUNT_LINKED:
+                return update(batch, model, key, [&](json::object& c) {
+                    c["traineeAccountId"] = text(e.getTraineeAccountLinked().getAccountId());
+                });
+            case schema::ContractEvent::TRAINERS_CHANGED:
+                return update(batch, model, key, [&](json::object& c) {
+                    json::array trainers;
+                    for (auto t : e.getTrainersChanged().getTrainerIds()) {
+                        trainers.push_back(text(t));
+                    }
+                    c["trainerIds"] = std::move(trainers);
+                });
+            default:
+                return {};
+        }
+    }
+
+    static result<void> report(const events::recorded_event& event,
+                               schema::ReportEvent::Reader e,
+                               write_batch& batch,
+                               reader& model,
+                               std::vector<mail>& mails)
+    {
+        auto id = id_of(event.stream, "report-");
+        auto key = "l/report/" + id;
+        if (e.isDrafted()) {
+            batch.put_json(key,
+                           json::object{ { "contractId", text(e.getDrafted().getContractId()) },
+                                         { "periodKey", period_key(e.getDrafted().getPeriod()) } });
+            return {};
+        }
+        if (e.isEdited()) {
+            return {};
+        }
+        auto r = lookup(model, key);
+        if (!r) {
+            return fail(r.error());
+        }
+        auto contract_id = get_str(*r, "contractId");
+        auto period = get_str(*r, "periodKey");
+        auto c = lookup(model, "l/contract/" + contract_id);
+        if (!c) {
+            return fail(c.error());
+        }
+        auto trainee = get_str(*c, "traineeName");
+        json::object ref{ { "reportId", id }, { "contractId", contract_id }, { "period", period } };
+        if (e.isSubmitted()) {
+            mails.push_back(
+              { "record_submitted",
+                str(e.getSubmitted().getApproverEmail()),
+                {},
+                fmt::format("Ausbildungsnachweis {} von {} zur Freigabe", period, trainee),
+                fmt::format("Guten Tag,\n\n{} hat Ihnen den Ausbildungsnachweis für {} zur Prüfung "
+                            "und Freigabe gesendet.\n",
+                            trainee,
+                            period),
+                ref });
+            return {};
+        }
+        auto email = trainee_email(model, *c);
+        if (!email) {
+            return fail(email.error());
+        }
+        if (e.isApproved()) {
+            mails.push_back(
+              { "record_approved",
+                *email,
+                {},
+                fmt::format("Ausbildungsnachweis {} freigegeben", period),
+                fmt::format(
+                  "Guten Tag {},\n\nIhr Ausbildungsnachweis für {} wurde freigegeben.\n{}",
+                  trainee,
+                  period,
+                  e.getApproved().getComment().size() > 0
+                    ? fmt::format("Kommentar: {}\n", str(e.getApproved().getComment()))
+                    : std::string{}),
+                ref });
+        } else {
+            mails.push_back(
+              { "record_rejected",
+                *email,
+                {},
+                fmt::format("Ausbildungsnachweis {} abgelehnt", period),
+                fmt::format("Guten Tag {},\n\nIhr Ausbildungsnachweis für {} wurde abgelehnt.\n"
+                            "Bemerkungen des Ausbilders: {}\n",
+                            trainee,
+                            period,
+                            str(e.getRejected().getRemarks())),
+                ref });
+        }
+        return {};
+    }
+
+    static result<void> exam(const events::recorded_event& event,
+                             schema::ExamEvent::Reader e,
+                             write_batch& batch,
+                             reader& model,
+                             std::vector<mail>& mails)
+    {
+        auto id = id_of(event.stream, "exam-");
+        auto key = "l/exam/" + id;
+        switch (e.which()) {
+            case schema::ExamEvent::SCHEDULED:
+                return update(batch, model, key, [&](json::object& x) {
+                    x["name"] = text(e.getScheduled().getName());
+                    x["date"] = text(e.getScheduled().getDate());
+                });
+            case schema::ExamEvent::REGISTERED: {
+                auto r = e.getRegistered();
+                batch.put_json(
+                  fmt::format("l/reg/{}/{}", id, str(r.getRegistrationId())),
+                  json::object{ { "contractId", text(r.getContractId()) },
+                                { "traineeName", text(r.getTraineeName()) },
+                                { "traineeAccountId", text(r.getTraineeAccountId()) } });
+                return {};
+            }
+            case schema::ExamEvent::RESULTS_PUBLISHED: {
+                auto x = lookup(model, key);
+                if (!x) {
+                    return fail(x.error());
+                }
+                for (auto reg_id : e.getResultsPublished().getRegistrationIds()) {
+                    auto reg = model.get_json(fmt::format("l/reg/{}/{}", id, str(reg_id)));
+                    if (!reg) {
+                        return fail(reg.error());
+                    }
+                    if (!*reg) {
+                        continue;
+                    }
+                    const auto& r = **reg;
+                    std::string email;
+                    if (auto account = get_str(r, "traineeAccountId"); !account.empty()) {
+                        auto a = lookup(model, "l/account/" + account);
+                        if (!a) {
+                            return fail(a.error());
+                        }
+                        email = get_str(*a, "email");
+                    }
+                    if (email.empty()) {
+                        auto c = lookup(model, "l/contract/" + get_str(r, "contractId"));
+                        if (!c) {
+                            return fail(c.error());
+                        }
+                        auto e2 = trainee_email(model, *c);
+                        if (!e2) {
+                            return fail(e2.error());
+                        }
+                        email = *e2;
+                    }
+                    mails.push_back(
+                      { "results_published",
+                        email,
+                        {},
+                        fmt::format("Ihre Prüfungsergebnisse: {}", get_str(*x, "name")),
+                        fmt::format("Guten Tag {},\n\ndie Ergebnisse der Prüfung {} vom {} sind "
+                                    "veröffentlicht. Sie finden sie im Ausbildungsportal.\n",
+                                    get_str(r, "traineeName"),
+                                    get_str(*x, "name"),
+                                    get_str(*x, "date")),
+                        json::object{ { "examId", id },
+                                      { "registrationId", text(reg_id) },
+                                      { "contractId", get_str(r, "contractId") } } });
+                }
+                return {};
+            }
+            default:
+                return {};
+        }
+    }
+
+    static result<void> proposal(const events::recorded_event& event,
+                                 schema::ProposalEvent::Reader e,
+                                 write_batch& batch,
+                                 reader& model,
+                                 std::vector<mail>& mails)
+    {
+        auto id = id_of(event.stream, "proposal-");
+        auto key = "l/proposal/" + id;
+        std::string status;
+        switch (e.which()) {
+            case schema::ProposalEvent::SUBMITTED:
+                batch.put_json(
+                  key,
+                  json::object{ { "contractId", text(e.getSubmitted().getContractId()) },
+                                { "title", text(e.getSubmitted().getTitle()) } });
+                status = "eingereicht";
+                break;
+            case schema::ProposalEvent::DECIDED:
+                switch (e.getDecided().getOutcome()) {
+                    case schema::ProposalOutcome::APPROVED:
+                        status = "genehmigt";
+                        break;
+                    case schema::ProposalOutcome::APPROVED_WITH_NOTES:
+                        status = "genehmigt mit Auflagen";
+                        break;
+                    case schema::ProposalOutcome::CHANGES_REQUIRED:
+                        status = "Überarbeitung erforderlich";
+                        break;
+                    case schema::ProposalOutcome::REJECTED:
+                        status = "abgelehnt";
+                        break;
+                }
+                break;
+            case schema::ProposalEvent::WITHDRAWN:
+                status = "zurückgezogen";
+                break;
+        }
+        json::object p;
+        if (e.isSubmitted()) {
+            p = json::object{ { "contractId", text(e.getSubmitted().getContractId()) },
+                              { "title", text(e.getSubmitted().getTitle()) } };
+        } else {
+            auto found = lookup(model, key);
+            if (!found) {
+                return fail(found.error());
+            }
+            p = std::move(*found);
+        }
+        auto c = lookup(model, "l/contract/" + get_str(p, "contractId"));
+        if (!c) {
+            return fail(c.error());
+        }
+        for (const auto& t : arr(*c, "trainerIds")) {
+            if (!t.is_string()) {
+                continue;
+            }
+            auto trainer = lookup(model, "l/trainer/" + std::string(t.as_string()));
+            if (!trainer) {
+                return fail(trainer.error());
+            }
+            mails.push_back(
+              { "proposal_status_changed",
+                get_str(*trainer, "email"),
+                {},
+                fmt::format("Projektantrag \"{}\": {}", get_str(p, "title"), status),
+                fmt::format("Guten Tag {},\n\nder Projektantrag \"{}\" von {} hat einen neuen "
+                            "Status: {}.\n",
+                            get_str(*trainer, "name"),
+                            get_str(p, "title"),
+                            get_str(*c, "traineeName"),
+                            status),
+                json::object{ { "proposalId", id },
+                              { "contractId", get_str(p, "contractId") },
+                              { "status", status } } });
+        }
+        return {};
+    }
+
+    static void reminder(const events::recorded_event& event,
+                         schema::ReminderEvent::Reader e,
+                         std::vector<mail>& mails)
+    {
+        auto r = e.isSent() ? e.getSent() : e.getEscalated();
+        json::array cc;
+        for (auto c : r.getCcEmails()) {
+            cc.push_back(text(c));
+        }
+        json::array reports;
+        for (auto id : r.getReportIds()) {
+            reports.push_back(text(id));
+        }
+        json::array periods;
+        std::string listed;
+        for (auto p : r.getPeriods()) {
+            periods.push_back(json::string(period_key(p)));
+            listed += "- " + period_key(p) + "\n";
+        }
+        std::string kind;
+        std::string what;
+        switch (r.getKind()) {
+            case schema::ReminderKind::MISSING_RECORD:
+                kind = "missing_record";
+                what = "für folgende Zeiträume fehlen Ausbildungsnachweise";
+                break;
+            case schema::ReminderKind::UNSENT_RECORD:
+                kind = "unsent_record";
+                what = "folgende Ausbildungsnachweise wurden noch nicht zur Freigabe gesendet";
+                break;
+            case schema::ReminderKind::PENDING_APPROVAL:
+                kind = "pending_approval";
+                what = "folgende Ausbildungsnachweise warten auf Ihre Freigabe";
+                break;
+        }
+        mails.push_back({ "reminder",
+                          str(r.getRecipientEmail()),
+                          std::move(cc),
+                          r.getLevel() > 1 ? "Erneute Erinnerung: Ausbildungsnachweise"
+                                           : "Erinnerung: Ausbildungsnachweise",
+                          fmt::format("Guten Tag,\n\n{}:\n{}", what, listed),
+                          json::object{ { "contractId", text(r.getContractId()) },
+                                        { "reminderKind", kind },
+                                        { "level", r.getLevel() },
+                                        { "day", text(r.getDay()) },
+                                        { "reportIds", std::move(reports) },
+                                        { "periods", std::move(periods) },
+                                        { "stream", event.stream } } });
+    }
+};
+
+} // namespace
+
+std::unique_ptr<projector>
+make_outbox_projector()
+{
+    return std::make_unique<outbox>();
+}
+
+result<json::array>
+outbox_entries(infra::kv_store& store, std::string_view after, std::size_t limit)
+{
+    auto prefix = model_prefix(k_outbox) + "mail/";
+    // Keys are `mail/<position>/<n>`: start right after the entry `after`.
+    auto from = after.empty() ? prefix : prefix + std::string(after) + '\0';
+    json::array out;
+    if (limit == 0) {
+        return out;
+    }
+    auto scanned =
+      store.scan(from, infra::prefix_end(prefix), [&](std::string_view, std::string_view value) {
+          boost::system::error_code ec;
+          auto v = json::parse(value, ec);
+          if (!ec) {
+              out.push_back(std::move(v));
+          }
+          return out.size() < limit;
+      });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    return out;
+}
+
+} // namespace portal::projections

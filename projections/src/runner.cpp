@@ -1,0 +1,466 @@
+#include "portal/projections/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace portal::projections {
+
+namespace json = boost::json;
+
+std::string
+model_prefix(std::string_view name)
+{
+    return fmt::format("m/{}/", name);
+}
+
+std::string
+checkpoint_key(std::string_view name)
+{
+    return fmt::format("c/{}", name);
+}
+
+// --- reader ---
+
+reader::reader(infra::kv_store& store, std::string_view name, const infra::write_batch* pending)
+  : store_(store)
+  , prefix_(model_prefix(name))
+  , pending_(pending)
+{
+}
+
+result<std::optional<std::string>>
+reader::get(std::string_view key) const
+{
+    auto full = prefix_ + std::string(key);
+    if (pending_ != nullptr) {
+        std::string value;
+        switch (pending_->lookup(full, &value)) {
+            case infra::write_batch::state::written:
+                return std::optional<std::string>(std::move(value));
+            case infra::write_batch::state::erased:
+                return std::optional<std::string>{};
+            case infra::write_batch::state::untouched:
+                break;
+        }
+    }
+    return store_.get(full);
+}
+
+result<std::optional<json::object>>
+reader::get_json(std::string_view key) const
+{
+    auto raw = get(key);
+    if (!raw) {
+        return fail(raw.error());
+    }
+    if (!*raw) {
+        return std::optional<json::object>{};
+    }
+    boost::system::error_code ec;
+    auto value = json::parse(**raw, ec);
+    if (ec || !value.is_object()) {
+        return fail(error::unavailable("projection.corrupt",
+                                       fmt::format("{}{} is not a JSON object", prefix_, key)));
+    }
+    return std::optional<json::object>(std::move(value.as_object()));
+}
+
+result<void>
+reader::scan_prefix(std::string_view prefix, const infra::kv_visitor& visit) const
+{
+    auto full = prefix_ + std::string(prefix);
+    if (pending_ == nullptr || pending_->empty()) {
+        return store_.scan_prefix(full, [&](std::string_view key, std::string_view value) {
+            return visit(key.substr(prefix_.size()), value);
+        });
+    }
+    // Merge the committed keys with the batch's pending writes.
+    std::map<std::string, std::string, std::less<>> merged;
+    auto scanned = store_.scan_prefix(full, [&](std::string_view key, std::string_view value) {
+        if (!pending_->under_erased_prefix(key)) {
+            merged.emplace(std::string(key), std::string(value));
+        }
+        return true;
+    });
+    if (!scanned) {
+        return scanned;
+    }
+    const auto& writes = pending_->writes();
+    auto end = infra::prefix_end(full);
+    for (auto it = writes.lower_bound(full); it != writes.end() && (end.empty() || it->first < end);
+         ++it) {
+        if (it->second) {
+            merged[it->first] = *it->second;
+        } else {
+            merged.erase(it->first);
+        }
+    }
+    for (const auto& [key, value] : merged) {
+        if (!visit(std::string_view(key).substr(prefix_.size()), value)) {
+            break;
+        }
+    }
+    return {};
+}
+
+result<std::vector<std::string>>
+reader::keys(std::string_view prefix) const
+{
+    std::vector<std::string> out;
+    auto scanned = scan_prefix(prefix, [&](std::string_view key, std::string_view) {
+        out.emplace_back(key);
+        return true;
+    });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    return out;
+}
+
+result<std::vector<json::object>>
+reader::documents(std::string_view prefix) const
+{
+    std::vector<json::object> out;
+    auto scanned = scan_prefix(prefix, [&](std::string_view, std::string_view value) {
+        boost::system::error_code ec;
+        auto v = json::parse(value, ec);
+        if (!ec && v.is_object()) {
+            out.push_back(std::move(v.as_object()));
+        }
+        return true;
+    });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    return out;
+}
+
+// --- write_batch ---
+
+write_batch::write_batch(infra::write_batch& batch, std::string_view name)
+  : batch_(batch)
+  , prefix_(model_prefix(name))
+{
+}
+
+void
+write_batch::put(std::string_view key, std::string_view value)
+{
+    batch_.put(prefix_ + std::string(key), value);
+}
+
+void
+write_batch::put_json(std::string_view key, const json::value& value)
+{
+    put(key, json::serialize(value));
+}
+
+void
+write_batch::erase(std::string_view key)
+{
+    batch_.erase(prefix_ + std::string(key));
+}
+
+void
+write_batch::erase_prefix(std::string_view prefix)
+{
+    batch_.erase_prefix(prefix_ + std::string(prefix));
+}
+
+// --- checkpoints ---
+
+namespace {
+
+std::string
+encode_checkpoint(const checkpoint& c)
+{
+    return json::serialize(json::object{ { "version", c.version },
+                                         { "position", c.position.value },
+                                         { "recordedAt", c.recorded_at } });
+}
+
+result<checkpoint>
+decode_checkpoint(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object()) {
+        return fail(error::unavailable("projection.corrupt", "undecodable checkpoint"));
+    }
+    const auto& o = v.as_object();
+    const auto* version = o.if_contains("version");
+    const auto* pos = o.if_contains("position");
+    const auto* at = o.if_contains("recordedAt");
+    if (version == nullptr || pos == nullptr || at == nullptr) {
+        return fail(error::unavailable("projection.corrupt", "incomplete checkpoint"));
+    }
+    checkpoint c;
+    c.version = static_cast<std::uint32_t>(version->to_number<std::uint64_t>(ec));
+    c.position.value = pos->to_number<std::uint64_t>(ec);
+    c.recorded_at = at->to_number<std::int64_t>(ec);
+    if (ec) {
+        return fail(error::unavailable("projection.corrupt", "checkpoint with bad numbers"));
+    }
+    return c;
+}
+
+timestamp
+system_now()
+{
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+}
+
+} // namespace
+
+result<std::optional<checkpoint>>
+read_checkpoint(infra::kv_store& store, std::string_view name)
+{
+    auto raw = store.get(checkpoint_key(name));
+    if (!raw) {
+        return fail(raw.error());
+    }
+    if (!*raw) {
+        return std::optional<checkpoint>{};
+    }
+    auto c = decode_checkpoint(**raw);
+    if (!c) {
+        return fail(c.error());
+    }
+    return std::optional<checkpoint>(*c);
+}
+
+result<void>
+reset_projection(infra::kv_store& store, std::string_view name)
+{
+    infra::write_batch batch;
+    batch.erase_prefix(model_prefix(name));
+    batch.erase(checkpoint_key(name));
+    return store.write(batch, true);
+}
+
+// --- runner ---
+
+struct runner::impl
+{
+    events::event_log& log;
+    infra::kv_store& store;
+    projector& proj;
+    runner_options options;
+    std::string name;
+
+    // Owned by the subscription thread.
+    infra::write_batch pending;
+    std::size_t pending_events = 0;
+    checkpoint staged;
+
+    mutable std::mutex mu;
+    mutable std::condition_variable cv;
+    checkpoint committed;
+    std::optional<error> failed;
+    std::chrono::microseconds last_delay{ 0 };
+
+    std::unique_ptr<events::subscription> subscription;
+
+    impl(events::event_log& l, infra::kv_store& s, projector& p, runner_options o)
+      : log(l)
+      , store(s)
+      , proj(p)
+      , options(std::move(o))
+      , name(p.name())
+    {
+        if (!options.clock) {
+            options.clock = system_now;
+        }
+        if (options.max_batch_events == 0) {
+            options.max_batch_events = 1;
+        }
+    }
+
+    void set_failure(error e)
+    {
+        {
+            std::lock_guard lock(mu);
+            failed = std::move(e);
+        }
+        cv.notify_all();
+    }
+
+    result<void> flush()
+    {
+        if (pending_events == 0) {
+            return {};
+        }
+        pending.put(checkpoint_key(name), encode_checkpoint(staged));
+        auto written = store.write(pending, options.sync);
+        if (!written) {
+            return written;
+        }
+        auto delay = options.clock() - from_micros(staged.recorded_at);
+        {
+            std::lock_guard lock(mu);
+            committed = staged;
+            last_delay = std::chrono::duration_cast<std::chrono::microseconds>(delay);
+        }
+        cv.notify_all();
+        pending.clear();
+        pending_events = 0;
+        return {};
+    }
+
+    result<void> handle(const events::recorded_event& event)
+    {
+        auto env = events::envelope::decode(event.envelope_bytes);
+        if (!env) {
+            return fail(env.error());
+        }
+        auto envelope = env->reader();
+        write_batch batch(pending, name);
+        reader model(store, name, &pending);
+        auto applied = proj.apply(event, envelope, batch, model);
+        if (!applied) {
+            error e = applied.error();
+            e.message = fmt::format(
+              "projection {} at position {}: {}", name, event.position.value, e.message);
+            set_failure(e);
+            return fail(std::move(e));
+        }
+        staged.position = event.position;
+        staged.recorded_at = envelope.getRecordedAt();
+        ++pending_events;
+        if (pending_events >= options.max_batch_events || event.position >= log.last_position()) {
+            auto flushed = flush();
+            if (!flushed) {
+                set_failure(flushed.error());
+                return flushed;
+            }
+        }
+        return {};
+    }
+};
+
+runner::runner(std::unique_ptr<impl> i)
+  : impl_(std::move(i))
+{
+}
+
+runner::~runner()
+{
+    stop();
+}
+
+result<std::unique_ptr<runner>>
+runner::start(events::event_log& log, infra::kv_store& store, projector& p, runner_options options)
+{
+    auto i = std::make_unique<impl>(log, store, p, std::move(options));
+    auto stored = read_checkpoint(store, i->name);
+    if (!stored) {
+        return fail(stored.error());
+    }
+    checkpoint from;
+    from.version = p.version();
+    if (*stored && (*stored)->version == p.version()) {
+        from = **stored;
+    } else {
+        // New or changed projector: drop the model and start from 0.
+        infra::write_batch batch;
+        batch.erase_prefix(model_prefix(i->name));
+        batch.put(checkpoint_key(i->name), encode_checkpoint(from));
+        auto written = store.write(batch, true);
+        if (!written) {
+            return fail(written.error());
+        }
+    }
+    i->committed = from;
+    i->staged = from;
+    auto* raw = i.get();
+    auto sub = log.subscribe(from.position,
+                             [raw](const events::recorded_event& e) { return raw->handle(e); });
+    if (!sub) {
+        return fail(sub.error());
+    }
+    i->subscription = std::move(*sub);
+    return std::unique_ptr<runner>(new runner(std::move(i)));
+}
+
+void
+runner::stop()
+{
+    if (impl_ && impl_->subscription) {
+        impl_->subscription->stop();
+    }
+}
+
+events::position
+runner::position() const
+{
+    std::lock_guard lock(impl_->mu);
+    return impl_->committed.position;
+}
+
+result<void>
+runner::wait_for(events::position p, std::chrono::milliseconds timeout) const
+{
+    std::unique_lock lock(impl_->mu);
+    bool reached = impl_->cv.wait_for(
+      lock, timeout, [&] { return impl_->committed.position >= p || impl_->failed.has_value(); });
+    if (impl_->committed.position >= p) {
+        return {};
+    }
+    if (impl_->failed) {
+        return fail(*impl_->failed);
+    }
+    (void)reached;
+    return fail(
+      error::unavailable("projection.timeout",
+                         fmt::format("projection {} did not reach position {} within {} ms",
+                                     impl_->name,
+                                     p.value,
+                                     timeout.count())));
+}
+
+result<projections::lag>
+runner::lag() const
+{
+    projections::lag out;
+    out.head = impl_->log.last_position();
+    {
+        std::lock_guard lock(impl_->mu);
+        out.checkpoint = impl_->committed.position;
+        out.last_delay = impl_->last_delay;
+    }
+    if (out.head <= out.checkpoint) {
+        return out;
+    }
+    out.events = out.head.value - out.checkpoint.value;
+    auto next = impl_->log.read_all(out.checkpoint, 1);
+    if (!next) {
+        return fail(next.error());
+    }
+    if (!next->empty()) {
+        auto env = events::envelope::decode(next->front().envelope_bytes);
+        if (!env) {
+            return fail(env.error());
+        }
+        auto age = impl_->options.clock() - from_micros(env->reader().getRecordedAt());
+        out.time = std::max(std::chrono::microseconds{ 0 },
+                            std::chrono::duration_cast<std::chrono::microseconds>(age));
+    }
+    return out;
+}
+
+std::optional<error>
+runner::failure() const
+{
+    std::lock_guard lock(impl_->mu);
+    return impl_->failed;
+}
+
+std::string_view
+runner::name() const
+{
+    return impl_->name;
+}
+
+} // namespace portal::projections

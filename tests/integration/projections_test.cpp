@@ -1,0 +1,1195 @@
+// The read side on a real embedded log and a real key-value store: the
+// runner (atomic checkpoint, rebuild, wait_for, lag) and every read model.
+
+#include "portal/events/message.hpp"
+#include "portal/infra/embedded_log.hpp"
+#include "portal/infra/kv_store.hpp"
+#include "portal/projections/read_models.hpp"
+#include "portal/projections/runner.hpp"
+#include "test_support.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+using namespace portal;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+using events::event_payload;
+using projections::runner;
+
+namespace {
+
+constexpr std::int64_t k_t0 = 1'770'000'000'000'000; // 2026-02-02T02:40:00Z
+
+std::string
+str_of(const json::value& v, std::string_view key)
+{
+    if (!v.is_object()) {
+        return {};
+    }
+    const auto* m = v.as_object().if_contains(key);
+    return m != nullptr && m->is_string() ? std::string(m->as_string()) : std::string{};
+}
+
+/// A log and a store in a temporary directory, with a clock the test sets.
+struct ProjectionFixture : ::testing::Test
+{
+    portal::testing::temp_dir dir;
+    std::shared_ptr<std::atomic<std::int64_t>> now =
+      std::make_shared<std::atomic<std::int64_t>>(k_t0);
+    std::unique_ptr<events::event_log> log;
+    std::unique_ptr<infra::kv_store> store;
+
+    void SetUp() override
+    {
+        auto clock = now;
+        auto l =
+          infra::open_embedded_log({ .dir = dir.path() / "log", .sync = false, .clock = [clock] {
+                                        return from_micros(clock->load());
+                                    } });
+        ASSERT_TRUE(l.has_value()) << l.error().message;
+        log = std::move(*l);
+        auto s = infra::open_kv_store({ .dir = dir.path() / "read" });
+        ASSERT_TRUE(s.has_value()) << s.error().message;
+        store = std::move(*s);
+    }
+
+    projections::runner_options options(std::size_t batch = 1024)
+    {
+        auto clock = now;
+        return { .max_batch_events = batch, .sync = false, .clock = [clock] {
+                    return from_micros(clock->load());
+                } };
+    }
+
+    template<class F>
+    events::position append(const std::string& stream,
+                            const std::string& partition_key,
+                            F&& fill,
+                            const std::string& account = {},
+                            events::role role = events::role::system)
+    {
+        auto payload = event_payload::build(std::forward<F>(fill));
+        events::append_request r;
+        r.stream = stream;
+        r.partition_key = partition_key;
+        r.payloads.emplace_back(payload.bytes());
+        r.actor = { account, role, {} };
+        auto done = log->append(std::move(r));
+        EXPECT_TRUE(done.has_value()) << (done ? "" : done.error().message);
+        *now += 1'000'000; // one second between events
+        return done ? done->last_position : events::position{};
+    }
+
+    /// A neutral event on stream `s` (a withdrawn document).
+    events::position marker(const std::string& s, const std::string& reason = "x")
+    {
+        return append("marker-" + s, "marker", [&](schema::Event::Builder b) {
+            b.initDocument().initWithdrawn().setReason(reason);
+        });
+    }
+
+    std::unique_ptr<runner> start(projections::projector& p, std::size_t batch = 1024)
+    {
+        auto r = runner::start(*log, *store, p, options(batch));
+        EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+        return r ? std::move(*r) : nullptr;
+    }
+
+    /// Every key and value under `m/` (all models).
+    std::map<std::string, std::string> dump(infra::kv_store& s)
+    {
+        std::map<std::string, std::string> out;
+        auto scanned = s.scan_prefix("m/", [&](std::string_view k, std::string_view v) {
+            out.emplace(std::string(k), std::string(v));
+            return true;
+        });
+        EXPECT_TRUE(scanned.has_value());
+        return out;
+    }
+};
+
+/// Counts events in one key and writes one key per event; fails on a
+/// marker whose reason is "poison" when `poison` is set.
+class counting_projector final : public projections::projector
+{
+  public:
+    counting_projector(std::uint32_t version = 1, bool poison = false)
+      : version_(version)
+      , poison_(poison)
+    {
+    }
+    std::string_view name() const override { return "counting"; }
+    std::uint32_t version() const override { return version_; }
+    result<void> apply(const events::recorded_event& event,
+                       schema::Envelope::Reader env,
+                       projections::write_batch& batch,
+                       projections::reader& model) override
+    {
+        auto p = env.getPayload();
+        if (poison_ && p.isDocument() && p.getDocument().isWithdrawn() &&
+            std::string_view(p.getDocument().getWithdrawn().getReason().cStr()) == "poison") {
+            return fail(error::invalid("test.poison", "poisoned event"));
+        }
+        auto count = model.get("count");
+        if (!count) {
+            return fail(count.error());
+        }
+        auto n = *count ? std::stoll(**count) : 0;
+        batch.put("count", std::to_string(n + 1));
+        batch.put(fmt::format("event/{:08}", event.position.value), fmt::format("v{}", version_));
+        ++applied;
+        return {};
+    }
+    std::atomic<int> applied{ 0 };
+
+  private:
+    std::uint32_t version_;
+    bool poison_;
+};
+
+std::int64_t
+count_of(infra::kv_store& store)
+{
+    auto v = store.get(projections::model_prefix("counting") + "count");
+    return v && *v ? std::stoll(**v) : 0;
+}
+
+// --- kv_store ---
+
+TEST_F(ProjectionFixture, KvStoreWritesABatchAtomicallyAndScansInOrder)
+{
+    infra::write_batch batch;
+    batch.put("a/2", "two");
+    batch.put("a/1", "one");
+    batch.put("b/1", "other");
+    batch.erase("a/3");
+    ASSERT_TRUE(store->write(batch));
+    std::vector<std::string> keys;
+    ASSERT_TRUE(store->scan_prefix("a/", [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+    }));
+    EXPECT_EQ(keys, (std::vector<std::string>{ "a/1", "a/2" }));
+
+    infra::write_batch second;
+    second.erase_prefix("a/");
+    second.put("a/9", "nine");
+    ASSERT_TRUE(store->write(second, true));
+    EXPECT_FALSE(store->get("a/1")->has_value());
+    EXPECT_EQ(store->get("a/9")->value_or(""), "nine");
+    EXPECT_EQ(store->get("b/1")->value_or(""), "other");
+}
+
+TEST_F(ProjectionFixture, ReaderSeesPendingWritesOverCommittedState)
+{
+    infra::write_batch committed;
+    committed.put(projections::model_prefix("m1") + "k/1", "old");
+    committed.put(projections::model_prefix("m1") + "k/2", "two");
+    ASSERT_TRUE(store->write(committed));
+
+    infra::write_batch pending;
+    projections::write_batch batch(pending, "m1");
+    batch.put("k/1", "new");
+    batch.erase("k/2");
+    batch.put("k/3", "three");
+    projections::reader with_pending(*store, "m1", &pending);
+    EXPECT_EQ(with_pending.get("k/1")->value_or(""), "new");
+    EXPECT_FALSE(with_pending.get("k/2")->has_value());
+    EXPECT_EQ(*with_pending.keys("k/"), (std::vector<std::string>{ "k/1", "k/3" }));
+
+    projections::reader committed_only(*store, "m1");
+    EXPECT_EQ(committed_only.get("k/1")->value_or(""), "old");
+    EXPECT_EQ(*committed_only.keys("k/"), (std::vector<std::string>{ "k/1", "k/2" }));
+}
+
+TEST_F(ProjectionFixture, KvStoreRefusesASecondOpenOfTheSameDirectory)
+{
+    auto second = infra::open_kv_store({ .dir = dir.path() / "read" });
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code, "kv.locked");
+}
+
+// --- runner ---
+
+TEST_F(ProjectionFixture, RestartContinuesFromTheCheckpointWithoutApplyingTwice)
+{
+    for (int i = 0; i < 50; ++i) {
+        marker("a");
+    }
+    {
+        counting_projector p;
+        auto r = start(p, 7);
+        ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+        r->stop();
+        EXPECT_EQ(p.applied.load(), 50);
+    }
+    EXPECT_EQ(count_of(*store), 50);
+    auto cp = projections::read_checkpoint(*store, "counting");
+    ASSERT_TRUE(cp && *cp);
+    EXPECT_EQ((*cp)->position.value, 50u);
+
+    for (int i = 0; i < 20; ++i) {
+        marker("b");
+    }
+    counting_projector again;
+    auto r = start(again);
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(again.applied.load(), 20);
+    EXPECT_EQ(count_of(*store), 70);
+}
+
+TEST_F(ProjectionFixture, AFailedBatchWritesNeitherModelNorCheckpoint)
+{
+    for (int i = 0; i < 10; ++i) {
+        marker("a");
+    }
+    marker("a", "poison");
+    for (int i = 0; i < 5; ++i) {
+        marker("a");
+    }
+    {
+        counting_projector poisoned(1, true);
+        auto r = start(poisoned);
+        ASSERT_TRUE(portal::testing::wait_until([&] { return r->failure().has_value(); }, 10s));
+        EXPECT_EQ(r->failure()->code, "test.poison");
+        auto waited = r->wait_for(events::position{ 16 }, 1s);
+        ASSERT_FALSE(waited.has_value());
+        EXPECT_EQ(waited.error().code, "test.poison");
+        // The ten events before the poison were staged in the same batch:
+        // nothing of it reached the store.
+        EXPECT_EQ(poisoned.applied.load(), 10);
+        EXPECT_EQ(r->position().value, 0u);
+    }
+    EXPECT_EQ(count_of(*store), 0);
+    EXPECT_EQ((*projections::read_checkpoint(*store, "counting"))->position.value, 0u);
+
+    counting_projector healthy;
+    auto r = start(healthy);
+    ASSERT_TRUE(r->wait_for(events::position{ 16 }, 10s));
+    EXPECT_EQ(count_of(*store), 16);
+}
+
+TEST_F(ProjectionFixture, AChangedVersionDeletesTheModelAndRebuildsFromZero)
+{
+    for (int i = 0; i < 12; ++i) {
+        marker("a");
+    }
+    {
+        counting_projector v1(1);
+        auto r = start(v1);
+        ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    }
+    infra::write_batch stray;
+    stray.put(projections::model_prefix("counting") + "stray", "from v1");
+    ASSERT_TRUE(store->write(stray));
+
+    counting_projector v2(2);
+    auto r = start(v2);
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(v2.applied.load(), 12);
+    EXPECT_EQ(count_of(*store), 12);
+    EXPECT_FALSE(store->get(projections::model_prefix("counting") + "stray")->has_value());
+    EXPECT_EQ(store->get(projections::model_prefix("counting") + "event/00000001")->value_or(""),
+              "v2");
+    EXPECT_EQ((*projections::read_checkpoint(*store, "counting"))->version, 2u);
+}
+
+TEST_F(ProjectionFixture, ConcurrentAppendsWhileRunningAreEachAppliedOnce)
+{
+    counting_projector p;
+    auto r = start(p, 16);
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; ++t) {
+        writers.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                auto payload = event_payload::build([](schema::Event::Builder b) {
+                    b.initDocument().initWithdrawn().setReason("x");
+                });
+                events::append_request req;
+                req.stream = fmt::format("marker-{}", t);
+                req.partition_key = "marker";
+                req.payloads.emplace_back(payload.bytes());
+                ASSERT_TRUE(log->append(std::move(req)));
+            }
+        });
+    }
+    for (auto& w : writers) {
+        w.join();
+    }
+    ASSERT_TRUE(r->wait_for(events::position{ 800 }, 30s));
+    EXPECT_EQ(p.applied.load(), 800);
+    EXPECT_EQ(count_of(*store), 800);
+    auto keys = 0;
+    ASSERT_TRUE(store->scan_prefix(projections::model_prefix("counting") + "event/",
+                                   [&](std::string_view, std::string_view) {
+                                       ++keys;
+                                       return true;
+                                   }));
+    EXPECT_EQ(keys, 800);
+}
+
+TEST_F(ProjectionFixture, WaitForReturnsOnceTheRunnerPassedThePosition)
+{
+    counting_projector p;
+    auto r = start(p, 1);
+    auto early = r->wait_for(events::position{ 3 }, 50ms);
+    ASSERT_FALSE(early.has_value());
+    EXPECT_EQ(early.error().code, "projection.timeout");
+    marker("a");
+    marker("a");
+    auto third = marker("a");
+    ASSERT_TRUE(r->wait_for(third, 10s));
+    EXPECT_GE(r->position(), third);
+    EXPECT_EQ(count_of(*store), 3);
+}
+
+TEST_F(ProjectionFixture, LagCountsEventsAndTheAgeOfTheOldestUnprojectedEvent)
+{
+    counting_projector p(1, true);
+    auto r = start(p, 1);
+    marker("a");
+    auto second = marker("a");
+    ASSERT_TRUE(r->wait_for(second, 10s));
+    auto caught_up = r->lag();
+    ASSERT_TRUE(caught_up);
+    EXPECT_EQ(caught_up->events, 0u);
+    EXPECT_EQ(caught_up->time, 0us);
+
+    std::int64_t poison_at = now->load();
+    marker("a", "poison"); // stops the runner: everything after it lags
+    marker("a");
+    marker("a");
+    ASSERT_TRUE(portal::testing::wait_until([&] { return r->failure().has_value(); }, 10s));
+    *now = poison_at + 5'000'000;
+    auto behind = r->lag();
+    ASSERT_TRUE(behind);
+    EXPECT_EQ(behind->head.value, 5u);
+    EXPECT_EQ(behind->checkpoint.value, 2u);
+    EXPECT_EQ(behind->events, 3u);
+    EXPECT_EQ(behind->time, 5s);
+}
+
+// --- a realistic scenario for the read models ---
+
+const std::string k_fi = "Fachinformatiker/-in";
+const std::string k_buero = "Kaufmann/-frau für Büromanagement";
+
+struct ReadModels : ProjectionFixture
+{
+    std::vector<std::unique_ptr<projections::projector>> projectors = projections::all_projectors();
+    std::vector<std::unique_ptr<runner>> runners;
+    date today{ std::chrono::year{ 2026 }, std::chrono::month{ 2 }, std::chrono::day{ 4 } };
+
+    void run_all(std::size_t batch = 1024)
+    {
+        for (auto& p : projectors) {
+            runners.push_back(start(*p, batch));
+        }
+    }
+
+    void settle()
+    {
+        for (auto& r : runners) {
+            auto done = r->wait_for(log->last_position(), 10s);
+            ASSERT_TRUE(done.has_value()) << r->name() << ": " << done.error().message;
+        }
+    }
+
+    // --- event builders ---
+
+    void company(const std::string& id, const std::string& name, const std::string& town)
+    {
+        append("company-" + id, "company-" + id, [&](schema::Event::Builder b) {
+            auto r = b.initCompany().initRegistered();
+            r.setName(name);
+            r.setMemberNumber("M-" + id);
+            r.setEmail("info@" + id + ".de");
+            auto a = r.initAddress();
+            a.setStreet("Hauptstraße 1");
+            a.setZip("40210");
+            a.setTown(town);
+            r.setCompanyId(id);
+        });
+    }
+
+    void consent(const std::string& id, bool given)
+    {
+        append("company-" + id, "company-" + id, [&](schema::Event::Builder b) {
+            if (given) {
+                b.initCompany().initPublicationConsentGiven();
+            } else {
+                b.initCompany().initPublicationConsentWithdrawn();
+            }
+        });
+    }
+
+    void trainer(const std::string& company_id,
+                 const std::string& id,
+                 const std::string& email,
+                 const std::string& account)
+    {
+        append("company-" + company_id, "company-" + company_id, [&](schema::Event::Builder b) {
+            auto t = b.initCompany().initTrainerRegistered();
+            t.setTrainerId(id);
+            t.setName("Thomas Weber");
+            t.setEmail(email);
+        });
+        append("company-" + company_id, "company-" + company_id, [&](schema::Event::Builder b) {
+            auto t = b.initCompany().initTrainerAccountLinked();
+            t.setTrainerId(id);
+            t.setAccountId(account);
+        });
+    }
+
+    void contract(const std::string& id,
+                  const std::string& company_id,
+                  const std::string& name,
+                  const std::string& email,
+                  const std::string& occupation,
+                  schema::RecordForm form = schema::RecordForm::ELECTRONIC,
+                  const std::string& trainer_id = "t1")
+    {
+        append(
+          "contract-" + id,
+          "company-" + company_id,
+          [&](schema::Event::Builder b) {
+              auto r = b.initContract().initRegistered();
+              r.setCompanyId(company_id);
+              auto t = r.initTrainee();
+              t.setName(name);
+              t.setBirthDate("2007-03-01");
+              t.setEmail(email);
+              r.setTraineeNumber("AZ-" + id);
+              r.setOccupation(occupation);
+              r.setStart("2026-01-05");
+              r.setEnd("2029-01-04");
+              r.setRecordForm(form);
+              r.setPeriodKind(schema::PeriodKind::WEEK);
+              r.initTrainerIds(1).set(0, trainer_id);
+          },
+          "staff-1",
+          events::role::staff);
+    }
+
+    void account(const std::string& id,
+                 const std::string& email,
+                 const std::string& name,
+                 schema::Role role,
+                 const std::string& created_for,
+                 const std::string& contract_id = {})
+    {
+        append("account-" + id, "account-" + id, [&](schema::Event::Builder b) {
+            auto c = b.initAccount().initCreated();
+            c.setEmail(email);
+            c.setName(name);
+            auto r = c.initRole();
+            r.setRole(role);
+            r.setCompanyId("c1");
+            r.setContractId(contract_id);
+            c.setCreatedFor(created_for);
+            c.setAccountId(id);
+        });
+    }
+
+    template<class F>
+    void account_event(const std::string& id, F&& fill)
+    {
+        append(
+          "account-" + id,
+          "account-" + id,
+          [&](schema::Event::Builder b) { fill(b.initAccount()); },
+          id,
+          events::role::trainee);
+    }
+
+    template<class F>
+    void report(const std::string& id,
+                F&& fill,
+                const std::string& actor = "acc-anna",
+                events::role role = events::role::trainee)
+    {
+        append(
+          "report-" + id,
+          "company-c1",
+          [&](schema::Event::Builder b) { fill(b.initReport()); },
+          actor,
+          role);
+    }
+
+    void drafted(const std::string& id, const std::string& contract_id, unsigned week)
+    {
+        report(id, [&](schema::ReportEvent::Builder r) {
+            auto d = r.initDrafted();
+            d.setContractId(contract_id);
+            auto w = d.initPeriod().initWeek();
+            w.setYear(2026);
+            w.setWeek(static_cast<std::uint8_t>(week));
+            d.setTrainingYear(1);
+            auto e = d.initEntries(1)[0];
+            e.setKind(schema::EntryKind::COMPANY);
+            e.setText("Netzwerk eingerichtet");
+            e.setMinutes(480);
+            d.setCompanyId("c1");
+        });
+    }
+
+    void submitted(const std::string& id, const std::string& email, const std::string& account)
+    {
+        report(id, [&](schema::ReportEvent::Builder r) {
+            auto s = r.initSubmitted();
+            s.setApproverEmail(email);
+            s.setApproverAccountId(account);
+        });
+    }
+
+    template<class F>
+    void exam(const std::string& id, F&& fill, const std::string& actor = "staff-1")
+    {
+        append(
+          "exam-" + id,
+          "exam-" + id,
+          [&](schema::Event::Builder b) { fill(b.initExam()); },
+          actor,
+          events::role::staff);
+    }
+
+    void schedule(const std::string& id,
+                  const std::string& occupation,
+                  const std::string& day,
+                  const std::string& name)
+    {
+        exam(id, [&](schema::ExamEvent::Builder e) {
+            auto s = e.initScheduled();
+            s.setOccupation(occupation);
+            s.setType(schema::ExamType::FINAL);
+            s.setDate(day);
+            s.setLocation("IHK Düsseldorf");
+            s.setName(name);
+        });
+    }
+
+    void register_for(const std::string& exam_id,
+                      const std::string& reg,
+                      const std::string& contract_id,
+                      const std::string& name,
+                      const std::string& account)
+    {
+        exam(exam_id, [&](schema::ExamEvent::Builder e) {
+            auto r = e.initRegistered();
+            r.setRegistrationId(reg);
+            r.setContractId(contract_id);
+            r.setCompanyId("c1");
+            r.setTraineeName(name);
+            r.setTraineeAccountId(account);
+        });
+        exam(exam_id,
+             [&](schema::ExamEvent::Builder e) { e.initAdmitted().setRegistrationId(reg); });
+    }
+
+    void result(const std::string& exam_id,
+                const std::string& reg,
+                std::uint8_t points,
+                std::uint8_t grade)
+    {
+        exam(exam_id, [&](schema::ExamEvent::Builder e) {
+            auto r = e.initResultRecorded();
+            r.setRegistrationId(reg);
+            auto parts = r.initParts(1);
+            parts[0].setName("Projekt");
+            parts[0].setPoints(points);
+            r.setTotalPoints(points);
+            r.setGrade(grade);
+            r.setFinal(true);
+        });
+    }
+
+    template<class F>
+    void proposal(const std::string& id, F&& fill)
+    {
+        append(
+          "proposal-" + id,
+          "company-c1",
+          [&](schema::Event::Builder b) { fill(b.initProposal()); },
+          "acc-anna",
+          events::role::trainee);
+    }
+
+    void submit_proposal(const std::string& id, const std::string& title)
+    {
+        proposal(id, [&](schema::ProposalEvent::Builder p) {
+            auto s = p.initSubmitted();
+            s.setContractId("k1");
+            s.setExamId("e1");
+            s.setTitle(title);
+            auto ph = s.initPhases(1);
+            ph[0].setName("Planung");
+            ph[0].setMinutes(600);
+            s.setDescription("Einführung eines Ticketsystems");
+            s.setCompanyConsent(true);
+            s.setRevision(1);
+            s.setTraineeAccountId("acc-anna");
+            s.setCompanyId("c1");
+        });
+    }
+
+    /// Companies c1 (Düsseldorf, IT) and c2 (Köln, office), contracts k1
+    /// (Anna), k2 (Ben), k3 (Clara at c2, paper), records of Anna, an exam
+    /// with published results, an examiner, proposals, a seminar, a
+    /// reminder and an account's security events.
+    void scenario()
+    {
+        company("c1", "Rheinische Software GmbH", "Düsseldorf");
+        company("c2", "Büro Köln KG", "Köln");
+        consent("c1", true);
+        consent("c2", true);
+        trainer("c1", "t1", "ausbilder@rheinsoft.de", "acc-thomas");
+        contract("k1", "c1", "Anna Schmidt", "anna.privat@example.de", k_fi);
+        contract("k2", "c1", "Ben Meier", "ben@example.de", k_fi);
+        contract(
+          "k3", "c2", "Clara Wolf", "clara@example.de", k_buero, schema::RecordForm::PAPER, "t9");
+        append(
+          "contract-k3",
+          "company-c2",
+          [](schema::Event::Builder b) {
+              b.initContract().initRecordFormChanged().setForm(schema::RecordForm::ELECTRONIC);
+          },
+          "staff-1",
+          events::role::staff);
+        account("acc-anna",
+                "anna@example.de",
+                "Anna Schmidt",
+                schema::Role::TRAINEE,
+                "trainee-account",
+                "k1");
+        account_event("acc-anna", [](schema::AccountEvent::Builder a) {
+            a.initInvitationIssued().setExpiresAt(k_t0 + 86'400'000'000);
+        });
+        append("contract-k1", "company-c1", [](schema::Event::Builder b) {
+            b.initContract().initTraineeAccountLinked().setAccountId("acc-anna");
+        });
+        account("acc-thomas",
+                "ausbilder@rheinsoft.de",
+                "Thomas Weber",
+                schema::Role::TRAINER,
+                "trainer-account");
+        append("document-d1", "company-c1", [](schema::Event::Builder b) {
+            auto d = b.initDocument().initIssued();
+            d.setKind(schema::DocumentKind::REGISTRATION_CONFIRMATION);
+            d.setTitle("Eintragungsbestätigung Anna Schmidt");
+            d.setCompanyId("c1");
+            d.setContractId("k1");
+            d.setBody("Das Ausbildungsverhältnis ist eingetragen.");
+        });
+        append("contract-k1", "company-c1", [](schema::Event::Builder b) {
+            b.initContract().initConfirmationIssued().setDocumentId("d1");
+        });
+        // Representatives: c1's employee approved, c2's still pending.
+        append("company-c1", "company-c1", [](schema::Event::Builder b) {
+            auto r = b.initCompany().initEmployeeRepresentativeRequested();
+            r.setRepresentativeId("rep1");
+            r.setName("Petra Vogel");
+            r.setEmail("vogel@rheinsoft.de");
+        });
+        append("company-c1", "company-c1", [](schema::Event::Builder b) {
+            auto r = b.initCompany().initEmployeeRepresentativeApproved();
+            r.setRepresentativeId("rep1");
+            r.setAccountId("acc-petra");
+        });
+        append("company-c2", "company-c2", [](schema::Event::Builder b) {
+            auto r = b.initCompany().initEmployeeRepresentativeRequested();
+            r.setRepresentativeId("rep2");
+            r.setName("Uwe Kaiser");
+            r.setEmail("kaiser@buero-koeln.de");
+        });
+
+        // Anna's records: W02 approved, W03 rejected, W04 sent to a
+        // supervisor, W05 waiting for the trainer, W06 (current) none.
+        drafted("r1", "k1", 2);
+        submitted("r1", "ausbilder@rheinsoft.de", "acc-thomas");
+        report(
+          "r1",
+          [](schema::ReportEvent::Builder r) { r.initApproved().setComment("Gut"); },
+          "acc-thomas",
+          events::role::trainer);
+        drafted("r2", "k1", 3);
+        submitted("r2", "Ausbilder@Rheinsoft.de", "acc-thomas");
+        report(
+          "r2",
+          [](schema::ReportEvent::Builder r) {
+              r.initRejected().setRemarks("Bitte Berufsschule ergänzen");
+          },
+          "acc-thomas",
+          events::role::trainer);
+        drafted("r3", "k1", 4);
+        submitted("r3", "leiter@rheinsoft.de", "");
+        account("acc-leiter",
+                "leiter@rheinsoft.de",
+                "Lena Leiter",
+                schema::Role::SUPERVISOR,
+                "supervisor-pin");
+        account_event("acc-leiter", [](schema::AccountEvent::Builder a) {
+            a.initPinIssued().setPinHash("$argon2id$x");
+        });
+        drafted("r4", "k1", 5);
+        submitted("r4", "ausbilder@rheinsoft.de", "acc-thomas");
+
+        // Exams: e1 (IT, June) with Anna and Ben, e2 (office, May).
+        schedule("e1", k_fi, "2026-06-10", "Abschlussprüfung Sommer 2026");
+        schedule("e2", k_buero, "2026-05-04", "Abschlussprüfung Büromanagement Sommer 2026");
+        register_for("e1", "reg1", "k1", "Anna Schmidt", "acc-anna");
+        register_for("e1", "reg2", "k2", "Ben Meier", "");
+        result("e1", "reg1", 85, 2);
+        result("e1", "reg2", 70, 3);
+        exam("e1", [](schema::ExamEvent::Builder e) {
+            auto ids = e.initResultsPublished().initRegistrationIds(2);
+            ids.set(0, "reg1");
+            ids.set(1, "reg2");
+        });
+
+        // Examiner, proposals, seminar.
+        append(
+          "examiner-acc-ex",
+          "examiner-acc-ex",
+          [](schema::Event::Builder b) {
+              auto a = b.initExaminer().initAppointed();
+              a.setAppointmentId("ap1");
+              a.setAccountId("acc-ex");
+              a.setCommittee("FI-Ausschuss 1");
+              a.setOccupation(k_fi);
+              a.setMemberRole(schema::MemberRole::EMPLOYER);
+              a.setTermStart("2025-01-01");
+              a.setTermEnd("2029-12-31");
+          },
+          "staff-1",
+          events::role::staff);
+        append(
+          "examiner-acc-ex",
+          "examiner-acc-ex",
+          [](schema::Event::Builder b) {
+              auto a = b.initExaminer().initAssigned();
+              a.setAppointmentId("ap1");
+              a.setExamId("e1");
+          },
+          "staff-1",
+          events::role::staff);
+        submit_proposal("p1", "Ticketsystem");
+        submit_proposal("p2", "Backup-Konzept");
+        append(
+          "proposal-p2",
+          "company-c1",
+          [](schema::Event::Builder b) {
+              auto d = b.initProposal().initDecided();
+              d.setOutcome(schema::ProposalOutcome::APPROVED);
+              d.setCommittee("FI-Ausschuss 1");
+          },
+          "acc-ex",
+          events::role::examiner);
+        append("seminar-s1", "seminar-s1", [](schema::Event::Builder b) {
+            auto s = b.initSeminar().initScheduled();
+            s.setTitle("Prüferschulung");
+            s.setDate("2026-03-01");
+            s.setLocation("Düsseldorf");
+            s.setCapacity(20);
+        });
+        append("seminar-s2", "seminar-s2", [](schema::Event::Builder b) {
+            auto s = b.initSeminar().initScheduled();
+            s.setTitle("Bewertung von Projekten");
+            s.setDate("2026-04-01");
+            s.setLocation("Köln");
+            s.setCapacity(20);
+        });
+        append(
+          "seminar-s1",
+          "seminar-s1",
+          [](schema::Event::Builder b) {
+              auto r = b.initSeminar().initRegistrationRequested();
+              r.setRegistrationId("sr1");
+              r.setAccountId("acc-ex");
+          },
+          "acc-ex",
+          events::role::examiner);
+
+        // A reminder and the security events of Anna's account.
+        append("reminders-k1", "company-c1", [](schema::Event::Builder b) {
+            auto s = b.initReminder().initSent();
+            s.setKind(schema::ReminderKind::MISSING_RECORD);
+            s.setDay("2026-02-04");
+            s.setRecipientEmail("anna@example.de");
+            s.setRecipientAccountId("acc-anna");
+            s.setContractId("k1");
+            auto p = s.initPeriods(1)[0].initWeek();
+            p.setYear(2026);
+            p.setWeek(5);
+            s.setLevel(1);
+        });
+        account_event("acc-anna", [](schema::AccountEvent::Builder a) {
+            auto f = a.initLoginFailed();
+            f.setMethod(schema::LoginMethod::PASSWORD);
+            f.setConsecutiveFailures(1);
+        });
+        account_event("acc-anna", [](schema::AccountEvent::Builder a) {
+            auto l = a.initLocked();
+            l.setUntil(k_t0 + 86'400'000'000);
+            l.setConsecutiveFailures(5);
+        });
+        account_event("acc-anna",
+                      [](schema::AccountEvent::Builder a) { a.initUnlocked().setByStaff(true); });
+        account_event("acc-anna", [](schema::AccountEvent::Builder a) {
+            a.initLoginSucceeded().setMethod(schema::LoginMethod::PASSWORD);
+        });
+        account_event("acc-anna", [](schema::AccountEvent::Builder a) {
+            auto r = a.initPasswordResetRequested();
+            r.setExpiresAt(k_t0 + 3'600'000'000);
+            r.setRequestedWith("email");
+        });
+    }
+
+    void end_contract(const std::string& id)
+    {
+        append(
+          "contract-" + id,
+          "company-c1",
+          [](schema::Event::Builder b) {
+              auto e = b.initContract().initEnded();
+              e.setDate("2026-02-03");
+              e.setReason(schema::EndReason::TERMINATED);
+          },
+          "staff-1",
+          events::role::staff);
+    }
+};
+
+const json::object&
+find(const json::array& a, std::string_view key, std::string_view value)
+{
+    static const json::object none;
+    for (const auto& v : a) {
+        if (str_of(v, key) == value) {
+            return v.as_object();
+        }
+    }
+    ADD_FAILURE() << "no element with " << key << " = " << value;
+    return none;
+}
+
+TEST_F(ReadModels, TheTraineeSeesRecordsPerPeriodIncludingMissingOnesExamsAndDocuments)
+{
+    scenario();
+    run_all();
+    settle();
+    auto view = projections::trainee_view(*store, "acc-anna", today);
+    ASSERT_TRUE(view) << view.error().message;
+    const auto& contracts = view->at("contracts").as_array();
+    ASSERT_EQ(contracts.size(), 1u);
+    const auto& k1 = contracts[0].as_object();
+    std::vector<std::pair<std::string, std::string>> periods;
+    for (const auto& r : k1.at("records").as_array()) {
+        periods.emplace_back(str_of(r, "periodKey"), str_of(r, "status"));
+    }
+    EXPECT_EQ(periods,
+              (std::vector<std::pair<std::string, std::string>>{ { "2026-W02", "approved" },
+                                                                 { "2026-W03", "rejected" },
+                                                                 { "2026-W04", "submitted" },
+                                                                 { "2026-W05", "submitted" },
+                                                                 { "2026-W06", "open" } }));
+    EXPECT_EQ(k1.at("contract").at("progress").at("approved").as_int64(), 1);
+    const auto& exams = k1.at("exams").as_array();
+    ASSERT_EQ(exams.size(), 1u);
+    EXPECT_EQ(str_of(exams[0], "name"), "Abschlussprüfung Sommer 2026");
+    EXPECT_EQ(str_of(exams[0], "status"), "admitted");
+    EXPECT_EQ(k1.at("records").as_array()[0].at("period").at("week").as_int64(), 2);
+    auto r1 = projections::record(*store, "r1");
+    ASSERT_TRUE(r1);
+    EXPECT_EQ(str_of(*r1, "comment"), "Gut");
+    EXPECT_EQ(r1->at("entries").as_array()[0].at("hours").as_int64(), 8);
+    EXPECT_EQ(projections::record(*store, "nope").error().code, "report.not_found");
+    EXPECT_EQ(exams[0].at("result").at("grade").as_int64(), 2);
+    ASSERT_EQ(k1.at("documents").as_array().size(), 1u);
+    EXPECT_EQ(str_of(k1.at("documents").as_array()[0], "kind"), "registration_confirmation");
+    EXPECT_EQ(k1.at("proposals").as_array().size(), 2u);
+
+    // A week later without new records, W06 is missing and W07 open.
+    auto later = projections::contract_records(
+      *store, "k1", date{ std::chrono::sys_days(today) + std::chrono::days(7) });
+    ASSERT_TRUE(later);
+    ASSERT_EQ(later->size(), 6u);
+    EXPECT_EQ(str_of((*later)[4], "status"), "missing");
+    EXPECT_EQ(str_of((*later)[5], "periodKey"), "2026-W07");
+}
+
+TEST_F(ReadModels, TheTrainerSeesTheirTraineesAndTheRecordsWaitingForThem)
+{
+    scenario();
+    run_all();
+    settle();
+    auto view = projections::trainer_view(*store, "acc-thomas", today);
+    ASSERT_TRUE(view) << view.error().message;
+    const auto& trainees = view->at("trainees").as_array();
+    ASSERT_EQ(trainees.size(), 2u); // k1 and k2 (t1 is the trainer of both)
+    EXPECT_EQ(str_of(find(trainees, "contractId", "k2"), "traineeName"), "Ben Meier");
+    EXPECT_EQ(find(trainees, "contractId", "k2").at("progress").at("missing").as_int64(), 4);
+    const auto& waiting = view->at("waiting").as_array();
+    ASSERT_EQ(waiting.size(), 1u);
+    EXPECT_EQ(str_of(waiting[0], "reportId"), "r4");
+}
+
+TEST_F(ReadModels, TheSupervisorSeesTheRecordsSentToThem)
+{
+    scenario();
+    run_all();
+    settle();
+    auto view = projections::supervisor_view(*store, "acc-leiter");
+    ASSERT_TRUE(view) << view.error().message;
+    ASSERT_EQ(view->at("waiting").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("waiting").as_array()[0], "reportId"), "r3");
+    ASSERT_EQ(view->at("trainees").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("trainees").as_array()[0], "traineeName"), "Anna Schmidt");
+}
+
+TEST_F(ReadModels, TheCompanySeesExamsButNoResultsOnceTheContractEnded)
+{
+    scenario();
+    run_all();
+    settle();
+    auto before = projections::company_view(*store, "c1", today);
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(before->at("contracts").as_array().size(), 2u);
+    EXPECT_EQ(before->at("trainers").as_array().size(), 1u);
+    EXPECT_EQ(
+      str_of(find(before->at("representatives").as_array(), "representativeId", "rep1"), "status"),
+      "active");
+    EXPECT_EQ(before->at("documents").as_array().size(), 1u);
+    const auto& lines = before->at("exams").as_array();
+    ASSERT_EQ(lines.size(), 2u);
+    const auto& ben = find(lines, "registrationId", "reg2");
+    EXPECT_EQ(str_of(ben, "type"), "final");
+    EXPECT_EQ(str_of(ben, "date"), "2026-06-10");
+    EXPECT_EQ(str_of(ben, "occupation"), k_fi);
+    EXPECT_EQ(str_of(ben, "status"), "admitted");
+    EXPECT_EQ(ben.at("result").at("totalPoints").as_int64(), 70);
+    auto overview = projections::company_exam_results(*store, "c1", "e1");
+    ASSERT_TRUE(overview);
+    EXPECT_EQ(overview->at("participants").as_array().size(), 2u);
+
+    end_contract("k2");
+    settle();
+    auto after = projections::company_view(*store, "c1", today);
+    ASSERT_TRUE(after);
+    const auto& ben_after = find(after->at("exams").as_array(), "registrationId", "reg2");
+    EXPECT_FALSE(ben_after.contains("result"));
+    EXPECT_TRUE(find(after->at("exams").as_array(), "registrationId", "reg1").contains("result"));
+    auto overview_after = projections::company_exam_results(*store, "c1", "e1");
+    ASSERT_TRUE(overview_after);
+    ASSERT_EQ(overview_after->at("participants").as_array().size(), 1u);
+    EXPECT_EQ(str_of(overview_after->at("participants").as_array()[0], "traineeName"),
+              "Anna Schmidt");
+}
+
+TEST_F(ReadModels, ThePublicListingDropsACompanyThatWithdrewConsent)
+{
+    scenario();
+    run_all();
+    settle();
+    auto all = projections::public_companies(*store, std::nullopt, std::nullopt);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ(str_of((*all)[0], "name"), "Büro Köln KG");
+    auto it = projections::public_companies(*store, k_fi, std::nullopt);
+    ASSERT_EQ(it->size(), 1u);
+    EXPECT_EQ(str_of((*it)[0], "companyId"), "c1");
+    auto koeln = projections::public_companies(*store, std::nullopt, "köln");
+    ASSERT_EQ(koeln->size(), 1u);
+    EXPECT_EQ(str_of((*koeln)[0], "companyId"), "c2");
+
+    consent("c1", false);
+    settle();
+    auto after = projections::public_companies(*store, std::nullopt, std::nullopt);
+    ASSERT_TRUE(after);
+    ASSERT_EQ(after->size(), 1u);
+    EXPECT_EQ(str_of((*after)[0], "companyId"), "c2");
+    EXPECT_TRUE(projections::public_companies(*store, k_fi, std::nullopt)->empty());
+}
+
+TEST_F(ReadModels, TheReportAuditTrailListsEveryEventWithActorTimeAndChange)
+{
+    scenario();
+    run_all();
+    settle();
+    auto trail = projections::report_history(*store, "r2");
+    ASSERT_TRUE(trail);
+    ASSERT_EQ(trail->size(), 3u);
+    EXPECT_EQ(str_of((*trail)[0], "event"), "report.drafted");
+    EXPECT_EQ(str_of((*trail)[1], "event"), "report.submitted");
+    EXPECT_EQ(str_of((*trail)[2], "event"), "report.rejected");
+    EXPECT_EQ(str_of((*trail)[2].at("actor"), "accountId"), "acc-thomas");
+    EXPECT_EQ(str_of((*trail)[2].at("actor"), "role"), "trainer");
+    EXPECT_EQ(str_of((*trail)[2].at("change"), "remarks"), "Bitte Berufsschule ergänzen");
+    EXPECT_FALSE(str_of((*trail)[2], "recordedAt").empty());
+    EXPECT_TRUE(projections::report_history(*store, "unknown")->empty());
+}
+
+TEST_F(ReadModels, TheSecurityLogListsLoginsFailuresLocksAndResets)
+{
+    scenario();
+    run_all();
+    settle();
+    auto entries = projections::account_security_log(*store, "acc-anna");
+    ASSERT_TRUE(entries);
+    std::vector<std::string> names;
+    for (const auto& e : *entries) {
+        names.push_back(str_of(e, "event"));
+    }
+    EXPECT_EQ(names,
+              (std::vector<std::string>{ "account.invitation_issued",
+                                         "account.login_failed",
+                                         "account.locked",
+                                         "account.unlocked",
+                                         "account.login_succeeded",
+                                         "account.password_reset_requested" }));
+    EXPECT_EQ((*entries)[2].at("consecutiveFailures").as_int64(), 5);
+    EXPECT_TRUE((*entries)[3].at("byStaff").as_bool());
+}
+
+TEST_F(ReadModels, TheOutboxHoldsOneEntryPerImpliedMail)
+{
+    scenario();
+    run_all();
+    settle();
+    auto mails = projections::outbox_entries(*store, "", 1000);
+    ASSERT_TRUE(mails);
+    std::multimap<std::string, std::string> by_kind;
+    for (const auto& m : *mails) {
+        by_kind.emplace(str_of(m, "kind"), str_of(m, "recipient"));
+    }
+    auto recipients = [&](const std::string& kind) {
+        std::vector<std::string> out;
+        auto [b, e] = by_kind.equal_range(kind);
+        for (auto it = b; it != e; ++it) {
+            out.push_back(it->second);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    using list = std::vector<std::string>;
+    EXPECT_EQ(recipients("invitation"), list{ "anna@example.de" });
+    EXPECT_EQ(recipients("supervisor_pin"), list{ "leiter@rheinsoft.de" });
+    EXPECT_EQ(recipients("record_submitted"),
+              (list{ "Ausbilder@Rheinsoft.de",
+                     "ausbilder@rheinsoft.de",
+                     "ausbilder@rheinsoft.de",
+                     "leiter@rheinsoft.de" }));
+    EXPECT_EQ(recipients("record_approved"), list{ "anna@example.de" });
+    EXPECT_EQ(recipients("record_rejected"), list{ "anna@example.de" });
+    EXPECT_EQ(recipients("password_reset"), list{ "anna@example.de" });
+    EXPECT_EQ(recipients("representative_approved"), list{ "vogel@rheinsoft.de" });
+    EXPECT_EQ(recipients("results_published"), (list{ "anna@example.de", "ben@example.de" }));
+    EXPECT_EQ(
+      recipients("proposal_status_changed"),
+      (list{ "ausbilder@rheinsoft.de", "ausbilder@rheinsoft.de", "ausbilder@rheinsoft.de" }));
+    EXPECT_EQ(recipients("reminder"), list{ "anna@example.de" });
+    EXPECT_EQ(mails->size(), 16u);
+
+    const auto& rejected = find(*mails, "kind", "record_rejected");
+    EXPECT_NE(str_of(rejected, "body").find("Bitte Berufsschule ergänzen"), std::string::npos);
+    EXPECT_EQ(str_of(rejected.at("reference"), "reportId"), "r2");
+    // Paging: after the first entry, one entry less.
+    auto rest = projections::outbox_entries(*store, str_of((*mails)[0], "id"), 1000);
+    ASSERT_TRUE(rest);
+    ASSERT_EQ(rest->size(), mails->size() - 1);
+    EXPECT_EQ(str_of((*rest)[0], "id"), str_of((*mails)[1], "id"));
+    auto page = projections::outbox_entries(*store, "", 3);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->size(), 3u);
+}
+
+TEST_F(ReadModels, ChamberStaffSeeContractsFormChangesPendingRepresentativesAndExams)
+{
+    scenario();
+    run_all();
+    settle();
+    auto view = projections::staff_view(*store);
+    ASSERT_TRUE(view) << view.error().message;
+    EXPECT_EQ(view->at("contracts").as_array().size(), 3u);
+    ASSERT_EQ(view->at("recordFormChanges").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("recordFormChanges").as_array()[0], "contractId"), "k3");
+    EXPECT_EQ(str_of(view->at("recordFormChanges").as_array()[0], "form"), "electronic");
+    ASSERT_EQ(view->at("pendingRepresentatives").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("pendingRepresentatives").as_array()[0], "representativeId"), "rep2");
+    const auto& e1 = find(view->at("exams").as_array(), "examId", "e1");
+    EXPECT_EQ(e1.at("registrations").as_array().size(), 2u);
+    EXPECT_EQ(str_of(e1.at("registrations").as_array()[0], "status"), "admitted");
+}
+
+TEST_F(ReadModels, TheExaminerSeesCommitteesExamsOpenProposalsAndSeminars)
+{
+    scenario();
+    run_all();
+    settle();
+    auto view = projections::examiner_view(*store, "acc-ex");
+    ASSERT_TRUE(view) << view.error().message;
+    ASSERT_EQ(view->at("committees").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("committees").as_array()[0], "committee"), "FI-Ausschuss 1");
+    ASSERT_EQ(view->at("exams").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("exams").as_array()[0], "examId"), "e1");
+    ASSERT_EQ(view->at("proposals").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("proposals").as_array()[0], "proposalId"), "p1");
+    ASSERT_EQ(view->at("seminars").as_array().size(), 1u);
+    EXPECT_EQ(str_of(view->at("seminars").as_array()[0], "status"), "requested");
+    EXPECT_EQ(view->at("openSeminars").as_array().size(), 1u);
+}
+
+TEST_F(ReadModels, TheExamScheduleFiltersByOccupationAndDate)
+{
+    scenario();
+    run_all();
+    settle();
+    auto all = projections::exam_schedule(*store, std::nullopt, std::nullopt, std::nullopt);
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->size(), 2u);
+    auto it = projections::exam_schedule(*store, k_fi, std::nullopt, std::nullopt);
+    ASSERT_EQ(it->size(), 1u);
+    EXPECT_EQ(str_of((*it)[0], "examId"), "e1");
+    auto may = projections::exam_schedule(*store, std::nullopt, "2026-05-01", "2026-05-31");
+    ASSERT_EQ(may->size(), 1u);
+    EXPECT_EQ(str_of((*may)[0], "examId"), "e2");
+}
+
+TEST_F(ReadModels, RebuildingFromZeroGivesTheSameModelsAsIncrementalApplication)
+{
+    // Incremental: the runners run while the events arrive, one per batch.
+    run_all(1);
+    scenario();
+    end_contract("k2");
+    consent("c1", false);
+    settle();
+    auto incremental = dump(*store);
+    EXPECT_GT(incremental.size(), 50u);
+    runners.clear();
+
+    // From zero on a fresh store, in large batches.
+    auto fresh = infra::open_kv_store({ .dir = dir.path() / "read-rebuilt" });
+    ASSERT_TRUE(fresh);
+    std::vector<std::unique_ptr<runner>> rebuilt;
+    for (auto& p : projectors) {
+        auto r = runner::start(*log, **fresh, *p, options(4096));
+        ASSERT_TRUE(r);
+        ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
+        rebuilt.push_back(std::move(*r));
+    }
+    EXPECT_EQ(dump(**fresh), incremental);
+
+    // And a reset model in the same store is rebuilt to the same content.
+    rebuilt.clear();
+    ASSERT_TRUE(projections::reset_projection(**fresh, projections::k_training));
+    auto again = runner::start(*log, **fresh, *projectors[0], options());
+    ASSERT_TRUE(again);
+    ASSERT_TRUE((*again)->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(dump(**fresh), incremental);
+}
+
+} // namespace
