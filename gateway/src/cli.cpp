@@ -5,9 +5,12 @@
 #include "portal/events/message.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/embedded_log.hpp"
+#include "portal/infra/kv_store.hpp"
 #include "portal/infra/logging.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/infra/verify.hpp"
+#include "portal/projections/read_models.hpp"
+#include "portal/projections/runner.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -38,6 +41,7 @@ const char* const k_usage_text =
 Commands:
   serve     run the portal on the embedded event log
   verify    recompute every hash chain of the event log
+  replay    rebuild read models from the event log
   export    print events as JSON lines
   history   print the events of one stream (auditor view)
   demo      seed realistic demo data into an empty data directory
@@ -139,6 +143,107 @@ event_line(const events::recorded_event& e)
                        e.position.value,
                        events::event_name(env->reader().getPayload()),
                        events::to_json(env->reader()));
+}
+
+result<std::unique_ptr<infra::kv_store>>
+open_read_models(const common_options& c)
+{
+    return infra::open_kv_store({ .dir = std::filesystem::path(c.data_dir) / "read" });
+}
+
+/// Runners of every read model, started on `log` and `store`.
+struct read_side
+{
+    std::vector<std::unique_ptr<projections::projector>> projectors;
+    std::vector<std::unique_ptr<projections::runner>> runners;
+
+    ~read_side()
+    {
+        for (auto& r : runners) {
+            r->stop();
+        }
+    }
+};
+
+result<std::unique_ptr<read_side>>
+start_read_side(events::event_log& log, infra::kv_store& store, std::string_view only = {})
+{
+    auto side = std::make_unique<read_side>();
+    for (auto& p : projections::all_projectors()) {
+        if (!only.empty() && p->name() != only) {
+            continue;
+        }
+        side->projectors.push_back(std::move(p));
+    }
+    if (!only.empty() && side->projectors.empty()) {
+        return fail(
+          error::not_found("cli.unknown_projection", fmt::format("no read model named {}", only)));
+    }
+    for (auto& p : side->projectors) {
+        auto r = projections::runner::start(log, store, *p);
+        if (!r) {
+            return fail(r.error());
+        }
+        side->runners.push_back(std::move(*r));
+    }
+    return side;
+}
+
+int
+cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    common_options c;
+    std::string only;
+    auto d = common_description(c);
+    d.add_options()("projection",
+                    po::value(&only),
+                    "rebuild only this read model (training, exams, report_audit, "
+                    "account_security, public_listing, outbox)");
+    po::variables_map vm;
+    if (auto code =
+          parse(args, d, {}, vm, out, err, "Usage: portal replay [--projection NAME] [options]")) {
+        return *code;
+    }
+    infra::init_logging(c.log_level, c.log_json);
+    auto log = open_log(c, true, false);
+    if (!log) {
+        return report_open_failure(log.error(), err);
+    }
+    auto store = open_read_models(c);
+    if (!store) {
+        return report_open_failure(store.error(), err);
+    }
+    for (auto& p : projections::all_projectors()) {
+        if (only.empty() || p->name() == only) {
+            auto reset = projections::reset_projection(**store, p->name());
+            if (!reset) {
+                return report_open_failure(reset.error(), err);
+            }
+        }
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto side = start_read_side(**log, **store, only);
+    if (!side) {
+        err << "portal: " << side.error().message << "\n";
+        return k_usage;
+    }
+    auto head = (*log)->last_position();
+    for (auto& r : (*side)->runners) {
+        auto done = r->wait_for(head, std::chrono::hours{ 1 });
+        if (!done) {
+            err << "portal: read model " << r->name() << ": " << done.error().message << "\n";
+            return k_found;
+        }
+    }
+    auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    out << fmt::format("rebuilt {} read model(s) from {} events in {:.2f} s ({:.0f} events/s "
+                       "per model)\n",
+                       (*side)->runners.size(),
+                       head.value,
+                       seconds,
+                       seconds > 0 ? static_cast<double>(head.value) / seconds : 0.0);
+    return k_ok;
 }
 
 /// The services of the application layer on an open log.
@@ -298,14 +403,25 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (!log) {
         return report_open_failure(log.error(), err);
     }
-    spdlog::info("portal serving data directory {} (event log at position {})",
+    auto store = open_read_models(c);
+    if (!store) {
+        return report_open_failure(store.error(), err);
+    }
+    auto side = start_read_side(**log, **store);
+    if (!side) {
+        return report_open_failure(side.error(), err);
+    }
+    spdlog::info("portal serving data directory {} (event log at position {}, {} read models)",
                  c.data_dir,
-                 (*log)->last_position().value);
+                 (*log)->last_position().value,
+                 (*side)->runners.size());
     // The HTTP gateway and the projections run on their own threads once
     // they exist; this thread waits for SIGTERM or SIGINT.
     int received = 0;
     sigwait(&stop_signals, &received);
     spdlog::info("portal stopping (signal {})", received);
+    side->reset();
+    store->reset();
     log->reset();
     spdlog::info("portal stopped");
     return k_ok;
@@ -452,6 +568,9 @@ run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
         }
         if (command == "history") {
             return cmd_history(rest, out, err);
+        }
+        if (command == "replay") {
+            return cmd_replay(rest, out, err);
         }
         if (command == "demo") {
             return cmd_demo(rest, out, err);

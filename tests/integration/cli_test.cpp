@@ -65,6 +65,18 @@ TEST(PortalCli, DemoSeedsVerifiableDataAndPrintsTheLogins)
     auto from = run_process(k_portal, with_dir({ "export", "--from", "100" }, dir));
     EXPECT_EQ(from.out.rfind(R"({"position":101,)", 0), 0U) << from.out.substr(0, 80);
 
+    auto replay = run_process(k_portal, with_dir({ "replay" }, dir));
+    ASSERT_EQ(replay.exit_code, 0) << replay.err;
+    EXPECT_NE(replay.out.find("rebuilt 6 read model(s) from " + std::to_string(count) + " events"),
+              std::string::npos)
+      << replay.out;
+    auto one = run_process(k_portal, with_dir({ "replay", "--projection", "outbox" }, dir));
+    EXPECT_EQ(one.exit_code, 0) << one.err;
+    EXPECT_NE(one.out.find("rebuilt 1 read model(s)"), std::string::npos) << one.out;
+    auto unknown = run_process(k_portal, with_dir({ "replay", "--projection", "nope" }, dir));
+    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_NE(unknown.err.find("no read model named nope"), std::string::npos);
+
     // A second demo does not mix into existing data.
     auto again = run_process(k_portal, with_dir({ "demo", "--weeks", "1" }, dir));
     EXPECT_EQ(again.exit_code, 3);
@@ -160,7 +172,7 @@ TEST(PortalCli, ServeHoldsTheDataDirectoryAndStopsCleanlyOnSigterm)
         log.append(buffer, static_cast<std::size_t>(n));
     }
     // Busy while serving: a second process gets a clear error.
-    auto busy = run_process(k_portal, with_dir({"verify"}, dir));
+    auto busy = run_process(k_portal, with_dir({ "verify" }, dir));
     EXPECT_EQ(busy.exit_code, 3);
     EXPECT_NE(busy.err.find("in use by another process"), std::string::npos) << busy.err;
     kill(pid, SIGTERM);
@@ -171,7 +183,7 @@ TEST(PortalCli, ServeHoldsTheDataDirectoryAndStopsCleanlyOnSigterm)
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0);
-    EXPECT_EQ(run_process(k_portal, with_dir({"verify"}, dir)).exit_code, 0);
+    EXPECT_EQ(run_process(k_portal, with_dir({ "verify" }, dir)).exit_code, 0);
 }
 
 } // namespace
