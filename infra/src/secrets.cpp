@@ -86,6 +86,63 @@ token_hash(std::string_view token)
     return blake2b_256(token);
 }
 
+namespace {
+
+std::string
+keyed_digest(std::string_view key, std::string_view purpose, std::string_view seed)
+{
+    std::string input(purpose);
+    input.push_back('\0');
+    input += seed;
+    std::string out(32, '\0');
+    crypto_generichash(reinterpret_cast<unsigned char*>(out.data()),
+                       out.size(),
+                       reinterpret_cast<const unsigned char*>(input.data()),
+                       input.size(),
+                       reinterpret_cast<const unsigned char*>(key.data()),
+                       std::min<std::size_t>(key.size(), crypto_generichash_KEYBYTES_MAX));
+    return out;
+}
+
+} // namespace
+
+std::string
+derive_token(std::string_view key, std::string_view purpose, std::string_view seed)
+{
+    crypto_init();
+    auto raw = keyed_digest(key, purpose, seed);
+    std::string out(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                    '\0');
+    sodium_bin2base64(out.data(),
+                      out.size(),
+                      reinterpret_cast<const unsigned char*>(raw.data()),
+                      raw.size(),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    out.resize(std::strlen(out.c_str()));
+    return out;
+}
+
+std::string
+derive_pin(std::string_view key,
+           std::string_view purpose,
+           std::string_view seed,
+           std::size_t digits)
+{
+    crypto_init();
+    digits = std::clamp<std::size_t>(digits, 1, 18);
+    auto raw = keyed_digest(key, purpose, seed);
+    std::uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) {
+        value = (value << 8) | static_cast<unsigned char>(raw[static_cast<std::size_t>(i)]);
+    }
+    std::uint64_t modulus = 1;
+    for (std::size_t i = 0; i < digits; ++i) {
+        modulus *= 10;
+    }
+    auto text = std::to_string(value % modulus);
+    return std::string(digits - text.size(), '0') + text;
+}
+
 result<std::string>
 load_or_create_key(const std::filesystem::path& path)
 {

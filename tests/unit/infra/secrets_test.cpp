@@ -88,3 +88,21 @@ TEST(Uuids, AreVersionSevenAndTimeOrdered)
     // 48-bit Unix milliseconds of 2026-11-28T12:00:00Z = 0x01a22206ca00.
     EXPECT_EQ(to_string(a).substr(0, 13), "01a22206-ca00");
 }
+
+TEST(DerivedSecrets, AreStablePerKeyPurposeAndSeed)
+{
+    std::string key(32, 'k');
+    auto t = derive_token(key, "invitation", "cmd-1");
+    EXPECT_EQ(t, derive_token(key, "invitation", "cmd-1"));
+    EXPECT_EQ(t.size(), 43U);
+    EXPECT_NE(t, derive_token(key, "invitation", "cmd-2"));
+    EXPECT_NE(t, derive_token(key, "reset", "cmd-1"));
+    EXPECT_NE(t, derive_token(std::string(32, 'x'), "invitation", "cmd-1"));
+    // The separator keeps purpose and seed apart.
+    EXPECT_NE(derive_token(key, "ab", "c"), derive_token(key, "a", "bc"));
+    auto pin = derive_pin(key, "pin", "cmd-1");
+    ASSERT_EQ(pin.size(), 6U);
+    EXPECT_EQ(pin.find_first_not_of("0123456789"), std::string::npos);
+    EXPECT_EQ(pin, derive_pin(key, "pin", "cmd-1"));
+    EXPECT_EQ(derive_pin(key, "pin", "cmd-1", 4).size(), 4U);
+}

@@ -39,6 +39,19 @@ std::string random_pin(std::size_t digits = 6);
 /// BLAKE2b-256 of a token (what events store instead of the token).
 std::string token_hash(std::string_view token);
 
+/// A token derived from the data directory's key: URL-safe base64 of the
+/// keyed BLAKE2b-256 of `purpose` and `seed`. Tokens and PINs are derived
+/// from the id of the command that stores their hash, so whoever renders
+/// the mail later (the outbox) finds the same secret without it ever being
+/// stored, and a retried command yields the same secret.
+std::string derive_token(std::string_view key, std::string_view purpose, std::string_view seed);
+
+/// A PIN of `digits` (1..18) decimal digits derived like `derive_token`.
+std::string derive_pin(std::string_view key,
+                       std::string_view purpose,
+                       std::string_view seed,
+                       std::size_t digits = 6);
+
 /// A secret key of 32 bytes kept in `path` (created with mode 0600 on first
 /// use). Errors: `secrets.key_unreadable`.
 result<std::string> load_or_create_key(const std::filesystem::path& path);
