@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include "app/accounts.hpp"
+#include "app/policies.hpp"
 #include "demo.hpp"
 #include "portal/events/message.hpp"
 #include "portal/infra/crypto.hpp"
@@ -246,6 +247,70 @@ cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return k_ok;
 }
 
+/// The key of the process managers' checkpoint in the read-model store.
+constexpr std::string_view k_policies_checkpoint = "p/policies";
+
+/// Derived secrets from the data directory's key (see app/policies.hpp).
+app::secret_source
+make_secret_source(std::string key)
+{
+    return app::secret_source{ [key](std::string_view purpose, std::string_view seed) {
+                                  return infra::derive_token(key, purpose, seed);
+                              },
+                               [key](std::string_view purpose, std::string_view seed) {
+                                   return infra::derive_pin(key, purpose, seed);
+                               },
+                               [](std::string_view token) { return infra::token_hash(token); },
+                               [](std::string_view pin) {
+                                   auto hash =
+                                     infra::hash_password(pin, infra::password_cost::interactive());
+                                   return hash ? *hash : std::string{};
+                               } };
+}
+
+/// Runs the process managers on every event after their checkpoint.
+/// Follow-up commands are idempotent, so the checkpoint may trail.
+result<std::unique_ptr<events::subscription>>
+start_policies(events::event_log& log,
+               infra::kv_store& store,
+               const app::services& services,
+               app::secret_source secrets)
+{
+    events::position after;
+    auto saved = store.get(k_policies_checkpoint);
+    if (!saved) {
+        return fail(saved.error());
+    }
+    if (*saved) {
+        after = events::position{ std::stoull(**saved) };
+    }
+    return log.subscribe(
+      after,
+      [&store, &services, secrets = std::move(secrets)](
+        const events::recorded_event& e) -> result<void> {
+          auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now());
+          auto reacted = app::react(services, secrets, e, now);
+          if (!reacted) {
+              if (reacted.error().cls == error_class::unavailable) {
+                  spdlog::error("process managers stop at position {}: {}",
+                                e.position.value,
+                                reacted.error().message);
+                  return fail(reacted.error());
+              }
+              spdlog::warn("process managers: the follow-up of position {} ({}) was refused: {} "
+                           "({})",
+                           e.position.value,
+                           e.stream,
+                           reacted.error().message,
+                           reacted.error().code);
+          }
+          infra::write_batch batch;
+          batch.put(k_policies_checkpoint, std::to_string(e.position.value));
+          return store.write(batch);
+      });
+}
+
 /// The services of the application layer on an open log.
 app::services
 make_services(events::event_log& log, std::string key)
@@ -411,6 +476,15 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (!side) {
         return report_open_failure(side.error(), err);
     }
+    auto key = data_key(c);
+    if (!key) {
+        return report_open_failure(key.error(), err);
+    }
+    auto services = make_services(**log, *key);
+    auto policies = start_policies(**log, **store, services, make_secret_source(*key));
+    if (!policies) {
+        return report_open_failure(policies.error(), err);
+    }
     spdlog::info("portal serving data directory {} (event log at position {}, {} read models)",
                  c.data_dir,
                  (*log)->last_position().value,
@@ -420,6 +494,7 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     int received = 0;
     sigwait(&stop_signals, &received);
     spdlog::info("portal stopping (signal {})", received);
+    (*policies)->stop();
     side->reset();
     store->reset();
     log->reset();

@@ -1,0 +1,213 @@
+// Process managers (aggregates/app/policies.hpp) on the real embedded log.
+
+#include "app/accounts.hpp"
+#include "app/policies.hpp"
+#include "app/records.hpp"
+#include "portal/infra/embedded_log.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace portal;
+using namespace portal::domain;
+
+namespace {
+
+struct PoliciesTest : ::testing::Test
+{
+    portal::testing::temp_dir dir;
+    std::unique_ptr<events::event_log> log =
+      *infra::open_embedded_log({ .dir = dir.path(), .sync = false });
+    app::services svc{ *log, [](std::string_view email) { return "acc-" + std::string(email); } };
+    app::secret_source secrets{
+        [](std::string_view purpose, std::string_view id) {
+            return "tok:" + std::string(purpose) + ":" + std::string(id);
+        },
+        [](std::string_view, std::string_view id) {
+            return std::to_string(id.size() * 7919 % 1000000);
+        },
+        [](std::string_view token) { return "h(" + std::string(token) + ")"; },
+        [](std::string_view pin) { return "argon(" + std::string(pin) + ")"; }
+    };
+    timestamp now = *parse_rfc3339("2026-11-28T10:00:00Z");
+    int commands = 0;
+    std::string company_id = app::company_id_for("4711");
+    events::position reacted;
+
+    command_meta as(role r, std::string account = {}, std::string behalf = {})
+    {
+        return command_meta{ "cmd-" + std::to_string(++commands),
+                             principal{ std::move(account), r, std::move(behalf) },
+                             now };
+    }
+
+    /// Reacts to every event after the last one reacted to; returns how
+    /// many follow-ups changed something.
+    std::size_t react_all()
+    {
+        std::size_t changed = 0;
+        for (;;) {
+            auto batch = log->read_all(reacted, 100);
+            EXPECT_TRUE(batch.has_value());
+            if (!batch || batch->empty()) {
+                return changed;
+            }
+            for (const auto& e : *batch) {
+                auto r = app::react(svc, secrets, e, now);
+                EXPECT_TRUE(r.has_value()) << r.error().code << " " << r.error().message;
+                changed += r ? *r : 0;
+                reacted = e.position;
+            }
+        }
+    }
+
+    std::vector<std::string> names(std::string_view stream)
+    {
+        std::vector<std::string> out;
+        auto stored = log->read_stream(stream);
+        EXPECT_TRUE(stored.has_value());
+        for (const auto& e : *stored) {
+            out.push_back(events::event_name(
+              events::envelope::decode(e.envelope_bytes)->reader().getPayload()));
+        }
+        return out;
+    }
+
+    void company_with_contract(std::string contract_id = "c-1")
+    {
+        add_company();
+        add_contract(std::move(contract_id));
+    }
+
+    void add_company()
+    {
+        company::register_company rc;
+        rc.name = "Muster GmbH";
+        rc.member_number = "4711";
+        rc.email = "info@muster.de";
+        rc.address = { "Hauptstraße 1", "86150", "Augsburg" };
+        ASSERT_TRUE(app::register_company(svc, as(role::staff, "acc-staff"), rc));
+        ASSERT_TRUE(app::register_trainer(svc,
+                                          as(role::staff, "acc-staff"),
+                                          company_id,
+                                          { "tr-1", "Anna Ausbilder", "anna@muster.de" }));
+    }
+
+    void add_contract(std::string contract_id)
+    {
+        contract::register_contract c;
+        c.company_id = company_id;
+        c.trainee = { "Tom Azubi", "2006-04-01", "tom@example.de" };
+        c.trainee_number = "AZ-1";
+        c.occupation = "Fachinformatiker/-in";
+        c.start = "2025-09-01";
+        c.end = "2028-08-31";
+        c.record_form = schema::RecordForm::ELECTRONIC;
+        c.trainer_ids = { "tr-1" };
+        ASSERT_TRUE(app::register_contract(svc, as(role::staff, "acc-staff"), contract_id, c));
+    }
+};
+
+using namespace portal::domain::company;
+
+TEST_F(PoliciesTest, ARegisteredContractGetsTheCompanyAccountAndItsConfirmation)
+{
+    company_with_contract();
+    EXPECT_EQ(react_all(), 4U);
+    auto account = app::load_account(svc, "acc-info@muster.de");
+    ASSERT_TRUE(account.has_value());
+    ASSERT_TRUE(account->state.exists);
+    auto account_events = log->read_stream("account-acc-info@muster.de");
+    ASSERT_GE(account_events->size(), 2U);
+    // The invitation's hash is of the token derived from the command id.
+    auto env = events::envelope::decode(account_events->at(0).envelope_bytes);
+    auto command_id = str(env->reader().getCommandId());
+    EXPECT_EQ(command_id.rfind("policy:", 0), 0U);
+    auto invitation = events::envelope::decode(account_events->at(1).envelope_bytes);
+    auto hash = invitation->reader().getPayload().getAccount().getInvitationIssued().getTokenHash();
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(hash.begin()), hash.size()),
+              "h(tok:invitation:" + command_id + ")");
+
+    auto company = app::load_company(svc, company_id);
+    ASSERT_EQ(company->state.company_accounts.size(), 1U);
+    EXPECT_EQ(company->state.company_accounts[0], "acc-info@muster.de");
+    auto contract = app::load_contract(svc, "c-1");
+    ASSERT_FALSE(contract->state.confirmation_document_id.empty());
+    auto document = names("document-" + contract->state.confirmation_document_id);
+    ASSERT_EQ(document.size(), 1U);
+    EXPECT_EQ(document[0], "document.issued");
+}
+
+TEST_F(PoliciesTest, ReactingAgainToTheSameEventsChangesNothing)
+{
+    company_with_contract();
+    ASSERT_EQ(react_all(), 4U);
+    auto before = log->last_position();
+    reacted = events::position{ 0 }; // as after a lost checkpoint
+    EXPECT_EQ(react_all(), 0U);
+    EXPECT_EQ(log->last_position(), before);
+}
+
+TEST_F(PoliciesTest, ASecondContractOfTheCompanyCreatesNoSecondAccount)
+{
+    company_with_contract("c-1");
+    ASSERT_EQ(react_all(), 4U);
+    add_contract("c-2");
+    EXPECT_EQ(react_all(), 2U); // only the confirmation of c-2
+    EXPECT_EQ(app::load_company(svc, company_id)->state.company_accounts.size(), 1U);
+}
+
+TEST_F(PoliciesTest, ARecordSentToAnUnknownEmailCreatesOneSupervisorPinAccount)
+{
+    company_with_contract();
+    ASSERT_EQ(react_all(), 4U);
+    ASSERT_TRUE(app::change_record_settings(
+      svc, as(role::staff, "acc-staff"), company_id, { "*", true, false }));
+    account::create trainee;
+    trainee.email = "tom@example.de";
+    trainee.name = "Tom Azubi";
+    trainee.role = { role::trainee, company_id, "c-1" };
+    trainee.invitation_token_hash = "h";
+    trainee.invitation_expires_at = now + std::chrono::hours{ 24 };
+    ASSERT_TRUE(app::create_account(svc, as(role::staff, "acc-staff"), trainee));
+    ASSERT_TRUE(app::link_trainee_account(svc, as(role::system), "c-1", { "acc-tom@example.de" }));
+    auto submit_week = [&](unsigned week) {
+        report::draft d;
+        d.contract_id = "c-1";
+        d.period.week = { 2026, week };
+        d.entries.push_back({ schema::EntryKind::COMPANY, "Programmiert", 8 * 60, "", {} });
+        ASSERT_TRUE(app::draft_report(svc, as(role::trainee, "acc-tom@example.de"), d));
+        auto id = app::report_id_for("c-1", d.period);
+        ASSERT_TRUE(app::submit_report(
+          svc, as(role::trainee, "acc-tom@example.de"), id, { "meister@muster.de" }));
+    };
+    submit_week(40);
+    EXPECT_EQ(react_all(), 1U);
+    auto supervisor = app::load_account(svc, "acc-meister@muster.de");
+    ASSERT_TRUE(supervisor->state.exists);
+    auto created = names("account-acc-meister@muster.de");
+    EXPECT_NE(std::find(created.begin(), created.end(), "account.pin_issued"), created.end());
+    // The PIN is created once: a later record to the same e-mail adds none.
+    submit_week(41);
+    EXPECT_EQ(react_all(), 0U);
+    EXPECT_EQ(names("account-acc-meister@muster.de").size(), created.size());
+}
+
+TEST_F(PoliciesTest, AnApprovedEmployeeRepresentativeGetsAnAccount)
+{
+    company_with_contract();
+    ASSERT_EQ(react_all(), 4U);
+    ASSERT_TRUE(
+      app::request_employee_representative(svc,
+                                           as(role::company, "acc-info@muster.de", company_id),
+                                           company_id,
+                                           { "rep-1", "Rita Vertreterin", "rita@muster.de" }));
+    ASSERT_TRUE(app::approve_employee_representative(
+      svc, as(role::staff, "acc-staff"), company_id, { "rep-1", "" }));
+    EXPECT_EQ(react_all(), 1U);
+    auto rep = app::load_account(svc, "acc-rita@muster.de");
+    ASSERT_TRUE(rep->state.exists);
+    EXPECT_EQ(names("account-acc-rita@muster.de").at(1), "account.invitation_issued");
+}
+
+} // namespace
