@@ -1,5 +1,6 @@
 // Given/When/Then specification of the daily reminder run of a contract.
 
+#include "decision_matchers.hpp"
 #include "reminder/reminder.hpp"
 
 #include <gtest/gtest.h>
@@ -9,65 +10,10 @@
 
 using namespace portal;
 using namespace portal::domain;
+using namespace portal::testing;
 using namespace portal::domain::reminder;
 
 namespace {
-
-::testing::AssertionResult
-fails_with(const decision& d, std::string_view code, error_class cls)
-{
-    if (d) {
-        return ::testing::AssertionFailure()
-               << "expected " << code << " but got " << d->size() << " event(s)";
-    }
-    if (d.error().code != code || d.error().cls != cls) {
-        return ::testing::AssertionFailure()
-               << "expected " << code << " (" << to_string(cls) << ") but got " << d.error().code
-               << " (" << to_string(d.error().cls) << ")";
-    }
-    return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult
-yields(const decision& d, std::string_view name)
-{
-    if (!d) {
-        return ::testing::AssertionFailure() << "error " << d.error().code;
-    }
-    if (d->size() != 1) {
-        return ::testing::AssertionFailure() << d->size() << " events";
-    }
-    auto actual = events::event_name(d->front().reader());
-    if (actual != name) {
-        return ::testing::AssertionFailure() << "got " << actual;
-    }
-    return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult
-nothing(const decision& d)
-{
-    if (!d) {
-        return ::testing::AssertionFailure() << "error " << d.error().code;
-    }
-    if (!d->empty()) {
-        return ::testing::AssertionFailure() << d->size() << " events";
-    }
-    return ::testing::AssertionSuccess();
-}
-
-std::string
-text(::capnp::Text::Reader t)
-{
-    return std::string(t.cStr(), t.size());
-}
-
-timestamp
-at(const char* day, int hour = 10)
-{
-    auto d = parse_date(day).value();
-    return std::chrono::sys_days(d) + std::chrono::hours(hour);
-}
 
 date
 day(const char* text)
