@@ -3,6 +3,7 @@
 #include "app/accounts.hpp"
 #include "app/policies.hpp"
 #include "demo.hpp"
+#include "mail_writer.hpp"
 #include "portal/events/message.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/embedded_log.hpp"
@@ -20,10 +21,13 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 namespace po = boost::program_options;
 
@@ -311,6 +315,49 @@ start_policies(events::event_log& log,
       });
 }
 
+/// Writes the outbox's mails as files every half second until stopped.
+class mail_files
+{
+  public:
+    explicit mail_files(std::unique_ptr<mail_writer> writer)
+      : writer_(std::move(writer))
+      , thread_([this] { run(); })
+    {
+    }
+    ~mail_files()
+    {
+        {
+            std::lock_guard lock(mu_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+
+  private:
+    void run()
+    {
+        std::unique_lock lock(mu_);
+        while (!stopping_) {
+            lock.unlock();
+            auto written = writer_->write_pending();
+            if (!written) {
+                spdlog::warn("mail files: {} ({})", written.error().message, written.error().code);
+            }
+            lock.lock();
+            cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; });
+        }
+        lock.unlock();
+        (void)writer_->write_pending(); // what the last half second brought
+    }
+
+    std::unique_ptr<mail_writer> writer_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
 /// The services of the application layer on an open log.
 app::services
 make_services(events::event_log& log, std::string key)
@@ -360,6 +407,7 @@ cmd_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
         return report_open_failure(key.error(), err);
     }
     auto services = make_services(**log, *key);
+    options.key = *key;
     return run_demo(services, options, out, err);
 }
 
@@ -446,9 +494,16 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     bool no_sync = false;
     std::string listen;
     auto d = common_description(c);
-    d.add_options()("no-sync",
-                    po::bool_switch(&no_sync),
-                    "do not sync the WAL before acknowledging (development)")(
+    std::string public_url;
+    std::string mail_from;
+    d.add_options()("public-url",
+                    po::value(&public_url)->default_value("http://127.0.0.1:8080"),
+                    "the portal's public base URL (links in mails)")(
+      "mail-from",
+      po::value(&mail_from)->default_value("noreply@ausbildungsportal.example"),
+      "sender address of mails")("no-sync",
+                                 po::bool_switch(&no_sync),
+                                 "do not sync the WAL before acknowledging (development)")(
       "listen",
       po::value(&listen)->default_value("127.0.0.1:8080"),
       "address and port of the HTTP API");
@@ -485,6 +540,15 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (!policies) {
         return report_open_failure(policies.error(), err);
     }
+    auto writer = mail_writer::open(**log,
+                                    **store,
+                                    { std::filesystem::path(c.data_dir) / "mail",
+                                      { public_url, { "Ausbildungsportal", mail_from } },
+                                      *key });
+    if (!writer) {
+        return report_open_failure(writer.error(), err);
+    }
+    auto mails = std::make_unique<mail_files>(std::move(*writer));
     spdlog::info("portal serving data directory {} (event log at position {}, {} read models)",
                  c.data_dir,
                  (*log)->last_position().value,
@@ -495,6 +559,7 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     sigwait(&stop_signals, &received);
     spdlog::info("portal stopping (signal {})", received);
     (*policies)->stop();
+    mails.reset();
     side->reset();
     store->reset();
     log->reset();

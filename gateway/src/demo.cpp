@@ -1,6 +1,7 @@
 #include "demo.hpp"
 
 #include "app/accounts.hpp"
+#include "app/policies.hpp"
 #include "app/records.hpp"
 #include "document/document.hpp"
 #include "portal/infra/crypto.hpp"
@@ -38,8 +39,9 @@ struct login
 class seeder
 {
   public:
-    seeder(app::services services, std::ostream& err)
+    seeder(app::services services, std::string key, std::ostream& err)
       : services_(std::move(services))
+      , key_(std::move(key))
       , err_(err)
     {
     }
@@ -79,7 +81,10 @@ class seeder
                         domain::account::account_role r,
                         const std::string& password_hash)
     {
-        auto token = infra::random_token();
+        // The invitation token is derived from the command id, as the
+        // process managers do: the mail in the outbox carries the same one.
+        auto meta = as(by, now);
+        auto token = derive_token(app::k_invitation_purpose, meta.command_id);
         domain::account::create c;
         c.email = email;
         c.name = name;
@@ -87,7 +92,7 @@ class seeder
         c.invitation_token_hash = infra::token_hash(token);
         c.invitation_expires_at = now + days{ 14 };
         if (!run("create account " + email,
-                 [&] { return app::create_account(services_, as(by, now), c); })) {
+                 [&] { return app::create_account(services_, meta, c); })) {
             return {};
         }
         auto id = services_.account_id_of(email);
@@ -101,11 +106,21 @@ class seeder
         return id;
     }
 
+    std::string derive_token(std::string_view purpose, std::string_view command_id) const
+    {
+        return infra::derive_token(key_, purpose, command_id);
+    }
+    std::string derive_pin(std::string_view command_id) const
+    {
+        return infra::derive_pin(key_, app::k_pin_purpose, command_id);
+    }
+
     const app::services& services() const { return services_; }
     std::size_t commands() const { return commands_; }
 
   private:
     app::services services_;
+    std::string key_;
     std::ostream& err_;
     std::uint64_t sequence_ = 0;
     std::size_t commands_ = 0;
@@ -163,7 +178,7 @@ run_demo(const app::services& services,
          std::ostream& out,
          std::ostream& err)
 {
-    seeder s(services, err);
+    seeder s(services, options.key, err);
     auto password = infra::hash_password(k_demo_password, infra::password_cost::minimum());
     if (!password) {
         err << "portal demo: " << password.error().message << "\n";
@@ -485,19 +500,16 @@ run_demo(const app::services& services,
                 auto supervisor = services.account_id_of(supervisor_email);
                 auto existing = app::load_account(services, supervisor);
                 if (existing && !existing->state.exists) {
-                    auto pin = infra::random_pin();
+                    auto meta = s.as(principal{ "", role::system, "" }, friday + hours{ 1 });
+                    auto pin = s.derive_pin(meta.command_id);
                     auto pin_hash = infra::hash_password(pin, infra::password_cost::minimum());
                     domain::account::create sc;
                     sc.email = supervisor_email;
                     sc.name = "Markus Huber";
                     sc.role = { role::supervisor, company_ids[company], "" };
                     sc.pin_hash = pin_hash ? *pin_hash : std::string{};
-                    if (!s.run("supervisor account", [&] {
-                            return app::create_account(
-                              services,
-                              s.as(principal{ "", role::system, "" }, friday + hours{ 1 }),
-                              sc);
-                        })) {
+                    if (!s.run("supervisor account",
+                               [&] { return app::create_account(services, meta, sc); })) {
                         return 1;
                     }
                     logins.push_back({ "supervisor (PIN)", sc.name, supervisor_email, pin });

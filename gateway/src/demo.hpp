@@ -5,6 +5,7 @@
 #include "app/app.hpp"
 
 #include <iosfwd>
+#include <string>
 
 namespace portal::cli {
 
@@ -13,6 +14,9 @@ struct demo_options
 {
     /// Weeks of training records per trainee (up to the contract's start).
     int weeks = 52;
+    /// The data directory's key: invitation tokens and PINs are derived
+    /// from it and the command ids (as the process managers do).
+    std::string key;
 };
 
 /// Seeds one chamber, three companies (a central office with a branch, and

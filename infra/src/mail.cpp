@@ -868,10 +868,11 @@ supervisor_pin_mail(const mail_settings& s, const supervisor_pin& d)
     std::string subject = "Ihr Zugang zum Ausbildungsportal";
     body_builder b(subject);
     b.greeting(d.to.name)
-      .paragraph(
-        fmt::format("{} hat Ihnen einen Ausbildungsnachweis zur Freigabe gesendet. Für den "
-                    "Zugang zum Ausbildungsportal erhalten Sie eine persönliche PIN:",
-                    d.trainee_name))
+      .paragraph(fmt::format("{} zur Freigabe gesendet. Für den Zugang zum Ausbildungsportal "
+                             "erhalten Sie eine persönliche PIN:",
+                             d.trainee_name.empty()
+                               ? std::string("Ihnen wurde ein Ausbildungsnachweis")
+                               : d.trainee_name + " hat Ihnen einen Ausbildungsnachweis"))
       .field("PIN", d.pin)
       .paragraph("Melden Sie sich mit Ihrer E-Mail-Adresse und dieser PIN an:")
       .link(link(s, mail_paths::pin_login))

@@ -4,14 +4,17 @@
 #include "app/accounts.hpp"
 #include "app/policies.hpp"
 #include "demo.hpp"
+#include "mail_writer.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
+#include "portal/infra/secrets.hpp"
 #include "portal/projections/read_models.hpp"
 #include "portal/projections/runner.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -39,6 +42,8 @@ struct EndToEnd : ::testing::Test
                           }
                           return id;
                       } };
+    std::string key = std::string(32, 'k');
+    std::string demo_output;
     std::vector<std::unique_ptr<projections::projector>> projectors = projections::all_projectors();
     std::vector<std::unique_ptr<projections::runner>> runners;
     date today = day_of(
@@ -48,7 +53,8 @@ struct EndToEnd : ::testing::Test
     {
         std::ostringstream out;
         std::ostringstream err;
-        ASSERT_EQ(cli::run_demo(svc, { .weeks = 8 }, out, err), 0) << err.str();
+        ASSERT_EQ(cli::run_demo(svc, { .weeks = 8, .key = key }, out, err), 0) << err.str();
+        demo_output = out.str();
         for (auto& p : projectors) {
             auto r = projections::runner::start(*log, *store, *p);
             ASSERT_TRUE(r.has_value());
@@ -193,6 +199,105 @@ TEST_F(EndToEnd, ProcessManagersFindNothingLeftToDoInTheDemo)
         }
     }
     EXPECT_EQ(log->last_position(), before);
+}
+
+/// The text of a file with quoted-printable soft breaks and `=3D` undone.
+std::string
+read_mail(const std::filesystem::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw.compare(i, 3, "=\r\n") == 0) {
+            i += 2;
+        } else if (raw.compare(i, 3, "=3D") == 0) {
+            out.push_back('=');
+            i += 2;
+        } else {
+            out.push_back(raw[i]);
+        }
+    }
+    return out;
+}
+
+/// The bytes of a Data field as a string.
+std::string
+bytes(capnp::Data::Reader d)
+{
+    return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+}
+
+TEST_F(EndToEnd, MailFilesCarryTheSecretsTheAccountsAccept)
+{
+    auto mail_dir = dir.path() / "mail";
+    auto writer = cli::mail_writer::open(
+      *log,
+      *store,
+      { mail_dir, { "https://portal.example", { "Portal", "noreply@portal.example" } }, key });
+    ASSERT_TRUE(writer.has_value()) << writer.error().message;
+    auto written = (*writer)->write_pending();
+    ASSERT_TRUE(written.has_value()) << written.error().message;
+    auto outbox = projections::outbox_entries(*store, "", 10000);
+    ASSERT_EQ(*written, outbox->size());
+    EXPECT_EQ(*(*writer)->write_pending(), 0U) << "a second pass writes nothing";
+    // Exactly one file per mail also when the checkpoint is lost (a crash
+    // between writing a file and saving the checkpoint).
+    infra::write_batch forget;
+    forget.erase("p/mail");
+    ASSERT_TRUE(store->write(forget));
+    EXPECT_EQ(*(*writer)->write_pending(), 0U);
+    EXPECT_EQ(static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(mail_dir),
+                                                     std::filesystem::directory_iterator())),
+              outbox->size());
+
+    // The supervisor's PIN in the mail is the one the account accepts.
+    auto supervisor = svc.account_id_of("meister.huber@muster-maschinenbau.de");
+    std::string pin_hash;
+    std::string invitation_hash;
+    auto supervisor_events = log->read_stream("account-" + supervisor);
+    ASSERT_TRUE(supervisor_events.has_value());
+    for (const auto& e : *supervisor_events) {
+        auto env = events::envelope::decode(e.envelope_bytes);
+        ASSERT_TRUE(env.has_value());
+        auto p = env->reader().getPayload().getAccount();
+        if (p.isPinIssued()) {
+            pin_hash = domain::str(p.getPinIssued().getPinHash());
+        }
+    }
+    ASSERT_FALSE(pin_hash.empty());
+    int pins = 0;
+    int invitations_checked = 0;
+    auto lena = svc.account_id_of("lena.hoffmann@demo-azubi.de");
+    auto lena_events = log->read_stream("account-" + lena);
+    ASSERT_TRUE(lena_events.has_value());
+    for (const auto& e : *lena_events) {
+        auto env = events::envelope::decode(e.envelope_bytes);
+        ASSERT_TRUE(env.has_value());
+        auto p = env->reader().getPayload().getAccount();
+        if (p.isInvitationIssued()) {
+            invitation_hash = bytes(p.getInvitationIssued().getTokenHash());
+        }
+    }
+    for (const auto& f : std::filesystem::directory_iterator(mail_dir)) {
+        auto text = read_mail(f.path());
+        if (auto at = text.find("PIN: "); at != std::string::npos) {
+            ++pins;
+            EXPECT_TRUE(infra::verify_password(pin_hash, text.substr(at + 5, 6)))
+              << "PIN " << text.substr(at + 5, 6) << " hash " << pin_hash << " in " << f.path()
+              << demo_output;
+        }
+        if (text.find("lena.hoffmann@demo-azubi.de") != std::string::npos) {
+            if (auto at = text.find("activate?token="); at != std::string::npos) {
+                auto start = at + std::string("activate?token=").size();
+                auto end = text.find_first_of("\r\n\" <", start);
+                EXPECT_EQ(infra::token_hash(text.substr(start, end - start)), invitation_hash);
+                ++invitations_checked;
+            }
+        }
+    }
+    EXPECT_EQ(pins, 1);
+    EXPECT_GE(invitations_checked, 1);
 }
 
 TEST_F(EndToEnd, ARebuildFromZeroEqualsTheIncrementalModels)

@@ -996,3 +996,15 @@ for k, v in out.items():
     EXPECT_EQ(out("text"), m.text_body);
     EXPECT_EQ(out("html"), m.html_body);
 }
+
+TEST(MailTemplates, SupervisorPinReadsWellWithoutTheTraineesName)
+{
+    supervisor_pin d;
+    d.to = { "", "meister@example.de" };
+    d.pin = "123456";
+    auto m = supervisor_pin_mail(k_settings, d);
+    EXPECT_NE(m.text_body.find("Ihnen wurde ein Ausbildungsnachweis zur Freigabe gesendet."),
+              std::string::npos)
+      << m.text_body;
+    EXPECT_NE(m.text_body.find("PIN: 123456"), std::string::npos);
+}

@@ -1,0 +1,191 @@
+#include "mail_writer.hpp"
+
+#include "app/policies.hpp"
+#include "portal/events/message.hpp"
+#include "portal/infra/secrets.hpp"
+#include "portal/projections/read_models.hpp"
+
+#include <fmt/format.h>
+
+namespace portal::cli {
+
+namespace {
+
+namespace json = boost::json;
+
+/// The key of the last outbox entry written, in the read-model store.
+constexpr std::string_view k_mail_checkpoint = "p/mail";
+
+std::string
+str(const json::object& o, std::string_view key)
+{
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_string() ? std::string(it->value().as_string())
+                                                    : std::string{};
+}
+
+/// The envelope of the event at `position`.
+result<events::envelope>
+envelope_at(events::event_log& log, std::uint64_t position)
+{
+    if (position == 0) {
+        return fail(error::not_found("mail.event_not_found", "no event at position 0"));
+    }
+    auto batch = log.read_all(events::position{ position - 1 }, 1);
+    if (!batch) {
+        return fail(batch.error());
+    }
+    if (batch->empty() || batch->front().position.value != position) {
+        return fail(error::not_found("mail.event_not_found",
+                                     fmt::format("no event at position {}", position)));
+    }
+    return events::envelope::decode(batch->front().envelope_bytes);
+}
+
+std::string
+html_paragraphs(std::string_view text)
+{
+    std::string html = "<!DOCTYPE html><html><body><p>";
+    for (char c : text) {
+        if (c == '\n') {
+            html += "<br>";
+        } else {
+            html += infra::html_escape(std::string_view(&c, 1));
+        }
+    }
+    return html + "</p></body></html>";
+}
+
+std::string
+base(const infra::mail_settings& s)
+{
+    auto url = s.base_url;
+    while (!url.empty() && url.back() == '/') {
+        url.pop_back();
+    }
+    return url;
+}
+
+} // namespace
+
+mail_writer::mail_writer(events::event_log& log,
+                         infra::kv_store& store,
+                         mail_writer_options options,
+                         infra::eml_outbox outbox)
+  : log_(log)
+  , store_(store)
+  , options_(std::move(options))
+  , outbox_(std::move(outbox))
+{
+}
+
+result<std::unique_ptr<mail_writer>>
+mail_writer::open(events::event_log& log, infra::kv_store& store, mail_writer_options options)
+{
+    auto outbox = infra::eml_outbox::open(options.dir);
+    if (!outbox) {
+        return fail(outbox.error());
+    }
+    return std::unique_ptr<mail_writer>(
+      new mail_writer(log, store, std::move(options), std::move(*outbox)));
+}
+
+result<std::size_t>
+mail_writer::write_pending()
+{
+    auto saved = store_.get(k_mail_checkpoint);
+    if (!saved) {
+        return fail(saved.error());
+    }
+    std::string after = saved->value_or("");
+    std::size_t written = 0;
+    for (;;) {
+        auto entries = projections::outbox_entries(store_, after, 100);
+        if (!entries) {
+            return fail(entries.error());
+        }
+        if (entries->empty()) {
+            return written;
+        }
+        for (const auto& value : *entries) {
+            const auto& entry = value.as_object();
+            auto id = str(entry, "id");
+            auto kind = str(entry, "kind");
+            auto recipient = str(entry, "recipient");
+            auto position = entry.at("position").to_number<std::uint64_t>();
+            auto env = envelope_at(log_, position);
+            if (!env) {
+                return fail(env.error());
+            }
+            auto e = env->reader();
+            auto command_id = domain::str(e.getCommandId());
+            auto payload = e.getPayload();
+            infra::mail_message m;
+            infra::mail_address to{ "", recipient };
+            if (kind == "invitation" && payload.isAccount() &&
+                payload.getAccount().isInvitationIssued()) {
+                infra::account_invitation d;
+                d.to = to;
+                d.token = infra::derive_token(options_.key, app::k_invitation_purpose, command_id);
+                d.expires = from_micros(payload.getAccount().getInvitationIssued().getExpiresAt());
+                m = infra::account_invitation_mail(options_.mail, d);
+            } else if (kind == "supervisor_pin") {
+                infra::supervisor_pin d;
+                d.to = to;
+                d.pin = infra::derive_pin(options_.key, app::k_pin_purpose, command_id);
+                m = infra::supervisor_pin_mail(options_.mail, d);
+            } else if (kind == "password_reset" && payload.isAccount() &&
+                       payload.getAccount().isPasswordResetRequested()) {
+                infra::password_reset d;
+                d.to = to;
+                d.token = infra::derive_token(options_.key, k_reset_purpose, command_id);
+                d.expires =
+                  from_micros(payload.getAccount().getPasswordResetRequested().getExpiresAt());
+                m = infra::password_reset_mail(options_.mail, d);
+            } else {
+                // Notifications: the outbox's German text and a link.
+                std::string link = base(options_.mail);
+                const auto& ref = entry.at("reference").as_object();
+                if (auto report = str(ref, "reportId"); !report.empty()) {
+                    link += std::string(infra::mail_paths::reports) + "/" + report;
+                } else if (auto proposal = str(ref, "proposalId"); !proposal.empty()) {
+                    link += std::string(infra::mail_paths::proposals) + "/" + proposal;
+                } else if (kind == "results_published") {
+                    link += infra::mail_paths::exams;
+                } else {
+                    link += infra::mail_paths::login;
+                }
+                auto text = str(entry, "body") + "\n" + link +
+                            "\n\nMit freundlichen Grüßen\nIhr Ausbildungsportal\n";
+                m.from = options_.mail.from;
+                m.to = { to };
+                m.subject = str(entry, "subject");
+                m.text_body = text;
+                m.html_body = html_paragraphs(text);
+                m.headers.push_back({ "Auto-Submitted", "auto-generated" });
+                for (const auto& cc : entry.at("cc").as_array()) {
+                    if (cc.is_string()) {
+                        m.cc.push_back({ "", std::string(cc.as_string()) });
+                    }
+                }
+            }
+            m.date = from_micros(e.getRecordedAt());
+            std::string file_id = id;
+            std::replace(file_id.begin(), file_id.end(), '/', '-');
+            auto w = outbox_.write(file_id, m);
+            if (!w) {
+                return fail(w.error());
+            }
+            written += w->already_written ? 0 : 1;
+            after = id;
+            infra::write_batch checkpoint;
+            checkpoint.put(k_mail_checkpoint, after);
+            auto saved_checkpoint = store_.write(checkpoint);
+            if (!saved_checkpoint) {
+                return fail(saved_checkpoint.error());
+            }
+        }
+    }
+}
+
+} // namespace portal::cli
