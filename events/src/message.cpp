@@ -198,6 +198,27 @@ event_name(schema::Event::Reader event)
     return "unknown";
 }
 
+result<stream_version>
+peek_stream_version(std::string_view bytes)
+{
+    if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+        return fail(
+          error::invalid("codec.malformed", "message size is not a positive multiple of 8 bytes"));
+    }
+    auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    std::memcpy(words.begin(), bytes.data(), bytes.size());
+    try {
+        capnp::ReaderOptions bounded;
+        bounded.traversalLimitInWords = words.size() * 4 + 64;
+        capnp::FlatArrayMessageReader reader(words.asPtr(), bounded);
+        auto env = reader.getRoot<schema::Envelope>();
+        auto id = env.getStreamId();
+        return stream_version{ std::string(id.cStr(), id.size()), env.getStreamVersion() };
+    } catch (const kj::Exception& e) {
+        return fail(error::invalid("codec.malformed", std::string(e.getDescription().cStr())));
+    }
+}
+
 std::vector<std::string>
 all_event_names()
 {

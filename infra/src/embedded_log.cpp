@@ -340,19 +340,17 @@ class rocks_log final : public events::event_log
             if (pos > limit) {
                 break;
             }
-            auto env = events::envelope::decode(it->value().ToStringView());
-            if (!env) {
+            auto head = events::peek_stream_version(it->value().ToStringView());
+            if (!head) {
                 return fail(error::unavailable(
                   "log.corrupt",
                   fmt::format(
-                    "event at position {} does not decode: {}", pos, env.error().message)));
+                    "event at position {} does not decode: {}", pos, head.error().message)));
             }
-            auto r = env->reader();
-            out.push_back(
-              recorded_event{ position{ pos },
-                              std::string(r.getStreamId().cStr(), r.getStreamId().size()),
-                              r.getStreamVersion(),
-                              std::string(it->value().ToStringView()) });
+            out.push_back(recorded_event{ position{ pos },
+                                          std::move(head->stream),
+                                          head->version,
+                                          std::string(it->value().ToStringView()) });
         }
         if (!it->status().ok()) {
             return fail(storage_error(it->status(), "read_all"));

@@ -186,3 +186,16 @@ TEST(Catalogue, EveryEventIsDocumentedInTheIndexAndItsPage)
           << name << " is missing in docs/events/" << aggregate << ".md";
     }
 }
+
+TEST(Codec, PeeksStreamAndVersionAndRejectsGarbage)
+{
+    auto env = sample_envelope();
+    auto head = peek_stream_version(env.bytes());
+    ASSERT_TRUE(head.has_value());
+    EXPECT_EQ(head->stream, "report-1");
+    EXPECT_EQ(head->version, 3U);
+    EXPECT_FALSE(peek_stream_version("").has_value());
+    EXPECT_FALSE(peek_stream_version("garbage!").has_value());
+    auto bytes = std::string(env.bytes());
+    EXPECT_FALSE(peek_stream_version(std::string_view(bytes).substr(0, 16)).has_value());
+}

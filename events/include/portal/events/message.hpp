@@ -103,6 +103,16 @@ using envelope = owned_message<schema::Envelope>;
 /// Returns `unknown` for a discriminant this build does not know.
 std::string event_name(schema::Event::Reader event);
 
+/// The stream id and version of an encoded envelope, read without the full
+/// validation of `envelope::decode` (cheap enough for every event of a scan;
+/// readers of the payload still decode). Errors: `codec.malformed`.
+struct stream_version
+{
+    std::string stream;
+    std::uint64_t version = 0;
+};
+result<stream_version> peek_stream_version(std::string_view envelope_bytes);
+
 /// Every event name this build knows, in schema order.
 std::vector<std::string> all_event_names();
 
