@@ -7,6 +7,7 @@
 // clients; each waits for its command's result, as a gateway request does.
 
 #include "app/accounts.hpp"
+#include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/partitioned_executor.hpp"
 
@@ -25,6 +26,7 @@ constexpr int k_accounts = 20000;
 
 std::filesystem::path g_dir;
 std::unique_ptr<events::event_log> g_log;
+std::unique_ptr<infra::caching_log> g_cached;
 std::unique_ptr<app::services> g_services;
 std::unique_ptr<infra::partitioned_executor> g_executor;
 std::atomic<std::uint64_t> g_counter{ 0 };
@@ -81,8 +83,9 @@ setup(bool sync, benchmark::State& state)
         return false;
     }
     g_log = std::move(*log);
+    g_cached = infra::make_caching_log(*g_log, 2 * k_accounts);
     g_services = std::make_unique<app::services>(
-      app::services{ *g_log, [](std::string_view e) { return "acc-" + std::string(e); } });
+      app::services{ *g_cached, [](std::string_view e) { return "acc-" + std::string(e); } });
     g_executor = std::make_unique<infra::partitioned_executor>(16);
     return true;
 }
@@ -92,6 +95,7 @@ teardown()
 {
     g_executor.reset();
     g_services.reset();
+    g_cached.reset();
     g_log.reset();
     std::filesystem::remove_all(g_dir);
 }

@@ -12,10 +12,13 @@
 #include "common/domain.hpp"
 #include "portal/events/event_log.hpp"
 #include "portal/events/message.hpp"
+#include "portal/events/state_cache.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -29,7 +32,9 @@ struct loaded
     std::uint64_t version = 0;
 };
 
-/// Folds the events of `stream` into a `State` with its `evolve`.
+/// Folds the events of `stream` into a `State` with its `evolve`. When the
+/// log also is an `events::state_cache`, starts from the cached state and
+/// folds only the newer events (and caches the result).
 /// Errors: the log's (`log.unavailable`), `codec.malformed` for an event
 /// that does not decode.
 template<class State>
@@ -37,6 +42,14 @@ result<loaded<State>>
 load(events::event_log& log, std::string_view stream)
 {
     loaded<State> out;
+    auto* cache = dynamic_cast<events::state_cache*>(&log);
+    if (cache != nullptr) {
+        if (auto hit = cache->find_state(stream, typeid(State))) {
+            out.state = *static_cast<const State*>(hit->state.get());
+            out.version = hit->version;
+        }
+    }
+    auto cached_version = out.version;
     constexpr std::size_t k_chunk = 4096;
     for (;;) {
         auto batch = log.read_stream(stream, out.version + 1, k_chunk);
@@ -52,9 +65,14 @@ load(events::event_log& log, std::string_view stream)
             out.version = e.version;
         }
         if (batch->size() < k_chunk) {
-            return out;
+            break;
         }
     }
+    if (cache != nullptr && out.version > cached_version) {
+        cache->store_state(
+          stream, typeid(State), { std::make_shared<const State>(out.state), out.version });
+    }
+    return out;
 }
 
 /// Where a command's events go.

@@ -2,6 +2,7 @@
 // embedded log.
 
 #include "common/processor.hpp"
+#include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "test_support.hpp"
 
@@ -255,6 +256,63 @@ TEST_F(ProcessorTest, AFactOfTheSamePartitionKeyBecomesAVersionCheck)
     auto stale = log->append(make_append(counter_target, 0, { e }, command_meta{}, facts.checks()));
     ASSERT_FALSE(stale.has_value());
     EXPECT_EQ(stale.error().cls, error_class::conflict);
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(ProcessorTest, CachedStatesGiveTheSameResultsAndSeeOtherWriters)
+{
+    set_limit(1000);
+    auto cached = infra::make_caching_log(*log, 16);
+    for (int i = 0; i < 20; ++i) {
+        auto r = run_on(*cached, 1, "c-" + std::to_string(i), 8);
+        ASSERT_TRUE(r.has_value()) << r.error().message;
+    }
+    auto stats = cached->stats();
+    EXPECT_GT(stats.hits, 30U) << "the counter and the limit come from the cache";
+    // Another writer appends behind the cache's back: the next load sees it.
+    ASSERT_TRUE(run(5, "outside"));
+    auto through_cache = load<counter::state>(*cached, "counter-1");
+    ASSERT_TRUE(through_cache.has_value());
+    EXPECT_EQ(through_cache->state.value, 25);
+    EXPECT_EQ(through_cache->version, 21U);
+    // Dropping the cache changes no result.
+    cached->clear();
+    EXPECT_EQ(cached->stats().entries, 0U);
+    auto fresh = load<counter::state>(*cached, "counter-1");
+    EXPECT_EQ(fresh->state.value, 25);
+    EXPECT_EQ(fresh->version, 21U);
+    auto direct = load<counter::state>(*log, "counter-1");
+    EXPECT_EQ(direct->state.value, 25);
+}
+
+TEST_F(ProcessorTest, TheCacheIsBoundedAndKeepsTheRecentlyUsed)
+{
+    auto cached = infra::make_caching_log(*log, 2);
+    for (auto stream : { "a-1", "b-1", "c-1" }) {
+        auto e = make_event(
+          [](schema::Event::Builder b) { b.initDocument().initWithdrawn().setReason("1"); });
+        events::append_request r;
+        r.stream = stream;
+        r.partition_key = "company-1";
+        r.payloads.emplace_back(e.bytes());
+        ASSERT_TRUE(log->append(r));
+    }
+    ASSERT_TRUE(load<counter::state>(*cached, "a-1"));
+    ASSERT_TRUE(load<counter::state>(*cached, "b-1"));
+    ASSERT_TRUE(load<counter::state>(*cached, "a-1")); // a is now the most recent
+    ASSERT_TRUE(load<counter::state>(*cached, "c-1")); // evicts b
+    EXPECT_EQ(cached->stats().entries, 2U);
+    auto before = cached->stats();
+    ASSERT_TRUE(load<counter::state>(*cached, "a-1"));
+    EXPECT_EQ(cached->stats().hits, before.hits + 1);
+    ASSERT_TRUE(load<counter::state>(*cached, "b-1"));
+    EXPECT_EQ(cached->stats().misses, before.misses + 1);
+    // Empty streams are not cached.
+    ASSERT_TRUE(load<counter::state>(*cached, "nothing-1"));
+    EXPECT_EQ(cached->stats().entries, 2U);
 }
 
 } // namespace
