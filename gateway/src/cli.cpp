@@ -5,6 +5,7 @@
 #include "demo.hpp"
 #include "mail_writer.hpp"
 #include "portal/events/message.hpp"
+#include "portal/infra/caching_log.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
@@ -13,6 +14,7 @@
 #include "portal/infra/verify.hpp"
 #include "portal/projections/read_models.hpp"
 #include "portal/projections/runner.hpp"
+#include "state_json.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -48,7 +50,7 @@ Commands:
   verify    recompute every hash chain of the event log
   replay    rebuild read models from the event log
   export    print events as JSON lines
-  history   print the events of one stream (auditor view)
+  history   print the events of one stream and its state as of a time (auditor view)
   demo      seed realistic demo data into an empty data directory
   staff     `staff add --login EMAIL`: create a chamber staff account
             (password on standard input)
@@ -251,6 +253,9 @@ cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return k_ok;
 }
 
+/// How many aggregate states the command path keeps folded in memory.
+constexpr std::size_t k_cached_states = 100'000;
+
 /// The key of the process managers' checkpoint in the read-model store.
 constexpr std::string_view k_policies_checkpoint = "p/policies";
 
@@ -406,7 +411,8 @@ cmd_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     if (!key) {
         return report_open_failure(key.error(), err);
     }
-    auto services = make_services(**log, *key);
+    auto cached = infra::make_caching_log(**log, k_cached_states);
+    auto services = make_services(*cached, *key);
     options.key = *key;
     return run_demo(services, options, out, err);
 }
@@ -535,7 +541,9 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (!key) {
         return report_open_failure(key.error(), err);
     }
-    auto services = make_services(**log, *key);
+    // The command path folds states through a bounded cache.
+    auto cached = infra::make_caching_log(**log, k_cached_states);
+    auto services = make_services(*cached, *key);
     auto policies = start_policies(**log, **store, services, make_secret_source(*key));
     if (!policies) {
         return report_open_failure(policies.error(), err);
@@ -644,7 +652,9 @@ cmd_history(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     std::string as_of;
     auto d = common_description(c);
     d.add_options()("stream", po::value(&stream)->required(), "the stream id")(
-      "as-of", po::value(&as_of), "only events recorded up to this RFC 3339 time");
+      "as-of",
+      po::value(&as_of),
+      "only events recorded up to this RFC 3339 time, and the state folded from them");
     po::positional_options_description p;
     p.add("stream", 1);
     po::variables_map vm;
@@ -682,6 +692,22 @@ cmd_history(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         }
         out << event_line(e) << "\n";
     }
+    // The state folded up to the same time: one last line `{"state":{...}}`;
+    // none when the stream had no event yet at that time.
+    auto state = gateway::fold_stream_as_of(**log, stream, limit);
+    if (!state) {
+        switch (state.error().cls) {
+            case error_class::not_found:
+                return k_ok;
+            case error_class::invalid:
+                err << "portal: no state for " << stream << ": " << state.error().message << "\n";
+                return k_ok;
+            default:
+                err << "portal: " << state.error().message << "\n";
+                return k_data_dir;
+        }
+    }
+    out << R"({"state":)" << boost::json::serialize(*state) << "}\n";
     return k_ok;
 }
 

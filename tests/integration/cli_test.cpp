@@ -104,6 +104,13 @@ TEST(PortalCli, StaffAddCreatesOneAccountPerLogin)
     EXPECT_EQ(history.out.find("Sehr-Geheim-1"), std::string::npos) << "password in the log";
 }
 
+/// `"version":<n>` as in the state line.
+std::string
+fmt_version(std::size_t n)
+{
+    return "\"version\":" + std::to_string(n) + ",";
+}
+
 TEST(PortalCli, HistoryShowsOneStreamUpToATime)
 {
     temp_dir dir;
@@ -116,6 +123,25 @@ TEST(PortalCli, HistoryShowsOneStreamUpToATime)
     auto history = run_process(k_portal, with_dir({ "history", stream }, dir));
     ASSERT_EQ(history.exit_code, 0) << history.err;
     EXPECT_NE(history.out.find(R"("name":"report.drafted")"), std::string::npos);
+    // After the event lines, one line with the state folded from them.
+    std::vector<std::string> lines;
+    std::istringstream history_lines(history.out);
+    for (std::string line; std::getline(history_lines, line);) {
+        lines.push_back(line);
+    }
+    ASSERT_GE(lines.size(), 2U) << history.out;
+    const auto& state = lines.back();
+    EXPECT_TRUE(state.starts_with(R"({"state":{"stream":")" + stream + "\"")) << state;
+    EXPECT_NE(state.find(R"("aggregate":"report")"), std::string::npos) << state;
+    EXPECT_NE(state.find(fmt_version(lines.size() - 1)), std::string::npos) << state;
+    EXPECT_NE(state.find(R"("status":")"), std::string::npos) << state;
+    for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+        EXPECT_TRUE(lines[i].starts_with(R"({"position":)")) << lines[i];
+    }
+    auto later = run_process(
+      k_portal, with_dir({ "history", stream, "--as-of", "2100-01-01T00:00:00Z" }, dir));
+    EXPECT_EQ(later.exit_code, 0) << later.err;
+    EXPECT_NE(later.out.find(R"("asOf":"2100-01-01T00:00:00Z")"), std::string::npos) << later.out;
     auto before = run_process(
       k_portal, with_dir({ "history", stream, "--as-of", "2000-01-01T00:00:00Z" }, dir));
     EXPECT_EQ(before.exit_code, 0);
