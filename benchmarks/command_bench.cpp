@@ -69,6 +69,8 @@ setup(bool sync, benchmark::State& state)
             c.invitation_token_hash = "h";
             c.invitation_expires_at = now() + std::chrono::hours{ 24 };
             auto created = app::create_account(svc, meta, c);
+            // Another command, so another command id.
+            meta.command_id = fmt::format("seed-activate-{}", i);
             auto activated = app::activate_account(
               svc, meta, "acc-" + c.email, { "h", "$argon2id$v=19$m=8,t=1,p=1$x$y" });
             if (!created || !activated) {
