@@ -198,6 +198,24 @@ event_name(schema::Event::Reader event)
     return "unknown";
 }
 
+namespace detail {
+
+std::vector<std::string>
+enumerant_names(capnp::EnumSchema schema)
+{
+    std::vector<std::string> names;
+    for (auto e : schema.getEnumerants()) {
+        auto i = static_cast<std::size_t>(e.getOrdinal());
+        if (names.size() <= i) {
+            names.resize(i + 1, "unknown");
+        }
+        names[i] = snake_case(e.getProto().getName());
+    }
+    return names;
+}
+
+} // namespace detail
+
 result<stream_version>
 peek_stream_version(std::string_view bytes)
 {

@@ -97,25 +97,13 @@ name(events::role r)
 const char*
 name(schema::RecordForm f)
 {
-    switch (f) {
-        case schema::RecordForm::PAPER:
-            return "paper";
-        case schema::RecordForm::ELECTRONIC:
-            return "electronic";
-    }
-    return "unknown";
+    return events::enum_name(f).data();
 }
 
 const char*
 name(schema::PeriodKind k)
 {
-    switch (k) {
-        case schema::PeriodKind::WEEK:
-            return "week";
-        case schema::PeriodKind::DAY:
-            return "day";
-    }
-    return "unknown";
+    return events::enum_name(k).data();
 }
 
 const char*
@@ -133,105 +121,43 @@ name(domain::chamber::period_kind k)
 const char*
 name(schema::EndReason r)
 {
-    switch (r) {
-        case schema::EndReason::REGULAR:
-            return "regular";
-        case schema::EndReason::TERMINATED:
-            return "terminated";
-        case schema::EndReason::OTHER:
-            return "other";
-    }
-    return "unknown";
+    return events::enum_name(r).data();
 }
 
 const char*
 name(schema::DocumentKind k)
 {
-    switch (k) {
-        case schema::DocumentKind::REGISTRATION_CONFIRMATION:
-            return "registration_confirmation";
-        case schema::DocumentKind::ADMISSION_NOTICE:
-            return "admission_notice";
-        case schema::DocumentKind::RESULT_NOTICE:
-            return "result_notice";
-        case schema::DocumentKind::OTHER:
-            return "other";
-    }
-    return "unknown";
+    return events::enum_name(k).data();
 }
 
 const char*
 name(schema::EntryKind k)
 {
-    switch (k) {
-        case schema::EntryKind::COMPANY:
-            return "company";
-        case schema::EntryKind::INSTRUCTION:
-            return "instruction";
-        case schema::EntryKind::SCHOOL:
-            return "school";
-    }
-    return "unknown";
+    return events::enum_name(k).data();
 }
 
 const char*
 name(schema::AbsenceKind k)
 {
-    switch (k) {
-        case schema::AbsenceKind::VACATION:
-            return "vacation";
-        case schema::AbsenceKind::SICKNESS:
-            return "sickness";
-        case schema::AbsenceKind::SCHOOL:
-            return "school";
-        case schema::AbsenceKind::OTHER:
-            return "other";
-    }
-    return "unknown";
+    return events::enum_name(k).data();
 }
 
 const char*
 name(schema::ExamType t)
 {
-    switch (t) {
-        case schema::ExamType::INTERMEDIATE:
-            return "intermediate";
-        case schema::ExamType::FINAL:
-            return "final";
-        case schema::ExamType::FINAL_PART1:
-            return "final_part1";
-        case schema::ExamType::FINAL_PART2:
-            return "final_part2";
-    }
-    return "unknown";
+    return events::enum_name(t).data();
 }
 
 const char*
 name(schema::MemberRole r)
 {
-    switch (r) {
-        case schema::MemberRole::EMPLOYER:
-            return "employer";
-        case schema::MemberRole::EMPLOYEE:
-            return "employee";
-        case schema::MemberRole::TEACHER:
-            return "teacher";
-    }
-    return "unknown";
+    return events::enum_name(r).data();
 }
 
 const char*
 name(schema::ReminderKind k)
 {
-    switch (k) {
-        case schema::ReminderKind::MISSING_RECORD:
-            return "missing_record";
-        case schema::ReminderKind::UNSENT_RECORD:
-            return "unsent_record";
-        case schema::ReminderKind::PENDING_APPROVAL:
-            return "pending_approval";
-    }
-    return "unknown";
+    return events::enum_name(k).data();
 }
 
 const char*

@@ -24,47 +24,19 @@ namespace {
 const char*
 exam_type(schema::ExamType t)
 {
-    switch (t) {
-        case schema::ExamType::INTERMEDIATE:
-            return "intermediate";
-        case schema::ExamType::FINAL:
-            return "final";
-        case schema::ExamType::FINAL_PART1:
-            return "final_part1";
-        case schema::ExamType::FINAL_PART2:
-            return "final_part2";
-    }
-    return "final";
+    return events::enum_name(t).data();
 }
 
 const char*
 member_role(schema::MemberRole r)
 {
-    switch (r) {
-        case schema::MemberRole::EMPLOYER:
-            return "employer";
-        case schema::MemberRole::EMPLOYEE:
-            return "employee";
-        case schema::MemberRole::TEACHER:
-            return "teacher";
-    }
-    return "employer";
+    return events::enum_name(r).data();
 }
 
 const char*
 outcome_name(schema::ProposalOutcome o)
 {
-    switch (o) {
-        case schema::ProposalOutcome::APPROVED:
-            return "approved";
-        case schema::ProposalOutcome::APPROVED_WITH_NOTES:
-            return "approved_with_notes";
-        case schema::ProposalOutcome::CHANGES_REQUIRED:
-            return "changes_required";
-        case schema::ProposalOutcome::REJECTED:
-            return "rejected";
-    }
-    return "rejected";
+    return events::enum_name(o).data();
 }
 
 class exams final : public projector

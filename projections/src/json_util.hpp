@@ -152,27 +152,7 @@ lower(std::string_view s)
 inline const char*
 role_name(schema::Role r)
 {
-    switch (r) {
-        case schema::Role::TRAINEE:
-            return "trainee";
-        case schema::Role::TRAINER:
-            return "trainer";
-        case schema::Role::SUPERVISOR:
-            return "supervisor";
-        case schema::Role::COMPANY:
-            return "company";
-        case schema::Role::REPRESENTATIVE:
-            return "representative";
-        case schema::Role::EXAMINER:
-            return "examiner";
-        case schema::Role::STAFF:
-            return "staff";
-        case schema::Role::AUDITOR:
-            return "auditor";
-        case schema::Role::SYSTEM:
-            return "system";
-    }
-    return "system";
+    return events::enum_name(r).data();
 }
 
 /// The actor of an envelope as JSON.

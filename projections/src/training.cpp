@@ -27,67 +27,31 @@ namespace {
 const char*
 form_name(schema::RecordForm f)
 {
-    return f == schema::RecordForm::PAPER ? "paper" : "electronic";
+    return events::enum_name(f).data();
 }
 
 const char*
 entry_kind(schema::EntryKind k)
 {
-    switch (k) {
-        case schema::EntryKind::COMPANY:
-            return "company";
-        case schema::EntryKind::INSTRUCTION:
-            return "instruction";
-        case schema::EntryKind::SCHOOL:
-            return "school";
-    }
-    return "company";
+    return events::enum_name(k).data();
 }
 
 const char*
 absence_kind(schema::AbsenceKind k)
 {
-    switch (k) {
-        case schema::AbsenceKind::VACATION:
-            return "vacation";
-        case schema::AbsenceKind::SICKNESS:
-            return "sickness";
-        case schema::AbsenceKind::SCHOOL:
-            return "school";
-        case schema::AbsenceKind::OTHER:
-            return "other";
-    }
-    return "other";
+    return events::enum_name(k).data();
 }
 
 const char*
 end_reason(schema::EndReason r)
 {
-    switch (r) {
-        case schema::EndReason::REGULAR:
-            return "regular";
-        case schema::EndReason::TERMINATED:
-            return "terminated";
-        case schema::EndReason::OTHER:
-            return "other";
-    }
-    return "other";
+    return events::enum_name(r).data();
 }
 
 const char*
 document_kind(schema::DocumentKind k)
 {
-    switch (k) {
-        case schema::DocumentKind::REGISTRATION_CONFIRMATION:
-            return "registration_confirmation";
-        case schema::DocumentKind::ADMISSION_NOTICE:
-            return "admission_notice";
-        case schema::DocumentKind::RESULT_NOTICE:
-            return "result_notice";
-        case schema::DocumentKind::OTHER:
-            return "other";
-    }
-    return "other";
+    return events::enum_name(k).data();
 }
 
 json::array

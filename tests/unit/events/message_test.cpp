@@ -199,3 +199,14 @@ TEST(Codec, PeeksStreamAndVersionAndRejectsGarbage)
     auto bytes = std::string(env.bytes());
     EXPECT_FALSE(peek_stream_version(std::string_view(bytes).substr(0, 16)).has_value());
 }
+
+TEST(EnumNames, AreTheSchemaNamesInSnakeCase)
+{
+    EXPECT_EQ(enum_name(schema::ExamType::FINAL_PART1), "final_part1");
+    EXPECT_EQ(enum_name(schema::ExamType::INTERMEDIATE), "intermediate");
+    EXPECT_EQ(enum_name(schema::ProposalOutcome::APPROVED_WITH_NOTES), "approved_with_notes");
+    EXPECT_EQ(enum_name(schema::DocumentKind::REGISTRATION_CONFIRMATION),
+              "registration_confirmation");
+    EXPECT_EQ(enum_name(schema::Role::SYSTEM), "system");
+    EXPECT_EQ(enum_name(static_cast<schema::Role>(200)), "unknown");
+}

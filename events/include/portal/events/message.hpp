@@ -113,6 +113,23 @@ struct stream_version
 };
 result<stream_version> peek_stream_version(std::string_view envelope_bytes);
 
+namespace detail {
+/// Snake-case names of an enum's enumerants, indexed by value.
+std::vector<std::string> enumerant_names(capnp::EnumSchema schema);
+} // namespace detail
+
+/// The API name of a schema enumerant: its schema name in snake_case
+/// (`ExamType::FINAL_PART1` → `final_part1`), the same rule as event names;
+/// `unknown` for a value this build does not know.
+template<class E>
+std::string_view
+enum_name(E value)
+{
+    static const std::vector<std::string> names = detail::enumerant_names(capnp::Schema::from<E>());
+    auto i = static_cast<std::size_t>(value);
+    return i < names.size() ? std::string_view(names[i]) : std::string_view("unknown");
+}
+
 /// Every event name this build knows, in schema order.
 std::vector<std::string> all_event_names();
 
