@@ -14,6 +14,8 @@
 #include "portal/events/message.hpp"
 #include "portal/events/state_cache.hpp"
 
+#include <kj/exception.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,11 +59,18 @@ load(events::event_log& log, std::string_view stream)
             return fail(std::move(batch.error()));
         }
         for (const auto& e : *batch) {
-            auto env = events::envelope::decode(e.envelope_bytes);
+            // The log validated the event when it was appended.
+            auto env = events::envelope::decode_trusted(e.envelope_bytes);
             if (!env) {
                 return fail(std::move(env.error()));
             }
-            out.state = evolve(std::move(out.state), env->reader().getPayload());
+            try {
+                out.state = evolve(std::move(out.state), env->reader().getPayload());
+            } catch (const kj::Exception& x) {
+                return fail(error::invalid("codec.malformed",
+                                           std::string("event of ") + std::string(stream) + ": " +
+                                             x.getDescription().cStr()));
+            }
             out.version = e.version;
         }
         if (batch->size() < k_chunk) {

@@ -128,6 +128,38 @@ decode_storage(std::string_view bytes, capnp::StructSchema root)
     return std::shared_ptr<const message_storage>(std::move(storage));
 }
 
+result<std::shared_ptr<const message_storage>>
+decode_storage_structure(std::string_view bytes)
+{
+    if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+        return fail(
+          error::invalid("codec.malformed", "message size is not a positive multiple of 8 bytes"));
+    }
+    auto storage = std::make_shared<message_storage>();
+    storage->words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    std::memcpy(storage->words.begin(), bytes.data(), bytes.size());
+    storage->byte_size = bytes.size();
+    try {
+        capnp::ReaderOptions bounded;
+        bounded.traversalLimitInWords = storage->words.size() * 4 + 64;
+        bounded.nestingLimit = 64;
+        capnp::FlatArrayMessageReader check(storage->words.asPtr(), bounded);
+        if (check.getEnd() != storage->words.end()) {
+            return fail(error::invalid("codec.malformed", "trailing bytes after the message"));
+        }
+        auto any = check.getRoot<capnp::AnyPointer>();
+        if (any.isNull() || !any.isStruct()) {
+            return fail(error::invalid("codec.malformed", "root is not a struct"));
+        }
+        (void)any.targetSize();
+        storage->reader =
+          std::make_unique<capnp::FlatArrayMessageReader>(storage->words.asPtr(), unlimited());
+    } catch (const kj::Exception& e) {
+        return fail(error::invalid("codec.malformed", std::string(e.getDescription().cStr())));
+    }
+    return std::shared_ptr<const message_storage>(std::move(storage));
+}
+
 std::shared_ptr<const message_storage>
 encode_storage(capnp::MessageBuilder& builder)
 {

@@ -1,6 +1,7 @@
 #include "portal/projections/runner.hpp"
 
 #include <fmt/format.h>
+#include <kj/exception.h>
 
 #include <map>
 
@@ -311,14 +312,20 @@ struct runner::impl
 
     result<void> handle(const events::recorded_event& event)
     {
-        auto env = events::envelope::decode(event.envelope_bytes);
+        // The log validated the event when it was appended.
+        auto env = events::envelope::decode_trusted(event.envelope_bytes);
         if (!env) {
             return fail(env.error());
         }
         auto envelope = env->reader();
         write_batch batch(pending, name);
         reader model(store, name, &pending);
-        auto applied = proj.apply(event, envelope, batch, model);
+        result<void> applied;
+        try {
+            applied = proj.apply(event, envelope, batch, model);
+        } catch (const kj::Exception& x) {
+            applied = fail(error::invalid("codec.malformed", x.getDescription().cStr()));
+        }
         if (!applied) {
             error e = applied.error();
             e.message = fmt::format(
@@ -439,7 +446,7 @@ runner::lag() const
         return fail(next.error());
     }
     if (!next->empty()) {
-        auto env = events::envelope::decode(next->front().envelope_bytes);
+        auto env = events::envelope::decode_trusted(next->front().envelope_bytes);
         if (!env) {
             return fail(env.error());
         }

@@ -6,6 +6,8 @@
 #include "portal/infra/embedded_log.hpp"
 #include "test_support.hpp"
 
+#include <capnp/any.h>
+#include <capnp/serialize.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -313,6 +315,70 @@ TEST_F(ProcessorTest, TheCacheIsBoundedAndKeepsTheRecentlyUsed)
     // Empty streams are not cached.
     ASSERT_TRUE(load<counter::state>(*cached, "nothing-1"));
     EXPECT_EQ(cached->stats().entries, 2U);
+}
+
+} // namespace
+
+namespace {
+
+/// A log whose stream holds one event whose `reason` text points to a
+/// struct: what tampered bytes look like to a reader.
+class tampered_log final : public events::event_log
+{
+  public:
+    tampered_log()
+    {
+        capnp::MallocMessageBuilder builder;
+        auto env = builder.initRoot<schema::Envelope>();
+        env.setStreamId("counter-9");
+        env.setStreamVersion(1);
+        auto withdrawn = env.initPayload().initDocument().initWithdrawn();
+        // The first pointer of DocumentWithdrawn is `reason` (Text): make it a struct.
+        capnp::toAny(withdrawn).getPointerSection()[0].initAsAnyStruct(1, 0);
+        auto words = capnp::messageToFlatArray(builder);
+        bytes_ = std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+    }
+    result<events::append_result> append(events::append_request) override
+    {
+        return fail(error::unavailable("test", "read only"));
+    }
+    result<std::vector<events::recorded_event>> read_stream(std::string_view,
+                                                            std::uint64_t from,
+                                                            std::size_t) override
+    {
+        if (from > 1) {
+            return std::vector<events::recorded_event>{};
+        }
+        return std::vector<events::recorded_event>{
+            { events::position{ 1 }, "counter-9", 1, bytes_ }
+        };
+    }
+    result<std::vector<events::recorded_event>> read_all(events::position, std::size_t) override
+    {
+        return std::vector<events::recorded_event>{};
+    }
+    result<std::unique_ptr<events::subscription>> subscribe(events::position,
+                                                            events::event_handler) override
+    {
+        return fail(error::unavailable("test", "no subscriptions"));
+    }
+    result<events::stream_head> head(std::string_view) override { return events::stream_head{}; }
+    result<std::optional<events::append_result>> find_command(std::string_view) override
+    {
+        return std::optional<events::append_result>{};
+    }
+    events::position last_position() const override { return events::position{ 1 }; }
+
+  private:
+    std::string bytes_;
+};
+
+TEST(ProcessorLoad, ATamperedEventIsAnErrorNotACrash)
+{
+    tampered_log log;
+    auto loaded = load<counter::state>(log, "counter-9");
+    ASSERT_FALSE(loaded.has_value());
+    EXPECT_EQ(loaded.error().code, "codec.malformed");
 }
 
 } // namespace

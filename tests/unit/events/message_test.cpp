@@ -210,3 +210,25 @@ TEST(EnumNames, AreTheSchemaNamesInSnakeCase)
     EXPECT_EQ(enum_name(schema::Role::SYSTEM), "system");
     EXPECT_EQ(enum_name(static_cast<schema::Role>(200)), "unknown");
 }
+
+TEST(Codec, TrustedDecodingChecksTheStructureOnly)
+{
+    auto env = sample_envelope();
+    auto trusted = envelope::decode_trusted(env.bytes());
+    ASSERT_TRUE(trusted.has_value());
+    EXPECT_EQ(trusted->reader().getStreamVersion(), 3U);
+    auto bytes = std::string(env.bytes());
+    EXPECT_FALSE(envelope::decode_trusted(std::string_view(bytes).substr(0, 24)).has_value());
+    EXPECT_FALSE(envelope::decode_trusted("garbage!").has_value());
+    // An unknown union member passes the structural check (it reads as an
+    // unknown which()), while full decoding refuses it.
+    capnp::MallocMessageBuilder builder;
+    builder.initRoot<schema::Event>().initReport().initSubmitted();
+    auto words = capnp::messageToFlatArray(builder);
+    auto event = std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+    event[16] = static_cast<char>(0x7f);
+    EXPECT_FALSE(event_payload::decode(event).has_value());
+    auto lenient = event_payload::decode_trusted(event);
+    ASSERT_TRUE(lenient.has_value());
+    EXPECT_EQ(event_name(lenient->reader()), "unknown");
+}

@@ -33,6 +33,10 @@ struct message_storage;
 result<std::shared_ptr<const message_storage>> decode_storage(std::string_view bytes,
                                                               capnp::StructSchema root);
 
+/// Like `decode_storage`, but checks only the message's structure (every
+/// pointer in bounds, no cycles), not its field types and unions.
+result<std::shared_ptr<const message_storage>> decode_storage_structure(std::string_view bytes);
+
 /// Encodes a built message into storage.
 std::shared_ptr<const message_storage> encode_storage(capnp::MessageBuilder& builder);
 
@@ -53,6 +57,22 @@ class owned_message
     static result<owned_message> decode(std::string_view bytes)
     {
         auto storage = detail::decode_storage(bytes, capnp::Schema::from<Root>());
+        if (!storage) {
+            return fail(std::move(storage.error()));
+        }
+        return owned_message{ std::move(*storage) };
+    }
+
+    /// Decodes bytes that this portal's own log wrote (validated by `decode`
+    /// when they were appended): checks only the structure, which is much
+    /// cheaper for the read paths that see every event. A union member
+    /// unknown to this build reads as an unknown `which()`; a field of the
+    /// wrong kind (only after tampering, which `portal verify` finds) makes
+    /// its getter throw `kj::Exception`, which the read paths catch.
+    /// Errors: `codec.malformed`.
+    static result<owned_message> decode_trusted(std::string_view bytes)
+    {
+        auto storage = detail::decode_storage_structure(bytes);
         if (!storage) {
             return fail(std::move(storage.error()));
         }
