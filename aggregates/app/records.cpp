@@ -271,28 +271,24 @@ committee_appointment(const examiner::state& e,
 
 // --- exams -----------------------------------------------------------------------
 
+/// Runs a command whose context needs nothing but actor and time on the
+/// aggregate `State` at `t`.
+template<class State, class Context, class Command>
+result<outcome>
+plain(const services& s, const command_meta& meta, const target& t, const Command& command)
+{
+    return execute<State>(
+      s.log,
+      t,
+      command,
+      [&](const State&, fact_reader&) -> result<Context> { return base_context<Context>(meta); },
+      meta);
+}
+
 target
 exam_target(std::string_view exam_id)
 {
     return { exam::stream_id(exam_id), exam::partition_key(exam_id) };
-}
-
-/// Runs an exam command whose context needs nothing but actor and time.
-template<class Command>
-result<outcome>
-exam_plain(const services& s,
-           const command_meta& meta,
-           std::string_view exam_id,
-           const Command& command)
-{
-    return execute<exam::state>(
-      s.log,
-      exam_target(exam_id),
-      command,
-      [&](const exam::state&, fact_reader&) -> result<exam::context> {
-          return base_context<exam::context>(meta);
-      },
-      meta);
 }
 
 /// The number of past periods of `contract_id` up to `today` whose record is
@@ -322,44 +318,10 @@ examiner_target(std::string_view account_id)
     return { examiner::stream_id(account_id), examiner::partition_key(account_id) };
 }
 
-template<class Command>
-result<outcome>
-examiner_plain(const services& s,
-               const command_meta& meta,
-               std::string_view account_id,
-               const Command& command)
-{
-    return execute<examiner::state>(
-      s.log,
-      examiner_target(account_id),
-      command,
-      [&](const examiner::state&, fact_reader&) -> result<examiner::context> {
-          return base_context<examiner::context>(meta);
-      },
-      meta);
-}
-
 target
 seminar_target(std::string_view seminar_id)
 {
     return { seminar::stream_id(seminar_id), seminar::partition_key(seminar_id) };
-}
-
-template<class Command>
-result<outcome>
-seminar_plain(const services& s,
-              const command_meta& meta,
-              std::string_view seminar_id,
-              const Command& command)
-{
-    return execute<seminar::state>(
-      s.log,
-      seminar_target(seminar_id),
-      command,
-      [&](const seminar::state&, fact_reader&) -> result<seminar::context> {
-          return base_context<seminar::context>(meta);
-      },
-      meta);
 }
 
 } // namespace
@@ -541,7 +503,7 @@ schedule_exam(const services& s,
               std::string_view exam_id,
               const exam::schedule& command)
 {
-    return exam_plain(s, meta, exam_id, command);
+    return plain<exam::state, exam::context>(s, meta, exam_target(exam_id), command);
 }
 
 result<outcome>
@@ -621,7 +583,7 @@ refuse_admission(const services& s,
                  std::string_view exam_id,
                  const exam::refuse& command)
 {
-    return exam_plain(s, meta, exam_id, command);
+    return plain<exam::state, exam::context>(s, meta, exam_target(exam_id), command);
 }
 
 result<outcome>
@@ -651,7 +613,8 @@ record_exam_result(const services& s,
 result<outcome>
 publish_exam_results(const services& s, const command_meta& meta, std::string_view exam_id)
 {
-    return exam_plain(s, meta, exam_id, exam::publish_results{});
+    return plain<exam::state, exam::context>(
+      s, meta, exam_target(exam_id), exam::publish_results{});
 }
 
 result<outcome>
@@ -660,7 +623,7 @@ withdraw_exam_registration(const services& s,
                            std::string_view exam_id,
                            const exam::withdraw_registration& command)
 {
-    return exam_plain(s, meta, exam_id, command);
+    return plain<exam::state, exam::context>(s, meta, exam_target(exam_id), command);
 }
 
 result<outcome>
@@ -669,7 +632,7 @@ cancel_exam(const services& s,
             std::string_view exam_id,
             const exam::cancel& command)
 {
-    return exam_plain(s, meta, exam_id, command);
+    return plain<exam::state, exam::context>(s, meta, exam_target(exam_id), command);
 }
 
 // --- examiners -----------------------------------------------------------------
@@ -677,7 +640,8 @@ cancel_exam(const services& s,
 result<outcome>
 appoint_examiner(const services& s, const command_meta& meta, const examiner::appoint& command)
 {
-    return examiner_plain(s, meta, trim(command.account_id), command);
+    return plain<examiner::state, examiner::context>(
+      s, meta, examiner_target(trim(command.account_id)), command);
 }
 
 result<outcome>
@@ -715,7 +679,7 @@ unassign_examiner(const services& s,
                   std::string_view account_id,
                   const examiner::unassign& command)
 {
-    return examiner_plain(s, meta, account_id, command);
+    return plain<examiner::state, examiner::context>(s, meta, examiner_target(account_id), command);
 }
 
 result<outcome>
@@ -724,7 +688,7 @@ end_examiner_appointment(const services& s,
                          std::string_view account_id,
                          const examiner::end_appointment& command)
 {
-    return examiner_plain(s, meta, account_id, command);
+    return plain<examiner::state, examiner::context>(s, meta, examiner_target(account_id), command);
 }
 
 // --- project proposals -----------------------------------------------------------
@@ -863,7 +827,7 @@ schedule_seminar(const services& s,
                  std::string_view seminar_id,
                  const seminar::schedule& command)
 {
-    return seminar_plain(s, meta, seminar_id, command);
+    return plain<seminar::state, seminar::context>(s, meta, seminar_target(seminar_id), command);
 }
 
 result<outcome>
@@ -903,7 +867,7 @@ confirm_seminar_registration(const services& s,
                              std::string_view seminar_id,
                              const seminar::confirm_registration& command)
 {
-    return seminar_plain(s, meta, seminar_id, command);
+    return plain<seminar::state, seminar::context>(s, meta, seminar_target(seminar_id), command);
 }
 
 result<outcome>
@@ -912,7 +876,7 @@ cancel_seminar_registration(const services& s,
                             std::string_view seminar_id,
                             const seminar::cancel_registration& command)
 {
-    return seminar_plain(s, meta, seminar_id, command);
+    return plain<seminar::state, seminar::context>(s, meta, seminar_target(seminar_id), command);
 }
 
 // --- reminders -------------------------------------------------------------------

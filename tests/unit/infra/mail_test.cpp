@@ -960,9 +960,9 @@ TEST(EmlOutbox, ReadersNeverSeeAPartialFile)
 
 TEST(MailCompose, PythonEmailPackageParsesIt)
 {
-    if (std::system("python3 -c 'import email.policy' >/dev/null 2>&1") != 0) {
-        GTEST_SKIP() << "python3 is not available";
-    }
+    // scripts/install-deps installs python3: a missing parser is a failure.
+    ASSERT_EQ(std::system("python3 -c 'import email.policy' >/dev/null 2>&1"), 0)
+      << "python3 with its email package is needed (scripts/install-deps)";
     portal::testing::temp_dir tmp;
     auto m = sample();
     m.subject = "Ausbildungsnachweis für Jürgen Weiß – Überprüfung der Prüfstände und der "
