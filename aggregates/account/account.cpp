@@ -540,6 +540,7 @@ evolve(state s, schema::AccountEvent::Reader event)
         }
         case schema::AccountEvent::ACTIVATED:
             s.has_password = true;
+            s.password_hash = str(event.getActivated().getPasswordHash());
             s.invitation.reset();
             break;
         case schema::AccountEvent::LOGIN_SUCCEEDED:
@@ -568,17 +569,22 @@ evolve(state s, schema::AccountEvent::Reader event)
         case schema::AccountEvent::PASSWORD_RESET_COMPLETED:
             s.reset.reset();
             s.has_password = true;
+            s.password_hash = str(event.getPasswordResetCompleted().getPasswordHash());
             break;
         case schema::AccountEvent::PIN_ISSUED:
             s.has_pin = true;
+            s.pin_hash = str(event.getPinIssued().getPinHash());
             break;
         case schema::AccountEvent::PIN_CONVERTED_TO_LOGIN:
             s.has_pin = false;
+            s.pin_hash.clear();
             s.has_password = true;
+            s.password_hash = str(event.getPinConvertedToLogin().getPasswordHash());
             s.invitation.reset();
             break;
         case schema::AccountEvent::PASSWORD_CHANGED:
             s.has_password = true;
+            s.password_hash = str(event.getPasswordChanged().getPasswordHash());
             break;
         case schema::AccountEvent::ERASED:
             s.erased = true;
@@ -586,6 +592,8 @@ evolve(state s, schema::AccountEvent::Reader event)
             s.name.clear();
             s.has_password = false;
             s.has_pin = false;
+            s.password_hash.clear();
+            s.pin_hash.clear();
             s.invitation.reset();
             s.reset.reset();
             break;

@@ -46,6 +46,11 @@ struct state
     std::vector<account_role> roles;
     bool has_password = false;
     bool has_pin = false;
+    /// The argon2id string of the current password (empty without one); the
+    /// gateway verifies a login against it and records the outcome.
+    std::string password_hash;
+    /// The argon2id string of the current PIN (empty without one).
+    std::string pin_hash;
     std::optional<pending_token> invitation;
     std::optional<pending_token> reset;
     std::uint32_t consecutive_failures = 0;

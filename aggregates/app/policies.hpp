@@ -42,6 +42,9 @@ struct secret_source
 /// Purposes of derived secrets (the same strings render the mails).
 inline constexpr std::string_view k_invitation_purpose = "invitation";
 inline constexpr std::string_view k_pin_purpose = "pin";
+/// Password-reset tokens (the gateway derives them from the request's
+/// command id; the mail renders the same token).
+inline constexpr std::string_view k_reset_purpose = "reset";
 
 /// How long an invitation sent by a process manager stays valid.
 inline constexpr auto k_invitation_validity = std::chrono::days{ 14 };

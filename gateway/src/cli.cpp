@@ -14,6 +14,7 @@
 #include "portal/infra/verify.hpp"
 #include "portal/projections/read_models.hpp"
 #include "portal/projections/runner.hpp"
+#include "runtime.hpp"
 #include "state_json.hpp"
 
 #include <boost/program_options.hpp>
@@ -158,44 +159,6 @@ open_read_models(const common_options& c)
     return infra::open_kv_store({ .dir = std::filesystem::path(c.data_dir) / "read" });
 }
 
-/// Runners of every read model, started on `log` and `store`.
-struct read_side
-{
-    std::vector<std::unique_ptr<projections::projector>> projectors;
-    std::vector<std::unique_ptr<projections::runner>> runners;
-
-    ~read_side()
-    {
-        for (auto& r : runners) {
-            r->stop();
-        }
-    }
-};
-
-result<std::unique_ptr<read_side>>
-start_read_side(events::event_log& log, infra::kv_store& store, std::string_view only = {})
-{
-    auto side = std::make_unique<read_side>();
-    for (auto& p : projections::all_projectors()) {
-        if (!only.empty() && p->name() != only) {
-            continue;
-        }
-        side->projectors.push_back(std::move(p));
-    }
-    if (!only.empty() && side->projectors.empty()) {
-        return fail(
-          error::not_found("cli.unknown_projection", fmt::format("no read model named {}", only)));
-    }
-    for (auto& p : side->projectors) {
-        auto r = projections::runner::start(log, store, *p);
-        if (!r) {
-            return fail(r.error());
-        }
-        side->runners.push_back(std::move(*r));
-    }
-    return side;
-}
-
 int
 cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
@@ -251,125 +214,6 @@ cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream
                        seconds,
                        seconds > 0 ? static_cast<double>(head.value) / seconds : 0.0);
     return k_ok;
-}
-
-/// How many aggregate states the command path keeps folded in memory.
-constexpr std::size_t k_cached_states = 100'000;
-
-/// The key of the process managers' checkpoint in the read-model store.
-constexpr std::string_view k_policies_checkpoint = "p/policies";
-
-/// Derived secrets from the data directory's key (see app/policies.hpp).
-app::secret_source
-make_secret_source(std::string key)
-{
-    return app::secret_source{ [key](std::string_view purpose, std::string_view seed) {
-                                  return infra::derive_token(key, purpose, seed);
-                              },
-                               [key](std::string_view purpose, std::string_view seed) {
-                                   return infra::derive_pin(key, purpose, seed);
-                               },
-                               [](std::string_view token) { return infra::token_hash(token); },
-                               [](std::string_view pin) {
-                                   auto hash =
-                                     infra::hash_password(pin, infra::password_cost::interactive());
-                                   return hash ? *hash : std::string{};
-                               } };
-}
-
-/// Runs the process managers on every event after their checkpoint.
-/// Follow-up commands are idempotent, so the checkpoint may trail.
-result<std::unique_ptr<events::subscription>>
-start_policies(events::event_log& log,
-               infra::kv_store& store,
-               const app::services& services,
-               app::secret_source secrets)
-{
-    events::position after;
-    auto saved = store.get(k_policies_checkpoint);
-    if (!saved) {
-        return fail(saved.error());
-    }
-    if (*saved) {
-        after = events::position{ std::stoull(**saved) };
-    }
-    return log.subscribe(
-      after,
-      [&store, &services, secrets = std::move(secrets)](
-        const events::recorded_event& e) -> result<void> {
-          auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
-            std::chrono::system_clock::now());
-          auto reacted = app::react(services, secrets, e, now);
-          if (!reacted) {
-              if (reacted.error().cls == error_class::unavailable) {
-                  spdlog::error("process managers stop at position {}: {}",
-                                e.position.value,
-                                reacted.error().message);
-                  return fail(reacted.error());
-              }
-              spdlog::warn("process managers: the follow-up of position {} ({}) was refused: {} "
-                           "({})",
-                           e.position.value,
-                           e.stream,
-                           reacted.error().message,
-                           reacted.error().code);
-          }
-          infra::write_batch batch;
-          batch.put(k_policies_checkpoint, std::to_string(e.position.value));
-          return store.write(batch);
-      });
-}
-
-/// Writes the outbox's mails as files every half second until stopped.
-class mail_files
-{
-  public:
-    explicit mail_files(std::unique_ptr<mail_writer> writer)
-      : writer_(std::move(writer))
-      , thread_([this] { run(); })
-    {
-    }
-    ~mail_files()
-    {
-        {
-            std::lock_guard lock(mu_);
-            stopping_ = true;
-        }
-        cv_.notify_all();
-        thread_.join();
-    }
-
-  private:
-    void run()
-    {
-        std::unique_lock lock(mu_);
-        while (!stopping_) {
-            lock.unlock();
-            auto written = writer_->write_pending();
-            if (!written) {
-                spdlog::warn("mail files: {} ({})", written.error().message, written.error().code);
-            }
-            lock.lock();
-            cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; });
-        }
-        lock.unlock();
-        (void)writer_->write_pending(); // what the last half second brought
-    }
-
-    std::unique_ptr<mail_writer> writer_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    bool stopping_ = false;
-    std::thread thread_;
-};
-
-/// The services of the application layer on an open log.
-app::services
-make_services(events::event_log& log, std::string key)
-{
-    return app::services{ log, [key = std::move(key)](std::string_view email) {
-                             return infra::login_account_id(email, key);
-                         } };
 }
 
 result<std::string>
@@ -456,39 +300,15 @@ cmd_staff(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         return report_open_failure(key.error(), err);
     }
     auto services = make_services(**log, *key);
-    auto hash = infra::hash_password(password, infra::password_cost::interactive());
-    if (!hash) {
-        err << "portal: " << hash.error().message << "\n";
-        return k_data_dir;
-    }
     auto now =
       std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-    // The console operator bootstraps the first staff account.
-    domain::principal operator_actor{ "operator", events::role::staff, "" };
-    auto token = infra::random_token();
-    domain::account::create create;
-    create.email = login;
-    create.name = name;
-    create.role = { events::role::staff, "", "" };
-    create.invitation_token_hash = infra::token_hash(token);
-    create.invitation_expires_at = now + std::chrono::hours{ 1 };
-    domain::command_meta meta;
-    meta.actor = operator_actor;
-    meta.now = now;
-    meta.command_id = "staff-add-" + infra::to_string(infra::uuid_v7(now));
-    auto created = app::create_account(services, meta, create);
+    auto created = create_staff_account(
+      services, login, name, password, infra::password_cost::interactive(), now);
     if (!created) {
         err << "portal: " << created.error().message << " (" << created.error().code << ")\n";
-        return k_found;
+        return created.error().cls == error_class::unavailable ? k_data_dir : k_found;
     }
-    auto id = services.account_id_of(login);
-    meta.command_id += "-activate";
-    meta.actor = domain::principal{ id, events::role::staff, "" };
-    auto activated = app::activate_account(services, meta, id, { infra::token_hash(token), *hash });
-    if (!activated) {
-        err << "portal: " << activated.error().message << " (" << activated.error().code << ")\n";
-        return k_found;
-    }
+    auto id = *created;
     out << "staff account " << login << " created (" << id << ")\n";
     return k_ok;
 }
@@ -499,9 +319,11 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     common_options c;
     bool no_sync = false;
     std::string listen;
-    auto d = common_description(c);
     std::string public_url;
     std::string mail_from;
+    std::string password_cost;
+    unsigned workers = 64;
+    auto d = common_description(c);
     d.add_options()("public-url",
                     po::value(&public_url)->default_value("http://127.0.0.1:8080"),
                     "the portal's public base URL (links in mails)")(
@@ -512,11 +334,37 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
                                  "do not sync the WAL before acknowledging (development)")(
       "listen",
       po::value(&listen)->default_value("127.0.0.1:8080"),
-      "address and port of the HTTP API");
+      "address and port of the HTTP API")(
+      "workers",
+      po::value(&workers)->default_value(64),
+      "threads that handle requests (commands wait for the disk)")(
+      "password-cost",
+      po::value(&password_cost)->default_value("interactive"),
+      "argon2id cost of new password hashes: interactive, or minimum (tests only)");
     po::variables_map vm;
     if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal serve [options]")) {
         return *code;
     }
+    instance_options options;
+    options.data_dir = c.data_dir;
+    options.sync = !no_sync;
+    options.public_url = public_url;
+    options.mail_from = mail_from;
+    options.api.secure_cookie = public_url.starts_with("https://");
+    if (password_cost == "minimum") {
+        options.api.password_cost = infra::password_cost::minimum();
+    } else if (password_cost != "interactive") {
+        err << "portal: --password-cost must be interactive or minimum\n";
+        return k_usage;
+    }
+    auto endpoint = gateway::parse_listen(listen);
+    if (!endpoint) {
+        err << "portal: --listen must be HOST:PORT, not '" << listen << "'\n";
+        return k_usage;
+    }
+    options.server.address = endpoint->first;
+    options.server.port = endpoint->second;
+    options.server.worker_threads = std::max(1U, workers);
     // SIGTERM and SIGINT are blocked in every thread (threads started later
     // inherit the mask) and taken by sigwait below: no race with start-up.
     sigset_t stop_signals;
@@ -525,52 +373,25 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     infra::init_logging(c.log_level, c.log_json);
-    auto log = open_log(c, !no_sync, true);
-    if (!log) {
-        return report_open_failure(log.error(), err);
+    auto portal = instance::start(options);
+    if (!portal) {
+        if (portal.error().code == "server.bind" || portal.error().code == "validation.listen") {
+            err << "portal: " << portal.error().message << "\n";
+            return k_usage;
+        }
+        return report_open_failure(portal.error(), err);
     }
-    auto store = open_read_models(c);
-    if (!store) {
-        return report_open_failure(store.error(), err);
-    }
-    auto side = start_read_side(**log, **store);
-    if (!side) {
-        return report_open_failure(side.error(), err);
-    }
-    auto key = data_key(c);
-    if (!key) {
-        return report_open_failure(key.error(), err);
-    }
-    // The command path folds states through a bounded cache.
-    auto cached = infra::make_caching_log(**log, k_cached_states);
-    auto services = make_services(*cached, *key);
-    auto policies = start_policies(**log, **store, services, make_secret_source(*key));
-    if (!policies) {
-        return report_open_failure(policies.error(), err);
-    }
-    auto writer = mail_writer::open(**log,
-                                    **store,
-                                    { std::filesystem::path(c.data_dir) / "mail",
-                                      { public_url, { "Ausbildungsportal", mail_from } },
-                                      *key });
-    if (!writer) {
-        return report_open_failure(writer.error(), err);
-    }
-    auto mails = std::make_unique<mail_files>(std::move(*writer));
-    spdlog::info("portal serving data directory {} (event log at position {}, {} read models)",
+    spdlog::info("portal serving data directory {} on http://{}:{} (event log at position {})",
                  c.data_dir,
-                 (*log)->last_position().value,
-                 (*side)->runners.size());
-    // The HTTP gateway and the projections run on their own threads once
-    // they exist; this thread waits for SIGTERM or SIGINT.
+                 endpoint->first,
+                 (*portal)->port(),
+                 (*portal)->log().last_position().value);
+    // Everything runs on its own threads; this one waits for SIGTERM or
+    // SIGINT, then stops gracefully: in-flight requests finish first.
     int received = 0;
     sigwait(&stop_signals, &received);
     spdlog::info("portal stopping (signal {})", received);
-    (*policies)->stop();
-    mails.reset();
-    side->reset();
-    store->reset();
-    log->reset();
+    (*portal)->stop();
     spdlog::info("portal stopped");
     return k_ok;
 }

@@ -138,7 +138,7 @@ mail_writer::write_pending()
                        payload.getAccount().isPasswordResetRequested()) {
                 infra::password_reset d;
                 d.to = to;
-                d.token = infra::derive_token(options_.key, k_reset_purpose, command_id);
+                d.token = infra::derive_token(options_.key, app::k_reset_purpose, command_id);
                 d.expires =
                   from_micros(payload.getAccount().getPasswordResetRequested().getExpiresAt());
                 m = infra::password_reset_mail(options_.mail, d);

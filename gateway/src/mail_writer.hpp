@@ -29,9 +29,6 @@ struct mail_writer_options
     std::string key;           ///< the data directory's key (derived secrets)
 };
 
-/// Purposes of derived secrets, shared with whoever stores their hashes.
-inline constexpr std::string_view k_reset_purpose = "reset";
-
 class mail_writer
 {
   public:

@@ -37,11 +37,24 @@ class report_audit final : public projector
     }
 };
 
+/// The index key of a single-use token's hash: `t/<hex>`.
+std::string
+token_key(capnp::Data::Reader hash)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string key = "t/";
+    for (auto b : hash) {
+        key.push_back(digits[b >> 4]);
+        key.push_back(digits[b & 0xF]);
+    }
+    return key;
+}
+
 class account_security final : public projector
 {
   public:
     std::string_view name() const override { return k_account_security; }
-    std::uint32_t version() const override { return 1; }
+    std::uint32_t version() const override { return 2; }
 
     result<void> apply(const events::recorded_event& event,
                        schema::Envelope::Reader env,
@@ -76,12 +89,16 @@ class account_security final : public projector
             case schema::AccountEvent::UNLOCKED:
                 entry["byStaff"] = a.getUnlocked().getByStaff();
                 break;
-            case schema::AccountEvent::PASSWORD_RESET_REQUESTED:
-                entry["expiresAt"] = at(a.getPasswordResetRequested().getExpiresAt());
-                entry["requestedWith"] = text(a.getPasswordResetRequested().getRequestedWith());
+            case schema::AccountEvent::PASSWORD_RESET_REQUESTED: {
+                auto r = a.getPasswordResetRequested();
+                entry["expiresAt"] = at(r.getExpiresAt());
+                entry["requestedWith"] = text(r.getRequestedWith());
+                batch.put(token_key(r.getTokenHash()), id);
                 break;
+            }
             case schema::AccountEvent::INVITATION_ISSUED:
                 entry["expiresAt"] = at(a.getInvitationIssued().getExpiresAt());
+                batch.put(token_key(a.getInvitationIssued().getTokenHash()), id);
                 break;
             case schema::AccountEvent::PASSWORD_RESET_COMPLETED:
             case schema::AccountEvent::PASSWORD_CHANGED:
@@ -210,6 +227,20 @@ result<json::array>
 account_security_log(infra::kv_store& store, std::string_view account_id)
 {
     return list_documents(store, k_account_security, fmt::format("a/{}/", account_id));
+}
+
+result<std::optional<std::string>>
+account_of_token(infra::kv_store& store, std::string_view token_hash)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string key = "t/";
+    for (auto c : token_hash) {
+        auto b = static_cast<unsigned char>(c);
+        key.push_back(digits[b >> 4]);
+        key.push_back(digits[b & 0xF]);
+    }
+    reader model(store, k_account_security);
+    return model.get(key);
 }
 
 result<json::array>

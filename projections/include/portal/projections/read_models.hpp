@@ -67,6 +67,12 @@ result<boost::json::array> report_history(infra::kv_store& store, std::string_vi
 result<boost::json::array> account_security_log(infra::kv_store& store,
                                                 std::string_view account_id);
 
+/// The account an invitation or password-reset token was issued to, by the
+/// token's hash (BLAKE2b bytes, `infra::token_hash`); nullopt when no such
+/// token was issued. Whether it is still valid is the account's decision.
+result<std::optional<std::string>> account_of_token(infra::kv_store& store,
+                                                    std::string_view token_hash);
+
 // --- public listing ---
 
 /// Consenting companies `{companyId, name, address{street, zip, town},

@@ -1,0 +1,403 @@
+#include "http/api.hpp"
+
+#include "portal/events/message.hpp"
+#include "portal/infra/crypto.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace portal::gateway {
+
+namespace {
+
+/// A client's request id when it is short and plain, else a new one.
+std::string
+request_id_of(const request& req, timestamp now)
+{
+    auto given = req["X-Request-Id"];
+    if (!given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
+                   c == '.';
+        })) {
+        return std::string(given);
+    }
+    return infra::to_string(infra::uuid_v7(now));
+}
+
+/// The value of cookie `name` in a Cookie header.
+std::string_view
+cookie_value(std::string_view header, std::string_view name)
+{
+    while (!header.empty()) {
+        auto semi = header.find(';');
+        auto part = header.substr(0, semi);
+        while (!part.empty() && part.front() == ' ') {
+            part.remove_prefix(1);
+        }
+        auto eq = part.find('=');
+        if (eq != std::string_view::npos && part.substr(0, eq) == name) {
+            return part.substr(eq + 1);
+        }
+        if (semi == std::string_view::npos) {
+            break;
+        }
+        header.remove_prefix(semi + 1);
+    }
+    return {};
+}
+
+bool
+is_write(http::verb v)
+{
+    return v != http::verb::get && v != http::verb::head && v != http::verb::options;
+}
+
+std::optional<events::role>
+parse_role(std::string_view name)
+{
+    for (std::uint8_t i = 0; i <= static_cast<std::uint8_t>(events::role::auditor); ++i) {
+        if (events::enum_name(static_cast<schema::Role>(i)) == name) {
+            return static_cast<events::role>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+const std::string k_empty;
+
+} // namespace
+
+const std::string&
+call::param(std::string_view name) const
+{
+    for (const auto& [k, v] : params) {
+        if (k == name) {
+            return v;
+        }
+    }
+    return k_empty;
+}
+
+std::optional<std::string_view>
+call::query_param(std::string_view name) const
+{
+    auto it = query.find(name);
+    if (it == query.end()) {
+        return std::nullopt;
+    }
+    return std::string_view(it->second);
+}
+
+bool
+viewer::has_role(events::role r) const
+{
+    return std::any_of(
+      account.roles.begin(), account.roles.end(), [&](const auto& x) { return x.kind == r; });
+}
+
+api::api(app::services services,
+         events::event_log& log,
+         infra::kv_store& store,
+         std::vector<const projections::runner*> runners,
+         app::secret_source secrets,
+         api_options options,
+         std::function<timestamp()> clock)
+  : services_(std::move(services))
+  , log_(log)
+  , store_(store)
+  , runners_(std::move(runners))
+  , options_(options)
+  , clock_(std::move(clock))
+  , secrets_(std::move(secrets))
+  , sessions_(store)
+  , auth_limiter_(options.auth_attempts_per_minute)
+{
+    add_session_routes(router_);
+    add_company_routes(router_);
+    add_contract_routes(router_);
+    add_report_routes(router_);
+    add_exam_routes(router_);
+    add_examiner_routes(router_);
+    add_event_routes(router_);
+    add_operation_routes(router_);
+}
+
+timestamp
+api::now() const
+{
+    if (clock_) {
+        return clock_();
+    }
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+}
+
+std::string
+api::new_id(const call& c) const
+{
+    return infra::to_string(infra::uuid_v7(c.now));
+}
+
+reply
+api::handle(const request& req, const peer& from)
+{
+    auto started = std::chrono::steady_clock::now();
+    std::string route_name = "unmatched";
+    auto request_id = request_id_of(req, now());
+    auto answer = [&]() -> reply {
+        try {
+            auto target = std::string_view(req.target());
+            auto q = target.find('?');
+            auto path = target.substr(0, q);
+            auto m = router_.match(req.method(), path);
+            if (m.matched == nullptr) {
+                if (!m.allowed.empty()) {
+                    std::string allow;
+                    for (auto v : m.allowed) {
+                        if (!allow.empty()) {
+                            allow += ", ";
+                        }
+                        allow += std::string(http::to_string(v));
+                    }
+                    auto res = problem(http::status::method_not_allowed,
+                                       "http.method_not_allowed",
+                                       "this resource does not allow this method");
+                    res.set(http::field::allow, allow);
+                    return res;
+                }
+                return problem(http::status::not_found, "http.not_found", "no such resource");
+            }
+            route_name = m.matched->name;
+            auto query =
+              parse_query(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1));
+            if (!query) {
+                return problem(http::status::bad_request,
+                               "validation.query",
+                               "the query string has a bad percent escape");
+            }
+            call c{ req,
+                    std::string(path),
+                    std::move(*query),
+                    std::move(m.params),
+                    from,
+                    request_id,
+                    now(),
+                    std::nullopt,
+                    false };
+            // Authentication: a bearer token wins over the cookie.
+            std::string_view token;
+            auto authorization = req[http::field::authorization];
+            if (authorization.size() > 7 && authorization.substr(0, 7) == "Bearer ") {
+                token = authorization.substr(7);
+            } else {
+                token = cookie_value(req[http::field::cookie], "portal_session");
+                c.via_cookie = !token.empty();
+            }
+            if (!token.empty()) {
+                auto found = sessions_.find(token, c.now);
+                if (!found) {
+                    return error_response(found.error());
+                }
+                c.auth = std::move(*found);
+                if (!c.auth) {
+                    c.via_cookie = false;
+                }
+            }
+            if (m.matched->who == access::authenticated && !c.auth) {
+                auto res = problem(
+                  http::status::unauthorized, "auth.unauthenticated", "please sign in first");
+                res.set(http::field::www_authenticate, "Bearer realm=\"portal\"");
+                return res;
+            }
+            if (c.auth && c.via_cookie && is_write(req.method()) &&
+                req["X-Requested-With"] != "portal") {
+                return problem(http::status::forbidden,
+                               "auth.csrf",
+                               "a write with the session cookie needs the header "
+                               "X-Requested-With: portal");
+            }
+            return m.matched->run(*this, c);
+        } catch (const std::exception& e) {
+            spdlog::error("request {} {} failed: {}", request_id, route_name, e.what());
+            return problem(http::status::internal_server_error,
+                           "internal",
+                           "the request failed unexpectedly; it was logged");
+        }
+    }();
+    answer.res.set("X-Request-Id", request_id);
+    if (req.method() == http::verb::head) {
+        answer.res.body().clear();
+    }
+    auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+    auto status = answer.res.result_int();
+    metrics_.observe_request(http::to_string(req.method()), route_name, status, latency);
+    if (spdlog::should_log(spdlog::level::info)) {
+        spdlog::info("http {} {} {} {} {}us client={} request_id={}",
+                     std::string_view(http::to_string(req.method())),
+                     route_name,
+                     std::string_view(req.target()).substr(0, 200),
+                     status,
+                     latency.count(),
+                     from.address,
+                     request_id);
+    }
+    return answer;
+}
+
+result<viewer>
+api::viewer_of(const call& c)
+{
+    if (!c.auth) {
+        return fail(error{ "auth.unauthenticated", "please sign in first", error_class::invalid });
+    }
+    auto account = app::load_account(services_, c.auth->account_id);
+    if (!account) {
+        return fail(account.error());
+    }
+    if (!account->state.exists || account->state.erased) {
+        return fail(
+          error{ "auth.unauthenticated", "the account no longer exists", error_class::invalid });
+    }
+    return viewer{ c.auth->account_id, std::move(account->state) };
+}
+
+result<domain::command_meta>
+api::meta(const call& c, const viewer& v, std::initializer_list<events::role> preferred)
+{
+    domain::command_meta m;
+    m.now = c.now;
+    m.actor.account_id = v.account_id;
+    auto asked = c.req["Portal-Role"];
+    if (!asked.empty()) {
+        auto r = parse_role(asked);
+        if (!r || !v.has_role(*r)) {
+            return fail(error::forbidden(
+              "auth.role",
+              fmt::format("your account has no role '{}'", std::string_view(asked).substr(0, 40))));
+        }
+        m.actor.acting_as = *r;
+    } else {
+        bool chosen = false;
+        for (auto r : preferred) {
+            if (v.has_role(r)) {
+                m.actor.acting_as = r;
+                chosen = true;
+                break;
+            }
+        }
+        if (!chosen) {
+            if (v.account.roles.empty()) {
+                return fail(error::forbidden("auth.role", "your account has no role"));
+            }
+            m.actor.acting_as = v.account.roles.front().kind;
+        }
+    }
+    auto company = c.req["Portal-Company"];
+    if (company.size() > 200) {
+        return fail(error::invalid("validation.company", "the Portal-Company header is too long"));
+    }
+    m.actor.on_behalf_of_company_id = std::string(company);
+    auto key = c.req["Idempotency-Key"];
+    if (!key.empty()) {
+        if (key.size() > 100) {
+            return fail(
+              error::invalid("validation.idempotency_key", "the Idempotency-Key is too long"));
+        }
+        m.command_id = fmt::format("http:{}:{}", v.account_id, std::string_view(key));
+    } else {
+        m.command_id = "http:" + infra::to_string(infra::uuid_v7(c.now));
+    }
+    return m;
+}
+
+domain::command_meta
+api::anonymous_meta(const call& c, std::string account_id) const
+{
+    domain::command_meta m;
+    m.now = c.now;
+    m.actor.account_id = std::move(account_id);
+    m.actor.acting_as = events::role::system;
+    m.command_id = "http:" + infra::to_string(infra::uuid_v7(c.now));
+    return m;
+}
+
+result<void>
+api::await_position(const call& c)
+{
+    auto header = c.req["Portal-Min-Position"];
+    if (header.empty()) {
+        return {};
+    }
+    std::uint64_t p = 0;
+    auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), p);
+    if (ec != std::errc{} || end != header.data() + header.size()) {
+        return fail(error::invalid("validation.position",
+                                   "Portal-Min-Position must be a position returned by a write"));
+    }
+    for (const auto* r : runners_) {
+        auto waited = r->wait_for(events::position{ p }, options_.max_position_wait);
+        if (!waited) {
+            return fail(waited.error());
+        }
+    }
+    return {};
+}
+
+reply
+api::written(std::string_view name,
+             const result<domain::outcome>& outcome,
+             std::string id,
+             http::status status)
+{
+    if (!outcome) {
+        metrics_.count_command(name, outcome.error().code);
+        return error_response(outcome.error());
+    }
+    metrics_.count_command(name, outcome->duplicate ? "duplicate" : "ok");
+    auto res =
+      json_response(status,
+                    boost::json::object{ { "id", std::move(id) },
+                                         { "version", outcome->version },
+                                         { "position", std::to_string(outcome->position.value) } });
+    res.set("Portal-Position", std::to_string(outcome->position.value));
+    return res;
+}
+
+result<boost::json::object>
+api::page(const call& c, boost::json::array items) const
+{
+    std::size_t limit = 50;
+    std::size_t offset = 0;
+    if (auto l = c.query_param("limit")) {
+        std::size_t v = 0;
+        auto [end, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
+        if (ec != std::errc{} || end != l->data() + l->size() || v < 1 || v > 500) {
+            return fail(error::invalid("validation.limit", "limit must be a number from 1 to 500"));
+        }
+        limit = v;
+    }
+    if (auto cur = c.query_param("cursor")) {
+        std::size_t v = 0;
+        auto [end, ec] = std::from_chars(cur->data(), cur->data() + cur->size(), v);
+        if (ec != std::errc{} || end != cur->data() + cur->size()) {
+            return fail(error::invalid("validation.cursor",
+                                       "cursor must be the `next` value of a previous page"));
+        }
+        offset = v;
+    }
+    boost::json::array out;
+    for (std::size_t i = offset; i < items.size() && out.size() < limit; ++i) {
+        out.push_back(std::move(items[i]));
+    }
+    boost::json::value next = nullptr;
+    if (offset + out.size() < items.size()) {
+        next = std::to_string(offset + out.size());
+    }
+    return boost::json::object{ { "items", std::move(out) }, { "next", std::move(next) } };
+}
+
+} // namespace portal::gateway

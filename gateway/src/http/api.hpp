@@ -1,0 +1,223 @@
+#pragma once
+
+/// The HTTP API of the portal as a function: `api::handle(request, peer) ->
+/// reply` (docs/API.md, docs/openapi.yaml). It knows nothing of sockets; the
+/// session (server.hpp) owns connections, limits and the event stream.
+///
+/// Every request passes the same steps: route match (404/405), query
+/// parsing, authentication (session cookie or bearer token; 401 for routes
+/// that need it), the CSRF guard for cookie-authenticated writes
+/// (`X-Requested-With: portal`, else 403 `auth.csrf`), then the route's
+/// handler. Handlers live in `routes_*.cpp`, one file per area; they read
+/// input through `input`, check relationships through `authz.hpp`, call the
+/// application layer (`aggregates/app`) and the read models
+/// (`projections/read_models.hpp`), and build replies with the helpers
+/// below. Errors become problem+json through `error_response` only.
+///
+/// Thread safety: `handle` may be called from any number of threads at
+/// once.
+
+#include "app/accounts.hpp"
+#include "app/app.hpp"
+#include "app/policies.hpp"
+#include "http/http.hpp"
+#include "http/json_input.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "http/sessions.hpp"
+#include "portal/events/event_log.hpp"
+#include "portal/infra/kv_store.hpp"
+#include "portal/infra/secrets.hpp"
+#include "portal/projections/runner.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portal::gateway {
+
+/// Configuration of the API.
+struct api_options
+{
+    /// How long a session lasts after login.
+    std::chrono::minutes session_ttl{ 12 * 60 };
+    /// Cost of password hashes computed for new passwords.
+    infra::password_cost password_cost = infra::password_cost::interactive();
+    /// Login, PIN login and password-reset attempts per client address and
+    /// minute (a token bucket; the burst equals the rate).
+    unsigned auth_attempts_per_minute = 20;
+    /// The longest wait for `Portal-Min-Position`.
+    std::chrono::milliseconds max_position_wait{ 2000 };
+    /// How long links in invitation and reset mails stay valid.
+    std::chrono::hours token_ttl{ 72 };
+    /// Mark the session cookie `Secure` (behind TLS).
+    bool secure_cookie = false;
+};
+
+/// Where a request came from.
+struct peer
+{
+    std::string address; ///< client IP address (text)
+};
+
+/// One request being handled: what a handler reads.
+struct call
+{
+    const request& req;
+    std::string path;
+    std::map<std::string, std::string, std::less<>> query;
+    std::vector<std::pair<std::string, std::string>> params;
+    peer from;
+    std::string request_id;
+    timestamp now;
+    /// The session, when the request carried a valid one.
+    std::optional<session> auth;
+    /// The session came from the cookie (CSRF guard applies to writes).
+    bool via_cookie = false;
+
+    /// A path parameter (empty when unknown).
+    const std::string& param(std::string_view name) const;
+    /// A query parameter.
+    std::optional<std::string_view> query_param(std::string_view name) const;
+};
+
+/// The signed-in account of a call, loaded from its committed state.
+struct viewer
+{
+    std::string account_id;
+    domain::account::state account;
+
+    bool has_role(events::role r) const;
+};
+
+/// Everything the handlers need.
+class api
+{
+  public:
+    /// The API over `services` (command path, e.g. a caching log), the raw
+    /// `log` (event reads), the read-model `store`, the projection `runners`
+    /// (read-your-writes and readiness), the derived secrets of the data key
+    /// (the same as the process managers') and the clock (system clock when
+    /// empty).
+    api(app::services services,
+        events::event_log& log,
+        infra::kv_store& store,
+        std::vector<const projections::runner*> runners,
+        app::secret_source secrets,
+        api_options options,
+        std::function<timestamp()> clock = {});
+
+    /// Handles one request (see above). Never throws.
+    reply handle(const request& req, const peer& from);
+
+    // --- for handlers -------------------------------------------------------
+
+    const app::services& services() const { return services_; }
+    events::event_log& log() { return log_; }
+    infra::kv_store& store() { return store_; }
+    session_store& sessions() { return sessions_; }
+    metrics& stats() { return metrics_; }
+    const api_options& options() const { return options_; }
+    const std::vector<const projections::runner*>& runners() const { return runners_; }
+    /// The derived-secret source of the process managers (same key).
+    const app::secret_source& secrets() const { return secrets_; }
+    timestamp now() const;
+
+    /// A new id (UUIDv7 text).
+    std::string new_id(const call& c) const;
+
+    /// The signed-in account (401 `auth.unauthenticated` without a session;
+    /// 401 when the account no longer exists or was erased).
+    result<viewer> viewer_of(const call& c);
+
+    /// The command metadata of a write by the signed-in account: the role it
+    /// acts in is the `Portal-Role` header when given (it must be one of the
+    /// account's roles, else 403 `auth.role`), else the first of `preferred`
+    /// the account holds, else its first role; `Portal-Company` names the
+    /// company it acts for (checked by the application layer). The command
+    /// id is `http:<account>:<Idempotency-Key>` when the header is present
+    /// (a repeated key returns the first result), else a fresh UUID.
+    result<domain::command_meta> meta(const call& c,
+                                      const viewer& v,
+                                      std::initializer_list<events::role> preferred);
+
+    /// Metadata of a write by nobody signed in (activation, password
+    /// reset): actor `system` with the given account id.
+    domain::command_meta anonymous_meta(const call& c, std::string account_id) const;
+
+    /// Waits until every read model includes `Portal-Min-Position` (when the
+    /// request carries it; bounded by `max_position_wait`). Errors:
+    /// `validation.position` (400) for a bad header; `projection.timeout`
+    /// (503) when the read models do not get there in time.
+    result<void> await_position(const call& c);
+
+    /// The reply of a write: `{id, version, position}` with `status`
+    /// (201 for creations, 200 otherwise), or the error's problem. Also
+    /// counts the command in the metrics under `name`.
+    reply written(std::string_view name,
+                  const result<domain::outcome>& outcome,
+                  std::string id,
+                  http::status status = http::status::ok);
+
+    /// A page of `items`: `{items, next}` after `cursor` (an index), at most
+    /// `limit` (default 50, max 500). Errors: `validation.limit`,
+    /// `validation.cursor` (400).
+    result<boost::json::object> page(const call& c, boost::json::array items) const;
+
+  private:
+    reply dispatch(const request& req, const peer& from);
+
+    app::services services_;
+    events::event_log& log_;
+    infra::kv_store& store_;
+    std::vector<const projections::runner*> runners_;
+    api_options options_;
+    std::function<timestamp()> clock_;
+    app::secret_source secrets_;
+    session_store sessions_;
+    metrics metrics_;
+    rate_limiter auth_limiter_;
+    router router_;
+
+  public:
+    /// The limiter of login, PIN login and password-reset attempts.
+    rate_limiter& auth_limiter() { return auth_limiter_; }
+};
+
+/// The JSON of a reply body (for handlers composing answers).
+inline reply
+ok_json(const boost::json::value& body, http::status status = http::status::ok)
+{
+    return json_response(status, body);
+}
+
+/// The next Server-Sent Events of the event stream after position `after`
+/// (at most `max_events`): one `id: <position>`, `event: <name>`, `data:
+/// <json>` block per event; advances `after`. Empty text when there is
+/// nothing new. With `redact_records`, events of training records come
+/// without content (chamber staff). Errors: the log's. (routes_events.cpp)
+result<std::string> event_stream_chunk(api& a,
+                                       std::uint64_t& after,
+                                       std::size_t max_events,
+                                       bool redact_records);
+
+// --- route registration, one function per area (routes_*.cpp) ---------------
+
+void add_session_routes(router& r);
+void add_company_routes(router& r);
+void add_contract_routes(router& r);
+void add_report_routes(router& r);
+void add_exam_routes(router& r);
+void add_examiner_routes(router& r);
+void add_event_routes(router& r);
+void add_operation_routes(router& r);
+
+} // namespace portal::gateway

@@ -1,0 +1,289 @@
+#include "runtime.hpp"
+
+#include "app/accounts.hpp"
+#include "portal/infra/caching_log.hpp"
+#include "portal/infra/crypto.hpp"
+#include "portal/infra/embedded_log.hpp"
+#include "portal/infra/secrets.hpp"
+#include "portal/projections/read_models.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace portal::cli {
+
+namespace {
+
+/// The key of the process managers' checkpoint in the read-model store.
+constexpr std::string_view k_policies_checkpoint = "p/policies";
+
+} // namespace
+
+/// Runners of every read model, started on `log` and `store`.
+read_side::~read_side()
+{
+    for (auto& r : runners) {
+        r->stop();
+    }
+}
+
+result<std::unique_ptr<read_side>>
+start_read_side(events::event_log& log, infra::kv_store& store, std::string_view only)
+{
+    auto side = std::make_unique<read_side>();
+    for (auto& p : projections::all_projectors()) {
+        if (!only.empty() && p->name() != only) {
+            continue;
+        }
+        side->projectors.push_back(std::move(p));
+    }
+    if (!only.empty() && side->projectors.empty()) {
+        return fail(
+          error::not_found("cli.unknown_projection", fmt::format("no read model named {}", only)));
+    }
+    for (auto& p : side->projectors) {
+        auto r = projections::runner::start(log, store, *p);
+        if (!r) {
+            return fail(r.error());
+        }
+        side->runners.push_back(std::move(*r));
+    }
+    return side;
+}
+
+/// Derived secrets from the data directory's key (see app/policies.hpp).
+app::secret_source
+make_secret_source(std::string key, infra::password_cost pin_cost)
+{
+    return app::secret_source{ [key](std::string_view purpose, std::string_view seed) {
+                                  return infra::derive_token(key, purpose, seed);
+                              },
+                               [key](std::string_view purpose, std::string_view seed) {
+                                   return infra::derive_pin(key, purpose, seed);
+                               },
+                               [](std::string_view token) { return infra::token_hash(token); },
+                               [pin_cost](std::string_view pin) {
+                                   auto hash = infra::hash_password(pin, pin_cost);
+                                   return hash ? *hash : std::string{};
+                               } };
+}
+
+/// Runs the process managers on every event after their checkpoint.
+/// Follow-up commands are idempotent, so the checkpoint may trail.
+result<std::unique_ptr<events::subscription>>
+start_policies(events::event_log& log,
+               infra::kv_store& store,
+               const app::services& services,
+               app::secret_source secrets,
+               std::function<timestamp()> clock)
+{
+    events::position after;
+    auto saved = store.get(k_policies_checkpoint);
+    if (!saved) {
+        return fail(saved.error());
+    }
+    if (*saved) {
+        after = events::position{ std::stoull(**saved) };
+    }
+    return log.subscribe(
+      after,
+      [&store, &services, secrets = std::move(secrets), clock = std::move(clock)](
+        const events::recorded_event& e) -> result<void> {
+          auto now = clock ? clock()
+                           : std::chrono::time_point_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now());
+          auto reacted = app::react(services, secrets, e, now);
+          if (!reacted) {
+              if (reacted.error().cls == error_class::unavailable) {
+                  spdlog::error("process managers stop at position {}: {}",
+                                e.position.value,
+                                reacted.error().message);
+                  return fail(reacted.error());
+              }
+              spdlog::warn("process managers: the follow-up of position {} ({}) was refused: {} "
+                           "({})",
+                           e.position.value,
+                           e.stream,
+                           reacted.error().message,
+                           reacted.error().code);
+          }
+          infra::write_batch batch;
+          batch.put(k_policies_checkpoint, std::to_string(e.position.value));
+          return store.write(batch);
+      });
+}
+
+mail_files::mail_files(std::unique_ptr<mail_writer> writer)
+  : writer_(std::move(writer))
+  , thread_([this] { run(); })
+{
+}
+
+mail_files::~mail_files()
+{
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void
+mail_files::run()
+{
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        lock.unlock();
+        auto written = writer_->write_pending();
+        if (!written) {
+            spdlog::warn("mail files: {} ({})", written.error().message, written.error().code);
+        }
+        lock.lock();
+        cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; });
+    }
+    lock.unlock();
+    (void)writer_->write_pending(); // what the last half second brought
+}
+
+/// The services of the application layer on an open log.
+app::services
+make_services(events::event_log& log, std::string key)
+{
+    return app::services{ log, [key = std::move(key)](std::string_view email) {
+                             return infra::login_account_id(email, key);
+                         } };
+}
+
+result<std::string>
+create_staff_account(const app::services& services,
+                     std::string_view login,
+                     std::string_view name,
+                     std::string_view password,
+                     infra::password_cost cost,
+                     timestamp now)
+{
+    auto hash = infra::hash_password(password, cost);
+    if (!hash) {
+        return fail(hash.error());
+    }
+    domain::principal operator_actor{ "operator", events::role::staff, "" };
+    auto token = infra::random_token();
+    domain::account::create create;
+    create.email = login;
+    create.name = name;
+    create.role = { events::role::staff, "", "" };
+    create.invitation_token_hash = infra::token_hash(token);
+    create.invitation_expires_at = now + std::chrono::hours{ 1 };
+    domain::command_meta meta;
+    meta.actor = operator_actor;
+    meta.now = now;
+    meta.command_id = "staff-add-" + infra::to_string(infra::uuid_v7(now));
+    auto created = app::create_account(services, meta, create);
+    if (!created) {
+        return fail(created.error());
+    }
+    auto id = services.account_id_of(login);
+    meta.command_id += "-activate";
+    meta.actor = domain::principal{ id, events::role::staff, "" };
+    auto activated = app::activate_account(services, meta, id, { infra::token_hash(token), *hash });
+    if (!activated) {
+        return fail(activated.error());
+    }
+    return id;
+}
+
+result<std::unique_ptr<instance>>
+instance::start(instance_options options)
+{
+    std::unique_ptr<instance> self(new instance());
+    auto log = infra::open_embedded_log({ .dir = options.data_dir / "log", .sync = options.sync });
+    if (!log) {
+        return fail(log.error());
+    }
+    self->log_ = std::move(*log);
+    auto store = infra::open_kv_store({ .dir = options.data_dir / "read" });
+    if (!store) {
+        return fail(store.error());
+    }
+    self->store_ = std::move(*store);
+    auto side = start_read_side(*self->log_, *self->store_);
+    if (!side) {
+        return fail(side.error());
+    }
+    self->side_ = std::move(*side);
+    auto key = infra::load_or_create_key(options.data_dir / "secret.key");
+    if (!key) {
+        return fail(key.error());
+    }
+    // The command path folds states through a bounded cache.
+    self->cached_ = infra::make_caching_log(*self->log_, k_cached_states);
+    self->services_ = std::make_unique<app::services>(make_services(*self->cached_, *key));
+    auto secrets = make_secret_source(*key, options.api.password_cost);
+    auto policies =
+      start_policies(*self->log_, *self->store_, *self->services_, secrets, options.clock);
+    if (!policies) {
+        return fail(policies.error());
+    }
+    self->policies_ = std::move(*policies);
+    auto writer =
+      mail_writer::open(*self->log_,
+                        *self->store_,
+                        { options.data_dir / "mail",
+                          { options.public_url, { "Ausbildungsportal", options.mail_from } },
+                          *key });
+    if (!writer) {
+        return fail(writer.error());
+    }
+    self->mails_ = std::make_unique<mail_files>(std::move(*writer));
+    std::vector<const projections::runner*> runners;
+    for (const auto& r : self->side_->runners) {
+        runners.push_back(r.get());
+    }
+    self->api_ = std::make_unique<gateway::api>(*self->services_,
+                                                *self->log_,
+                                                *self->store_,
+                                                std::move(runners),
+                                                std::move(secrets),
+                                                options.api,
+                                                options.clock);
+    auto server = gateway::server::start(*self->api_, options.server);
+    if (!server) {
+        return fail(server.error());
+    }
+    self->server_ = std::move(*server);
+    return self;
+}
+
+unsigned short
+instance::port() const
+{
+    return server_ ? server_->port() : 0;
+}
+
+void
+instance::stop()
+{
+    if (server_) {
+        server_->stop();
+        server_.reset();
+    }
+    if (policies_) {
+        policies_->stop();
+        policies_.reset();
+    }
+    mails_.reset();
+    side_.reset();
+    api_.reset();
+    store_.reset();
+    services_.reset();
+    cached_.reset();
+    log_.reset();
+}
+
+instance::~instance()
+{
+    stop();
+}
+
+} // namespace portal::cli
