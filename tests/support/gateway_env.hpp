@@ -278,17 +278,35 @@ class gateway_env
         return text;
     }
 
-    /// The `token=` of the latest mail to `recipient` (waits for one).
-    std::string mail_token(const std::string& recipient, std::size_t n = 1)
+    /// The token of the first mail to `recipient` with a link to `path`
+    /// (`/activate`, `/password-reset`): waits for one; "" with a test
+    /// failure on timeout.
+    std::string mail_link_token(const std::string& recipient, const std::string& path)
     {
-        auto text = wait_for_mail(recipient, n);
-        static const std::regex token_re("token=([A-Za-z0-9_-]+)");
-        std::smatch m;
-        if (!std::regex_search(text, m, token_re)) {
-            ADD_FAILURE() << "no token in the mail to " << recipient;
-            return {};
+        std::string token;
+        const std::regex token_re(path + "\\?token=([A-Za-z0-9_-]+)");
+        bool ok = wait_until(
+          [&] {
+              for (const auto& text : mails_to(recipient)) {
+                  std::smatch m;
+                  if (std::regex_search(text, m, token_re)) {
+                      token = m[1];
+                      return true;
+                  }
+              }
+              return false;
+          },
+          std::chrono::seconds{ 20 });
+        if (!ok) {
+            ADD_FAILURE() << "no mail with a " << path << " link to " << recipient;
         }
-        return m[1];
+        return token;
+    }
+
+    /// The activation token of the invitation mail to `recipient`.
+    std::string mail_token(const std::string& recipient)
+    {
+        return mail_link_token(recipient, "/activate");
     }
 
     /// The `PIN: <pin>` of the `n`-th mail to `recipient` (waits for one).
@@ -304,11 +322,11 @@ class gateway_env
         return m[1];
     }
 
-    /// Activates an invited account from its invitation mail (the `n`-th
-    /// mail to `email`) and signs it in; returns the token.
-    std::string activate_and_login(const std::string& email, std::size_t n = 1)
+    /// Activates an invited account from its invitation mail and signs it
+    /// in; returns the session token.
+    std::string activate_and_login(const std::string& email)
     {
-        auto token = mail_token(email, n);
+        auto token = mail_token(email);
         auto r = client_->post("/api/v1/accounts/activate",
                                boost::json::serialize(boost::json::object{
                                  { "token", token }, { "password", k_password } }));

@@ -17,6 +17,28 @@ namespace {
 
 using events::role;
 
+/// Removes credential hashes (password, PIN and token hashes) from an
+/// event's JSON: nobody reads them from the API, not even auditors.
+void
+strip_secrets(boost::json::value& v)
+{
+    if (v.is_object()) {
+        auto& o = v.as_object();
+        for (auto key : { "passwordHash", "pinHash", "tokenHash" }) {
+            if (o.contains(key)) {
+                o[key] = "(hidden)";
+            }
+        }
+        for (auto& kv : o) {
+            strip_secrets(kv.value());
+        }
+    } else if (v.is_array()) {
+        for (auto& item : v.as_array()) {
+            strip_secrets(item);
+        }
+    }
+}
+
 /// One event as JSON text: `{position, stream, version, name, envelope}`;
 /// without `envelope` (only `recordedAt` and `actor`) when `redact`.
 std::string
@@ -43,12 +65,16 @@ event_json_text(const events::recorded_event& e, bool redact)
           boost::json::serialize(boost::json::string(std::string(actor.getAccountId().cStr()))),
           events::enum_name(actor.getRole()));
     }
+    auto envelope = boost::json::parse(events::to_json(reader));
+    if (e.stream.starts_with("account-")) {
+        strip_secrets(envelope);
+    }
     return fmt::format(R"({{"position":"{}","stream":{},"version":{},"name":"{}","envelope":{}}})",
                        e.position.value,
                        boost::json::serialize(boost::json::string(e.stream)),
                        e.version,
                        name,
-                       events::to_json(reader));
+                       boost::json::serialize(envelope));
 }
 
 bool

@@ -1,0 +1,493 @@
+// The gateway's common machinery over real sockets: routing, sessions and
+// login, CSRF guard, lockout and rate limit, strict input, size and time
+// limits, invitations and password reset, idempotency, the event stream,
+// health and metrics.
+
+#include "gateway_env.hpp"
+#include "test_support.hpp"
+
+#include <boost/asio.hpp>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace portal::testing {
+namespace {
+
+using boost::json::object;
+
+class GatewayCore : public ::testing::Test
+{
+  protected:
+    gateway_env env;
+    http_client& client = env.client();
+};
+
+/// Reads from a raw socket until `done(text)` or the deadline; returns the
+/// text read (the socket closes on EOF).
+std::string
+read_until(boost::asio::ip::tcp::socket& socket,
+           const std::function<bool(const std::string&)>& done,
+           std::chrono::milliseconds timeout = std::chrono::seconds{ 10 })
+{
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    socket.non_blocking(true);
+    char buffer[4096];
+    while (!done(text) && std::chrono::steady_clock::now() < deadline) {
+        boost::system::error_code ec;
+        auto n = socket.read_some(boost::asio::buffer(buffer), ec);
+        if (ec == boost::asio::error::would_block) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{ 2 });
+            continue;
+        }
+        if (ec) {
+            text += "<closed>";
+            break;
+        }
+        text.append(buffer, n);
+    }
+    return text;
+}
+
+boost::asio::ip::tcp::socket
+connect(boost::asio::io_context& ioc, unsigned short port)
+{
+    boost::asio::ip::tcp::socket socket(ioc);
+    socket.connect({ boost::asio::ip::make_address("127.0.0.1"), port });
+    return socket;
+}
+
+TEST_F(GatewayCore, HealthReadinessAndMetricsAnswer)
+{
+    auto health = client.get("/healthz");
+    EXPECT_EQ(health.status, 200U);
+    EXPECT_EQ(health.body, "ok\n");
+    auto ready = client.get("/readyz");
+    EXPECT_EQ(ready.status, 200U) << ready.body;
+    EXPECT_TRUE(ready.json().at("ready").as_bool());
+    EXPECT_EQ(ready.json().at("models").as_array().size(), 6U);
+    auto metrics = client.get("/metrics");
+    EXPECT_EQ(metrics.status, 200U);
+    EXPECT_NE(metrics.header("content-type").find("text/plain"), std::string::npos);
+    EXPECT_NE(metrics.body.find("portal_http_requests_total{method=\"GET\",route=\"/readyz\","
+                                "status=\"200\"} 1"),
+              std::string::npos)
+      << metrics.body;
+    EXPECT_NE(metrics.body.find("portal_log_position "), std::string::npos);
+    EXPECT_NE(metrics.body.find("portal_projection_lag_events{model=\"training\"}"),
+              std::string::npos);
+    EXPECT_NE(metrics.body.find("portal_http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+TEST_F(GatewayCore, UnknownPathsAre404AndWrongMethodsAre405WithAllow)
+{
+    auto missing = client.get("/api/v1/nothing-here");
+    EXPECT_EQ(missing.status, 404U);
+    EXPECT_EQ(missing.code(), "http.not_found");
+    EXPECT_EQ(missing.header("content-type"), "application/problem+json");
+    auto wrong = client.request(boost::beast::http::verb::patch, "/api/v1/session", "{}");
+    EXPECT_EQ(wrong.status, 405U);
+    EXPECT_NE(wrong.header("allow").find("POST"), std::string::npos);
+    EXPECT_NE(wrong.header("allow").find("DELETE"), std::string::npos);
+    EXPECT_EQ(client.get("/api/v1/me/").status, 404U); // trailing slash is another path
+}
+
+TEST_F(GatewayCore, LoginGivesATokenAndAnHttpOnlyCookie)
+{
+    env.staff_token("staff@ihk.example");
+    auto r = client.post(
+      "/api/v1/session",
+      json_text({ { "login", "Staff@IHK.example" }, { "password", gateway_env::k_password } }));
+    ASSERT_EQ(r.status, 200U) << r.body;
+    auto token = r.str("token");
+    EXPECT_GE(token.size(), 40U);
+    auto cookie = r.header("set-cookie");
+    EXPECT_NE(cookie.find("portal_session=" + token), std::string::npos);
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+    auto me = client.get("/api/v1/me", token);
+    ASSERT_EQ(me.status, 200U) << me.body;
+    EXPECT_EQ(me.str("email"), "staff@ihk.example");
+    EXPECT_EQ(me.json().at("roles").at(0).at("role").as_string(), "staff");
+    EXPECT_EQ(me.body.find("argon2"), std::string::npos); // no secrets
+    auto by_cookie = client.get("/api/v1/me", "", { { "Cookie", "portal_session=" + token } });
+    EXPECT_EQ(by_cookie.status, 200U);
+    EXPECT_EQ(client.get("/api/v1/me").status, 401U);
+    EXPECT_EQ(client.get("/api/v1/me", "not-a-session").status, 401U);
+}
+
+TEST_F(GatewayCore, CookieWritesNeedTheRequestedWithHeader)
+{
+    auto token = env.staff_token();
+    auto body = json_text(
+      { { "role", "auditor" }, { "name", "Anna Prüfer" }, { "email", "anna@ihk.example" } });
+    auto blocked =
+      client.post("/api/v1/accounts", body, "", { { "Cookie", "portal_session=" + token } });
+    EXPECT_EQ(blocked.status, 403U);
+    EXPECT_EQ(blocked.code(), "auth.csrf");
+    auto allowed =
+      client.post("/api/v1/accounts",
+                  body,
+                  "",
+                  { { "Cookie", "portal_session=" + token }, { "X-Requested-With", "portal" } });
+    EXPECT_EQ(allowed.status, 201U) << allowed.body;
+    // Bearer tokens are no cookies: no CSRF header needed.
+    auto bearer = client.post(
+      "/api/v1/accounts",
+      json_text({ { "role", "auditor" }, { "name", "Ben" }, { "email", "ben@ihk.example" } }),
+      token);
+    EXPECT_EQ(bearer.status, 201U) << bearer.body;
+}
+
+TEST_F(GatewayCore, WrongPasswordAndUnknownLoginGetTheSameAnswer)
+{
+    env.staff_token("staff@ihk.example");
+    auto wrong = client.post(
+      "/api/v1/session",
+      json_text({ { "login", "staff@ihk.example" }, { "password", "falsches-passwort" } }));
+    auto unknown = client.post(
+      "/api/v1/session",
+      json_text({ { "login", "niemand@ihk.example" }, { "password", "falsches-passwort" } }));
+    EXPECT_EQ(wrong.status, 401U);
+    EXPECT_EQ(unknown.status, 401U);
+    EXPECT_EQ(wrong.code(), "auth.invalid_credentials");
+    EXPECT_EQ(wrong.body, unknown.body);
+}
+
+TEST_F(GatewayCore, FiveFailuresLockTheLoginUntilStaffUnlocks)
+{
+    auto staff = env.staff_token("chef@ihk.example");
+    env.staff_token("opfer@ihk.example");
+    auto attempt = [&](const std::string& password) {
+        return client.post(
+          "/api/v1/session",
+          json_text({ { "login", "opfer@ihk.example" }, { "password", password } }));
+    };
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(attempt("falsch-falsch").status, 401U);
+    }
+    auto locked = attempt("falsch-falsch");
+    EXPECT_EQ(locked.status, 423U) << locked.body;
+    EXPECT_EQ(locked.code(), "auth.locked");
+    EXPECT_FALSE(locked.str("lockedUntil").empty());
+    EXPECT_EQ(attempt(gateway_env::k_password).status, 423U); // even the right one
+    auto me = client.get("/api/v1/me", staff);
+    auto victim = env.portal().services().account_id_of("opfer@ihk.example");
+    auto unlocked = client.post("/api/v1/accounts/" + victim + "/unlock", "{}", staff);
+    EXPECT_EQ(unlocked.status, 200U) << unlocked.body;
+    EXPECT_EQ(attempt(gateway_env::k_password).status, 200U);
+    // The security log shows it all (read-your-writes with the position).
+    auto log = client.get("/api/v1/accounts/" + victim + "/security",
+                          staff,
+                          { { "Portal-Min-Position", unlocked.str("position") } });
+    ASSERT_EQ(log.status, 200U) << log.body;
+    EXPECT_NE(log.body.find("account.locked"), std::string::npos);
+    EXPECT_NE(log.body.find("account.unlocked"), std::string::npos);
+}
+
+TEST_F(GatewayCore, LoginAttemptsAreRateLimitedPerClientAddress)
+{
+    unsigned last = 0;
+    for (int i = 0; i < 25 && last != 429; ++i) {
+        last = client
+                 .post("/api/v1/session",
+                       json_text({ { "login", "x" + std::to_string(i) + "@example.org" },
+                                   { "password", "irgendwas-langes" } }))
+                 .status;
+    }
+    EXPECT_EQ(last, 429U);
+    auto limited = client.post("/api/v1/password-reset", json_text({ { "login", "a@b.example" } }));
+    EXPECT_EQ(limited.status, 429U);
+    EXPECT_EQ(limited.code(), "auth.rate_limited");
+    EXPECT_EQ(limited.header("retry-after"), "60");
+}
+
+TEST_F(GatewayCore, BadInputGetsFieldErrorsNeverAServerError)
+{
+    auto token = env.staff_token();
+    auto post = [&](const std::string& body) {
+        return client.post("/api/v1/accounts", body, token);
+    };
+    auto not_json = post("{\"role\": ");
+    EXPECT_EQ(not_json.status, 400U);
+    EXPECT_EQ(not_json.code(), "validation.json");
+    EXPECT_EQ(post("[1,2]").status, 400U);
+    auto fields = post(json_text({ { "role", "kaiser" },
+                                   { "name", std::string(300, 'x') },
+                                   { "email", 42 },
+                                   { "extra", true } }));
+    ASSERT_EQ(fields.status, 400U);
+    EXPECT_EQ(fields.code(), "validation.field");
+    auto errors = fields.json().at("errors").as_array();
+    auto has = [&](std::string_view field, std::string_view code) {
+        for (const auto& e : errors) {
+            if (e.at("field").as_string() == field && e.at("code").as_string() == code) {
+                return true;
+            }
+        }
+        return false;
+    };
+    EXPECT_TRUE(has("role", "validation.enum")) << fields.body;
+    EXPECT_TRUE(has("name", "validation.too_long")) << fields.body;
+    EXPECT_TRUE(has("email", "validation.type")) << fields.body;
+    EXPECT_TRUE(has("extra", "validation.unknown_field")) << fields.body;
+    auto missing = post("{}");
+    EXPECT_EQ(missing.status, 400U);
+    EXPECT_NE(missing.body.find("validation.required"), std::string::npos);
+    auto xml = client.post("/api/v1/accounts", "<a/>", token, { { "Content-Type", "text/xml" } });
+    EXPECT_EQ(xml.status, 415U);
+    auto deep = post(std::string(100, '[') + std::string(100, ']'));
+    EXPECT_EQ(deep.status, 400U);
+    auto bad_query = client.get("/api/v1/accounts/x/security?limit=%zz", token);
+    EXPECT_EQ(bad_query.status, 400U);
+    auto bad_limit = client.get("/api/v1/accounts/x/security?limit=0", token);
+    EXPECT_EQ(bad_limit.status, 400U);
+    EXPECT_EQ(bad_limit.code(), "validation.limit");
+}
+
+TEST_F(GatewayCore, OversizedBodiesAndHeadersAreRefused)
+{
+    auto token = env.staff_token();
+    auto big = client.post("/api/v1/accounts", std::string(2 * 1024 * 1024, ' '), token);
+    EXPECT_EQ(big.status, 413U);
+    EXPECT_EQ(big.code(), "http.too_large");
+    http_client fresh(env.port());
+    auto header = fresh.get("/healthz", "", { { "X-Filler", std::string(20 * 1024, 'a') } });
+    EXPECT_EQ(header.status, 431U);
+    // The server still serves others.
+    EXPECT_EQ(client.get("/healthz").status, 200U);
+}
+
+TEST_F(GatewayCore, InvitationLinkActivatesTheAccountOnce)
+{
+    auto staff = env.staff_token();
+    auto created = client.post("/api/v1/accounts",
+                               json_text({ { "role", "examiner" },
+                                           { "name", "Jörg Müller" },
+                                           { "email", "joerg@pruefer.example" } }),
+                               staff);
+    ASSERT_EQ(created.status, 201U) << created.body;
+    auto token = env.mail_token("joerg@pruefer.example");
+    auto activated =
+      client.post("/api/v1/accounts/activate",
+                  json_text({ { "token", token }, { "password", "Mein-Neues-Passwort" } }));
+    ASSERT_EQ(activated.status, 200U) << activated.body;
+    EXPECT_EQ(activated.str("id"), created.str("id"));
+    EXPECT_FALSE(env.login_token("joerg@pruefer.example", "Mein-Neues-Passwort").empty());
+    auto again =
+      client.post("/api/v1/accounts/activate",
+                  json_text({ { "token", token }, { "password", "Noch-Ein-Passwort" } }));
+    EXPECT_EQ(again.status, 409U) << again.body;
+    auto unknown =
+      client.post("/api/v1/accounts/activate",
+                  json_text({ { "token", "ausgedacht" }, { "password", "Noch-Ein-Passwort" } }));
+    EXPECT_EQ(unknown.status, 422U);
+    EXPECT_EQ(unknown.code(), "account.invitation_invalid");
+    auto short_password = client.post("/api/v1/accounts/activate",
+                                      json_text({ { "token", token }, { "password", "kurz" } }));
+    EXPECT_EQ(short_password.status, 400U);
+}
+
+TEST_F(GatewayCore, PasswordResetIsAlwaysAcceptedAndTheMailedLinkWorksOnce)
+{
+    env.staff_token("vergesslich@ihk.example");
+    auto unknown =
+      client.post("/api/v1/password-reset", json_text({ { "login", "wer@nicht.da" } }));
+    EXPECT_EQ(unknown.status, 202U);
+    auto known =
+      client.post("/api/v1/password-reset", json_text({ { "login", "vergesslich@ihk.example" } }));
+    EXPECT_EQ(known.status, 202U);
+    EXPECT_EQ(known.body, unknown.body);
+    auto token = env.mail_link_token("vergesslich@ihk.example", "/password-reset");
+    auto confirmed =
+      client.post("/api/v1/password-reset/confirm",
+                  json_text({ { "token", token }, { "password", "Ganz-Neues-Passwort" } }));
+    ASSERT_EQ(confirmed.status, 200U) << confirmed.body;
+    EXPECT_FALSE(env.login_token("vergesslich@ihk.example", "Ganz-Neues-Passwort").empty());
+    auto old = client.post("/api/v1/session",
+                           json_text({ { "login", "vergesslich@ihk.example" },
+                                       { "password", gateway_env::k_password } }));
+    EXPECT_EQ(old.status, 401U);
+    auto reused =
+      client.post("/api/v1/password-reset/confirm",
+                  json_text({ { "token", token }, { "password", "Drittes-Passwort-1" } }));
+    EXPECT_EQ(reused.status, 422U) << reused.body;
+}
+
+TEST_F(GatewayCore, LogoutEndsTheSession)
+{
+    auto token = env.staff_token();
+    auto out = client.del("/api/v1/session", token);
+    EXPECT_EQ(out.status, 204U);
+    EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
+    EXPECT_EQ(client.get("/api/v1/me", token).status, 401U);
+}
+
+TEST_F(GatewayCore, SessionsExpire)
+{
+    auto token = env.staff_token();
+    EXPECT_EQ(client.get("/api/v1/me", token).status, 200U);
+    env.advance(std::chrono::hours{ 13 });
+    EXPECT_EQ(client.get("/api/v1/me", token).status, 401U);
+}
+
+TEST_F(GatewayCore, IdempotencyKeyReturnsTheFirstResult)
+{
+    auto token = env.staff_token();
+    auto body =
+      json_text({ { "role", "auditor" }, { "name", "Clara" }, { "email", "clara@ihk.example" } });
+    auto first = client.post("/api/v1/accounts", body, token, { { "Idempotency-Key", "k-1" } });
+    auto second = client.post("/api/v1/accounts", body, token, { { "Idempotency-Key", "k-1" } });
+    ASSERT_EQ(first.status, 201U) << first.body;
+    EXPECT_EQ(second.status, 201U) << second.body;
+    EXPECT_EQ(first.str("position"), second.str("position"));
+    auto third = client.post("/api/v1/accounts", body, token, { { "Idempotency-Key", "k-2" } });
+    EXPECT_EQ(third.status, 409U);
+    EXPECT_EQ(third.code(), "account.already_exists");
+}
+
+TEST_F(GatewayCore, ReadsWaitForTheGivenPosition)
+{
+    auto token = env.staff_token();
+    auto me = env.portal().services().account_id_of("sachbearbeitung@ihk.example");
+    auto head = std::to_string(env.portal().log().last_position().value);
+    auto log = client.get(
+      "/api/v1/accounts/" + me + "/security", token, { { "Portal-Min-Position", head } });
+    EXPECT_EQ(log.status, 200U);
+    EXPECT_NE(log.body.find("account.login_succeeded"), std::string::npos) << log.body;
+    auto bad = client.get(
+      "/api/v1/accounts/" + me + "/security", token, { { "Portal-Min-Position", "soon" } });
+    EXPECT_EQ(bad.status, 400U);
+    EXPECT_EQ(bad.code(), "validation.position");
+    auto future = client.get(
+      "/api/v1/accounts/" + me + "/security", token, { { "Portal-Min-Position", "999999" } });
+    EXPECT_EQ(future.status, 503U);
+}
+
+TEST_F(GatewayCore, StreamEventsHideCredentialHashes)
+{
+    auto staff = env.staff_token();
+    auto id = env.portal().services().account_id_of("sachbearbeitung@ihk.example");
+    auto events = client.get("/api/v1/streams/account-" + id + "/events", staff);
+    ASSERT_EQ(events.status, 200U) << events.body;
+    EXPECT_NE(events.body.find("account.activated"), std::string::npos);
+    EXPECT_EQ(events.body.find("$argon2"), std::string::npos) << events.body;
+}
+
+TEST_F(GatewayCore, EventStreamDeliversServerSentEventsAndResumes)
+{
+    auto staff = env.staff_token();
+    boost::asio::io_context ioc;
+    auto socket = connect(ioc, env.port());
+    std::string request = "GET /api/v1/events/stream?from=0 HTTP/1.1\r\nHost: x\r\n"
+                          "Authorization: Bearer " +
+                          staff + "\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(request));
+    auto text = read_until(
+      socket, [](const std::string& t) { return t.find("id: 3\n") != std::string::npos; });
+    EXPECT_NE(text.find("HTTP/1.1 200"), std::string::npos) << text;
+    EXPECT_NE(text.find("text/event-stream"), std::string::npos);
+    EXPECT_NE(text.find("id: 1\nevent: account.created\ndata: {"), std::string::npos) << text;
+    // New events arrive live.
+    auto created = client.post(
+      "/api/v1/accounts",
+      json_text({ { "role", "auditor" }, { "name", "Live" }, { "email", "live@ihk.example" } }),
+      staff);
+    ASSERT_EQ(created.status, 201U);
+    auto position = created.str("position");
+    auto live = read_until(socket, [&](const std::string& t) {
+        return t.find("id: " + position + "\n") != std::string::npos;
+    });
+    EXPECT_NE(live.find("id: " + position + "\n"), std::string::npos) << live;
+    socket.close();
+    // Resuming with Last-Event-ID starts after it.
+    auto again = connect(ioc, env.port());
+    std::string resume = "GET /api/v1/events/stream HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 3\r\n"
+                         "Authorization: Bearer " +
+                         staff + "\r\n\r\n";
+    boost::asio::write(again, boost::asio::buffer(resume));
+    auto resumed = read_until(
+      again, [](const std::string& t) { return t.find("id: 4\n") != std::string::npos; });
+    EXPECT_EQ(resumed.find("id: 3\n"), std::string::npos);
+    EXPECT_NE(resumed.find("id: 4\n"), std::string::npos) << resumed;
+}
+
+TEST_F(GatewayCore, EventStreamIsForAuditorsAndStaffOnly)
+{
+    auto staff = env.staff_token();
+    auto r = client.post(
+      "/api/v1/accounts",
+      json_text({ { "role", "examiner" }, { "name", "Erika" }, { "email", "erika@ihk.example" } }),
+      staff);
+    ASSERT_EQ(r.status, 201U);
+    auto examiner = env.activate_and_login("erika@ihk.example");
+    auto denied = client.get("/api/v1/events/stream", examiner);
+    EXPECT_EQ(denied.status, 403U);
+    EXPECT_EQ(denied.code(), "auth.role");
+}
+
+class GatewayLimits : public ::testing::Test
+{
+  protected:
+    static cli::instance_options short_timeouts()
+    {
+        cli::instance_options o;
+        o.server.request_timeout = std::chrono::milliseconds{ 300 };
+        o.server.idle_timeout = std::chrono::milliseconds{ 300 };
+        o.server.max_connections = 4;
+        return o;
+    }
+    gateway_env env{ std::nullopt, short_timeouts() };
+};
+
+TEST_F(GatewayLimits, SlowClientsAreCutOff)
+{
+    boost::asio::io_context ioc;
+    auto socket = connect(ioc, env.port());
+    std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n"; // never finished
+    boost::asio::write(socket, boost::asio::buffer(partial));
+    auto text = read_until(
+      socket, [](const std::string& t) { return t.find("<closed>") != std::string::npos; });
+    EXPECT_NE(text.find("<closed>"), std::string::npos);
+    EXPECT_EQ(env.client().get("/healthz").status, 200U);
+}
+
+TEST_F(GatewayLimits, ConnectionsBeyondTheLimitAreClosed)
+{
+    boost::asio::io_context ioc;
+    std::vector<boost::asio::ip::tcp::socket> held;
+    for (int i = 0; i < 4; ++i) {
+        held.push_back(connect(ioc, env.port()));
+        std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        boost::asio::write(held.back(), boost::asio::buffer(req));
+        auto answer = read_until(
+          held.back(), [](const std::string& t) { return t.find("ok\n") != std::string::npos; });
+        ASSERT_NE(answer.find("200 OK"), std::string::npos) << i;
+    }
+    auto extra = connect(ioc, env.port());
+    auto text = read_until(
+      extra, [](const std::string& t) { return t.find("<closed>") != std::string::npos; });
+    EXPECT_NE(text.find("<closed>"), std::string::npos);
+}
+
+TEST_F(GatewayLimits, PipelinedRequestsAreAnsweredInOrder)
+{
+    boost::asio::io_context ioc;
+    auto socket = connect(ioc, env.port());
+    std::string both = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
+                       "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(both));
+    auto text = read_until(socket, [](const std::string& t) {
+        return t.find("X-Request-Id: second") != std::string::npos &&
+               t.find("http.not_found") != std::string::npos;
+    });
+    auto first = text.find("X-Request-Id: first");
+    auto second = text.find("X-Request-Id: second");
+    ASSERT_NE(first, std::string::npos) << text;
+    ASSERT_NE(second, std::string::npos) << text;
+    EXPECT_LT(first, second);
+}
+
+} // namespace
+} // namespace portal::testing
