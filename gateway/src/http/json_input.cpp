@@ -249,6 +249,29 @@ input::integer(std::string_view name, presence p, std::int64_t min, std::int64_t
     return value;
 }
 
+std::optional<double>
+input::number(std::string_view name, presence p, double min, double max)
+{
+    const auto* v = field(name, p);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (!v->is_number()) {
+        reject(name, "validation.type");
+        return std::nullopt;
+    }
+    double value = v->to_number<double>();
+    if (!std::isfinite(value)) {
+        reject(name, "validation.type");
+        return std::nullopt;
+    }
+    if (value < min || value > max) {
+        reject(name, "validation.range");
+        return std::nullopt;
+    }
+    return value;
+}
+
 std::optional<bool>
 input::boolean(std::string_view name, presence p)
 {

@@ -92,6 +92,10 @@ class input
                                         std::int64_t min,
                                         std::int64_t max);
 
+    /// A number (integer or decimal, e.g. hours `7.5`) in [min, max];
+    /// `validation.type` for a non-number, `validation.range` outside.
+    std::optional<double> number(std::string_view name, presence p, double min, double max);
+
     /// A boolean.
     std::optional<bool> boolean(std::string_view name, presence p);
 
