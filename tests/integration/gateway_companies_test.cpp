@@ -1,0 +1,746 @@
+// The gateway's company and contract routes over a real socket: registration
+// by chamber staff, the company's own data, trainers and trainee accounts,
+// documents, exam dates and results, representatives, the public listing,
+// and what another company may not see.
+
+#include "app/accounts.hpp"
+#include "app/records.hpp"
+#include "gateway_env.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace portal;
+using namespace portal::testing;
+using boost::json::array;
+using boost::json::object;
+
+const std::string k_occupation = "Fachinformatiker/-in Anwendungsentwicklung";
+const std::string k_staff_login = "sachbearbeitung@ihk.example";
+
+/// The header that makes a read wait for a write's position.
+std::map<std::string, std::string>
+after(const http_reply& write)
+{
+    return { { "Portal-Min-Position", write.str("position") } };
+}
+
+object
+company_body(const std::string& name,
+             const std::string& member,
+             const std::string& email,
+             const std::string& town = "Augsburg")
+{
+    return object{
+        { "name", name },
+        { "memberNumber", member },
+        { "email", email },
+        { "address",
+          object{ { "street", "Industriestraße 12" }, { "zip", "86153" }, { "town", town } } }
+    };
+}
+
+object
+contract_body(const std::string& company_id,
+              const std::string& trainee_email,
+              const array& trainer_ids)
+{
+    return object{ { "companyId", company_id },
+                   { "trainee",
+                     object{ { "name", "Lena Hoffmann" },
+                             { "birthDate", "2007-03-14" },
+                             { "email", trainee_email } } },
+                   { "occupation", k_occupation },
+                   { "start", "2025-09-01" },
+                   { "end", "2028-08-31" },
+                   { "recordForm", "electronic" },
+                   { "trainerIds", trainer_ids } };
+}
+
+/// A JSON string's text ("" for other values).
+std::string
+text_of(const boost::json::value& v)
+{
+    return v.is_string() ? std::string(v.as_string()) : std::string{};
+}
+
+/// The `items` of a list reply.
+array
+items(const http_reply& r)
+{
+    auto v = r.json();
+    if (!v.is_object() || !v.as_object().contains("items")) {
+        ADD_FAILURE() << "no list: " << r.status << " " << r.body;
+        return {};
+    }
+    return v.as_object().at("items").as_array();
+}
+
+/// The field errors of a validation problem as "field:code".
+std::vector<std::string>
+field_errors(const http_reply& r)
+{
+    std::vector<std::string> out;
+    auto v = r.json();
+    if (v.is_object()) {
+        if (auto* errors = v.as_object().if_contains("errors"); errors && errors->is_array()) {
+            for (const auto& e : errors->as_array()) {
+                out.push_back(std::string(e.at("field").as_string()) + ":" +
+                              std::string(e.at("code").as_string()));
+            }
+        }
+    }
+    return out;
+}
+
+bool
+has(const std::vector<std::string>& v, const std::string& x)
+{
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+/// A company registered by staff, with a trainer, a contract and the company
+/// account that the contract's registration creates (activated, signed in).
+struct company_setup
+{
+    std::string id;
+    std::string domain;
+    std::string trainer_id;
+    std::string contract_id;
+    std::string token;
+    http_reply last_write;
+};
+
+company_setup
+make_company(gateway_env& env,
+             const std::string& staff,
+             const std::string& member,
+             const std::string& domain,
+             const std::string& town = "Augsburg")
+{
+    company_setup s;
+    s.domain = domain;
+    auto& http = env.client();
+    auto registered =
+      http.post("/api/v1/companies",
+                json_text(company_body("Firma " + member, member, "ausbildung@" + domain, town)),
+                staff);
+    EXPECT_EQ(registered.status, 201) << registered.body;
+    s.id = registered.str("id");
+    auto trainer = http.post(
+      "/api/v1/companies/" + s.id + "/trainers",
+      json_text(object{ { "name", "Thomas Berger" }, { "email", "ausbilder@" + domain } }),
+      staff);
+    EXPECT_EQ(trainer.status, 201) << trainer.body;
+    s.trainer_id = trainer.str("id");
+    auto contract =
+      http.post("/api/v1/contracts",
+                json_text(contract_body(s.id, "azubi@" + domain, array{ s.trainer_id })),
+                staff);
+    EXPECT_EQ(contract.status, 201) << contract.body;
+    s.contract_id = contract.str("id");
+    s.last_write = contract;
+    // The contract's registration creates the company account (invitation).
+    s.token = env.activate_and_login("ausbildung@" + domain);
+    return s;
+}
+
+domain::command_meta
+staff_meta(gateway_env& env, const std::string& id, timestamp now)
+{
+    domain::command_meta m;
+    m.command_id = "test:" + id;
+    m.actor = domain::principal{ env.portal().services().account_id_of(k_staff_login),
+                                 events::role::staff,
+                                 "" };
+    m.now = now;
+    return m;
+}
+
+// --- registration --------------------------------------------------------------
+
+TEST(GatewayCompanies, StaffRegistersACompanyUnderItsMemberNumber)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto r = env.client().post(
+      "/api/v1/companies",
+      json_text(company_body("Muster Maschinenbau GmbH", "10001", "info@muster.example")),
+      staff);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.str("id"), "member-10001");
+    EXPECT_FALSE(r.str("position").empty());
+    auto got = env.client().get("/api/v1/companies/member-10001", staff, after(r));
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.str("name"), "Muster Maschinenbau GmbH");
+    EXPECT_EQ(got.str("memberNumber"), "10001");
+    EXPECT_EQ(got.json().at("version").as_int64(), 1);
+}
+
+TEST(GatewayCompanies, RegisteringTwiceIsAConflict)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto body = json_text(company_body("Muster GmbH", "10001", "info@muster.example"));
+    ASSERT_EQ(env.client().post("/api/v1/companies", body, staff).status, 201);
+    auto again =
+      env.client().post("/api/v1/companies",
+                        json_text(company_body("Andere GmbH", " 10001 ", "info@andere.example")),
+                        staff);
+    EXPECT_EQ(again.status, 409) << again.body;
+    EXPECT_EQ(again.code(), "company.member_number_taken");
+}
+
+TEST(GatewayCompanies, RegisteringWithBadFieldsNamesEveryField)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto r = env.client().post("/api/v1/companies",
+                               json_text(object{ { "memberNumber", "10001" },
+                                                 { "email", "no-address" },
+                                                 { "address", object{ { "street", "A" } } },
+                                                 { "extra", 1 } }),
+                               staff);
+    ASSERT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.code(), "validation.field");
+    auto errors = field_errors(r);
+    EXPECT_TRUE(has(errors, "name:validation.required")) << r.body;
+    EXPECT_TRUE(has(errors, "email:validation.type") || has(errors, "email:validation.email"))
+      << r.body;
+    EXPECT_TRUE(has(errors, "address.zip:validation.required")) << r.body;
+    EXPECT_TRUE(has(errors, "address.town:validation.required")) << r.body;
+    EXPECT_TRUE(has(errors, "extra:validation.unknown_field")) << r.body;
+}
+
+TEST(GatewayCompanies, ABadZipCodeIsTheAggregatesValidation)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto body = company_body("Muster GmbH", "10001", "info@muster.example");
+    body["address"].as_object()["zip"] = "861";
+    auto r = env.client().post("/api/v1/companies", json_text(body), staff);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.code(), "validation.zip");
+}
+
+TEST(GatewayCompanies, WithoutASessionEveryCompanyRouteIs401)
+{
+    gateway_env env;
+    auto& http = env.client();
+    EXPECT_EQ(http.post("/api/v1/companies", "{}").status, 401);
+    EXPECT_EQ(http.get("/api/v1/companies/member-1").status, 401);
+    EXPECT_EQ(http.get("/api/v1/companies/member-1/dashboard").status, 401);
+    EXPECT_EQ(http.post("/api/v1/contracts", "{}").status, 401);
+    EXPECT_EQ(http.get("/api/v1/contracts/x").status, 401);
+    EXPECT_EQ(http.get("/api/v1/documents/x").status, 401);
+    EXPECT_EQ(http.del("/api/v1/representatives/x").status, 401);
+}
+
+TEST(GatewayCompanies, ABranchNamesItsCentralOfficeWhichActsForIt)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto central = make_company(env, staff, "10001", "muster.example");
+    auto body = company_body("Muster Werk Gersthofen", "10002", "werk@muster.example");
+    body["centralCompanyId"] = central.id;
+    auto branch = env.client().post("/api/v1/companies", json_text(body), staff);
+    ASSERT_EQ(branch.status, 201) << branch.body;
+    auto got = env.client().get("/api/v1/companies/member-10002", central.token, after(branch));
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.str("centralCompanyId"), central.id);
+    auto dashboard = env.client().get(
+      "/api/v1/companies/" + central.id + "/dashboard", central.token, after(branch));
+    ASSERT_EQ(dashboard.status, 200) << dashboard.body;
+    EXPECT_EQ(dashboard.json().at("branches"), (array{ "member-10002" }));
+
+    auto unknown = company_body("Lose GmbH", "10003", "lose@muster.example");
+    unknown["centralCompanyId"] = "member-nobody";
+    auto refused = env.client().post("/api/v1/companies", json_text(unknown), staff);
+    EXPECT_EQ(refused.status, 404) << refused.body;
+    EXPECT_EQ(refused.code(), "company.central_not_found");
+}
+
+// --- the company's own data ------------------------------------------------------
+
+TEST(GatewayCompanies, TheCompanySeesItsDashboardContractsTrainersAndDocuments)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto dashboard =
+      http.get("/api/v1/companies/" + a.id + "/dashboard", a.token, after(a.last_write));
+    ASSERT_EQ(dashboard.status, 200) << dashboard.body;
+    EXPECT_EQ(text_of(dashboard.json().at("company").at("companyId")), a.id);
+
+    auto contracts = http.get("/api/v1/companies/" + a.id + "/contracts", a.token);
+    ASSERT_EQ(contracts.status, 200) << contracts.body;
+    auto list = items(contracts);
+    ASSERT_EQ(list.size(), 1U);
+    EXPECT_EQ(text_of(list[0].at("contractId")), a.contract_id);
+    EXPECT_EQ(list[0].at("traineeName"), "Lena Hoffmann");
+
+    auto trainers = http.get("/api/v1/companies/" + a.id + "/trainers", a.token);
+    ASSERT_EQ(trainers.status, 200) << trainers.body;
+    ASSERT_EQ(items(trainers).size(), 1U);
+    EXPECT_EQ(text_of(items(trainers)[0].at("trainerId")), a.trainer_id);
+
+    // The registration confirmation, issued by the portal after the contract.
+    std::string document_id;
+    ASSERT_TRUE(wait_until([&] {
+        auto docs = http.get("/api/v1/companies/" + a.id + "/documents", a.token);
+        if (docs.status != 200 || items(docs).empty()) {
+            return false;
+        }
+        document_id = std::string(items(docs)[0].at("documentId").as_string());
+        return true;
+    }));
+    auto doc = http.get("/api/v1/documents/" + document_id, a.token);
+    ASSERT_EQ(doc.status, 200) << doc.body;
+    EXPECT_EQ(doc.str("kind"), "registration_confirmation");
+    EXPECT_EQ(doc.str("contractId"), a.contract_id);
+    EXPECT_NE(doc.str("body").find("Lena Hoffmann"), std::string::npos) << doc.body;
+
+    auto paged = http.get("/api/v1/companies/" + a.id + "/contracts?limit=0", a.token);
+    EXPECT_EQ(paged.status, 400);
+    EXPECT_EQ(paged.code(), "validation.limit");
+}
+
+TEST(GatewayCompanies, AnotherCompanySeesNothingOfThisCompany)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto b = make_company(env, staff, "20001", "datenwerk.example");
+    auto& http = env.client();
+    std::string document_id;
+    ASSERT_TRUE(wait_until([&] {
+        auto docs = http.get("/api/v1/companies/" + a.id + "/documents", a.token);
+        if (docs.status != 200 || items(docs).empty()) {
+            return false;
+        }
+        document_id = std::string(items(docs)[0].at("documentId").as_string());
+        return true;
+    }));
+    for (const auto& path : { "",
+                              "/dashboard",
+                              "/contracts",
+                              "/trainers",
+                              "/documents",
+                              "/exams",
+                              "/representatives" }) {
+        auto r = http.get("/api/v1/companies/" + a.id + path, b.token);
+        EXPECT_EQ(r.status, 404) << path << " " << r.body;
+        EXPECT_EQ(r.code(), "company.not_found") << path;
+    }
+    EXPECT_EQ(http.get("/api/v1/contracts/" + a.contract_id, b.token).status, 404);
+    EXPECT_EQ(http.get("/api/v1/documents/" + document_id, b.token).status, 404);
+    EXPECT_EQ(
+      http.put("/api/v1/companies/" + a.id + "/publication", R"({"consent":true})", b.token).status,
+      404);
+    EXPECT_EQ(http
+                .post("/api/v1/companies/" + a.id + "/trainers",
+                      R"({"name":"X","email":"x@datenwerk.example"})",
+                      b.token)
+                .status,
+              404);
+    EXPECT_EQ(http
+                .post("/api/v1/contracts/" + a.contract_id + "/trainee-account",
+                      R"({"email":"fremd@datenwerk.example"})",
+                      b.token)
+                .status,
+              404);
+    // And its own data stays visible to it.
+    EXPECT_EQ(http.get("/api/v1/companies/" + b.id, b.token).status, 200);
+}
+
+TEST(GatewayCompanies, PublicationConsentListsAndDropsTheCompany)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example", "Augsburg");
+    auto& http = env.client();
+    auto bad =
+      http.put("/api/v1/companies/" + a.id + "/publication", R"({"consent":"ja"})", a.token);
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_TRUE(has(field_errors(bad), "consent:validation.type")) << bad.body;
+
+    auto given =
+      http.put("/api/v1/companies/" + a.id + "/publication", R"({"consent":true})", a.token);
+    ASSERT_EQ(given.status, 200) << given.body;
+    auto listed = http.get("/api/v1/public/companies?town=augsburg", {}, after(given));
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    ASSERT_EQ(items(listed).size(), 1U);
+    EXPECT_EQ(text_of(items(listed)[0].at("companyId")), a.id);
+    auto elsewhere = http.get("/api/v1/public/companies?town=M%C3%BCnchen", {}, after(given));
+    EXPECT_TRUE(items(elsewhere).empty()) << elsewhere.body;
+    auto by_occupation =
+      http.get("/api/v1/public/companies?occupation=Fachinformatiker%2F-in%20Anwendungsentwicklung",
+               {},
+               after(given));
+    EXPECT_EQ(items(by_occupation).size(), 1U) << by_occupation.body;
+
+    auto withdrawn =
+      http.put("/api/v1/companies/" + a.id + "/publication", R"({"consent":false})", a.token);
+    ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+    auto after_withdrawal = http.get("/api/v1/public/companies", {}, after(withdrawn));
+    EXPECT_TRUE(items(after_withdrawal).empty()) << after_withdrawal.body;
+}
+
+TEST(GatewayCompanies, RecordSettingsApplyPerOccupationOrToAll)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto missing =
+      http.put("/api/v1/companies/" + a.id + "/record-settings", R"({"occupation":"*"})", a.token);
+    ASSERT_EQ(missing.status, 400);
+    EXPECT_TRUE(has(field_errors(missing), "electronic:validation.required")) << missing.body;
+    EXPECT_TRUE(has(field_errors(missing), "reminders:validation.required")) << missing.body;
+
+    auto set = http.put("/api/v1/companies/" + a.id + "/record-settings",
+                        R"({"occupation":"*","electronic":true,"reminders":false})",
+                        a.token);
+    ASSERT_EQ(set.status, 200) << set.body;
+    auto got = http.get("/api/v1/companies/" + a.id, a.token, after(set));
+    ASSERT_EQ(got.status, 200) << got.body;
+    auto settings = got.json().at("recordSettings").as_array();
+    ASSERT_EQ(settings.size(), 1U) << got.body;
+    EXPECT_EQ(settings[0].at("occupation"), "*");
+    EXPECT_EQ(settings[0].at("electronic"), true);
+    EXPECT_EQ(settings[0].at("reminders"), false);
+}
+
+// --- trainers and accounts -------------------------------------------------------
+
+TEST(GatewayCompanies, TheCompanyCreatesTheTrainersAccountWhichThenSeesTheContract)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto duplicate = http.post(
+      "/api/v1/companies/" + a.id + "/trainers",
+      json_text(object{ { "name", "Zweiter Berger" }, { "email", "ausbilder@muster.example" } }),
+      a.token);
+    EXPECT_EQ(duplicate.status, 409) << duplicate.body;
+    EXPECT_EQ(duplicate.code(), "company.trainer_email_taken");
+
+    auto unknown = http.post("/api/v1/companies/" + a.id + "/trainers/nobody/account", "", a.token);
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_EQ(unknown.code(), "company.trainer_not_found");
+
+    auto created = http.post(
+      "/api/v1/companies/" + a.id + "/trainers/" + a.trainer_id + "/account", "", a.token);
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto trainer = env.activate_and_login("ausbilder@muster.example");
+    auto contract = http.get("/api/v1/contracts/" + a.contract_id, trainer, after(created));
+    ASSERT_EQ(contract.status, 200) << contract.body;
+    auto trainers = http.get("/api/v1/companies/" + a.id + "/trainers", a.token, after(created));
+    EXPECT_EQ(text_of(items(trainers)[0].at("accountId")), created.str("id"));
+
+    // A trainer may not create accounts for the company.
+    auto by_trainer = http.post("/api/v1/contracts/" + a.contract_id + "/trainee-account",
+                                R"({"email":"azubi@muster.example"})",
+                                trainer);
+    EXPECT_EQ(by_trainer.status, 403) << by_trainer.body;
+}
+
+TEST(GatewayCompanies, TheCompanyCreatesTheTraineesAccountWhichSeesItsContractAndDocument)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto bad = http.post(
+      "/api/v1/contracts/" + a.contract_id + "/trainee-account", R"({"email":"kein"})", a.token);
+    EXPECT_EQ(bad.status, 400) << bad.body;
+
+    auto created = http.post("/api/v1/contracts/" + a.contract_id + "/trainee-account",
+                             R"({"email":"azubi@muster.example"})",
+                             a.token);
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto trainee = env.activate_and_login("azubi@muster.example");
+    auto contract = http.get("/api/v1/contracts/" + a.contract_id, trainee, after(created));
+    ASSERT_EQ(contract.status, 200) << contract.body;
+    EXPECT_EQ(contract.str("traineeAccountId"), created.str("id"));
+    EXPECT_FALSE(contract.str("traineeNumber").empty());
+
+    auto documents = http.get("/api/v1/companies/" + a.id + "/documents", a.token, after(created));
+    ASSERT_EQ(items(documents).size(), 1U) << documents.body;
+    auto id = std::string(items(documents)[0].at("documentId").as_string());
+    EXPECT_EQ(http.get("/api/v1/documents/" + id, trainee).status, 200);
+    // The trainee is no company.
+    EXPECT_EQ(http.get("/api/v1/companies/" + a.id, trainee).status, 404);
+}
+
+// --- contracts ---------------------------------------------------------------------
+
+TEST(GatewayContracts, StaffRegisterAContractWithATraineeNumber)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto got = http.get("/api/v1/contracts/" + a.contract_id, staff, after(a.last_write));
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.str("status"), "active");
+    EXPECT_EQ(got.str("recordForm"), "electronic");
+    EXPECT_EQ(got.str("companyId"), a.id);
+    EXPECT_EQ(got.json().at("trainerIds"), (array{ a.trainer_id }));
+    EXPECT_EQ(got.str("traineeNumber"), a.last_write.str("traineeNumber"));
+    EXPECT_EQ(got.str("traineeNumber").substr(0, 4), "2025");
+
+    auto second =
+      http.post("/api/v1/contracts",
+                json_text(contract_body(a.id, "zweite@muster.example", array{ a.trainer_id })),
+                staff);
+    ASSERT_EQ(second.status, 201) << second.body;
+    EXPECT_NE(second.str("traineeNumber"), a.last_write.str("traineeNumber"));
+}
+
+TEST(GatewayContracts, RegisteringChecksFieldsAndTheDomainsRules)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto body = contract_body(a.id, "x@muster.example", array{ a.trainer_id });
+    body["trainee"].as_object().erase("birthDate");
+    body["start"] = "2025-13-01";
+    body["recordForm"] = "digital";
+    auto bad = http.post("/api/v1/contracts", json_text(body), staff);
+    ASSERT_EQ(bad.status, 400) << bad.body;
+    auto errors = field_errors(bad);
+    EXPECT_TRUE(has(errors, "trainee.birthDate:validation.required")) << bad.body;
+    EXPECT_TRUE(has(errors, "start:validation.date")) << bad.body;
+    EXPECT_TRUE(has(errors, "recordForm:validation.enum")) << bad.body;
+
+    auto unknown_trainer =
+      http.post("/api/v1/contracts",
+                json_text(contract_body(a.id, "x@muster.example", array{ "nobody" })),
+                staff);
+    EXPECT_EQ(unknown_trainer.status, 422) << unknown_trainer.body;
+    EXPECT_EQ(unknown_trainer.code(), "contract.unknown_trainer");
+
+    auto by_company =
+      http.post("/api/v1/contracts",
+                json_text(contract_body(a.id, "x@muster.example", array{ a.trainer_id })),
+                a.token);
+    EXPECT_EQ(by_company.status, 403);
+    EXPECT_EQ(by_company.code(), "auth.role");
+    auto company_registers_company =
+      http.post("/api/v1/companies",
+                json_text(company_body("Neu GmbH", "30001", "neu@neu.example")),
+                a.token);
+    EXPECT_EQ(company_registers_company.status, 403);
+    EXPECT_EQ(company_registers_company.code(), "auth.role");
+}
+
+TEST(GatewayContracts, StaffChangeTrainerAndRecordFormAndEndTheContract)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto trainer = http.post(
+      "/api/v1/companies/" + a.id + "/trainers",
+      json_text(object{ { "name", "Petra Wagner" }, { "email", "wagner@muster.example" } }),
+      a.token);
+    ASSERT_EQ(trainer.status, 201) << trainer.body;
+    auto changed = http.put("/api/v1/contracts/" + a.contract_id + "/trainer",
+                            json_text(object{ { "trainerId", trainer.str("id") } }),
+                            staff);
+    ASSERT_EQ(changed.status, 200) << changed.body;
+    auto form =
+      http.put("/api/v1/contracts/" + a.contract_id + "/record-form", R"({"form":"paper"})", staff);
+    ASSERT_EQ(form.status, 200) << form.body;
+    auto by_company = http.put(
+      "/api/v1/contracts/" + a.contract_id + "/record-form", R"({"form":"electronic"})", a.token);
+    EXPECT_EQ(by_company.status, 403) << by_company.body;
+    auto got = http.get("/api/v1/contracts/" + a.contract_id, a.token, after(form));
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.json().at("trainerIds"), (array{ trainer.str("id") }));
+    EXPECT_EQ(got.str("recordForm"), "paper");
+
+    auto bad_reason = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                                R"({"date":"2026-11-27","reason":"weg"})",
+                                staff);
+    EXPECT_EQ(bad_reason.status, 400);
+    auto ended = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                           R"({"date":"2026-11-27","reason":"terminated"})",
+                           staff);
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    auto again = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                           R"({"date":"2026-11-27","reason":"terminated"})",
+                           staff);
+    EXPECT_EQ(again.status, 409) << again.body;
+    EXPECT_EQ(again.code(), "contract.already_ended");
+    auto after_end = http.get("/api/v1/contracts/" + a.contract_id, staff, after(ended));
+    EXPECT_EQ(after_end.str("status"), "ended");
+    EXPECT_EQ(http.get("/api/v1/contracts/unknown", staff).status, 404);
+}
+
+// --- exams -------------------------------------------------------------------------
+
+TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)
+{
+    using namespace std::chrono;
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto b = make_company(env, staff, "20001", "datenwerk.example");
+    const auto& svc = env.portal().services();
+    auto day = [](int y, unsigned m, unsigned d) {
+        return timestamp{ sys_days{ year{ y } / month{ m } / d } + hours{ 10 } };
+    };
+    std::string exam_id = "exam-test-1";
+    std::string reg_id = "reg-test-1";
+    domain::exam::schedule schedule{ k_occupation,   schema::ExamType::INTERMEDIATE, "2026-11-20",
+                                     "IHK Augsburg", "Zwischenprüfung Herbst",       "" };
+    ASSERT_TRUE(app::schedule_exam(svc, staff_meta(env, "s", day(2026, 9, 1)), exam_id, schedule));
+    ASSERT_TRUE(app::register_for_exam(
+      svc, staff_meta(env, "r", day(2026, 10, 1)), exam_id, { reg_id, a.contract_id }));
+    ASSERT_TRUE(
+      app::admit_to_exam(svc, staff_meta(env, "a", day(2026, 10, 5)), exam_id, { reg_id }));
+    domain::exam::record_result result{ reg_id, { { "Schriftliche Prüfung", 84 } }, true };
+    ASSERT_TRUE(
+      app::record_exam_result(svc, staff_meta(env, "e", day(2026, 11, 25)), exam_id, result));
+    auto published =
+      app::publish_exam_results(svc, staff_meta(env, "p", day(2026, 11, 26)), exam_id);
+    ASSERT_TRUE(published) << published.error().message;
+    std::map<std::string, std::string> wait{ { "Portal-Min-Position",
+                                               std::to_string(published->position.value) } };
+    auto& http = env.client();
+
+    auto results =
+      http.get("/api/v1/companies/" + a.id + "/exams/" + exam_id + "/results", a.token, wait);
+    ASSERT_EQ(results.status, 200) << results.body;
+    auto participants = results.json().at("participants").as_array();
+    ASSERT_EQ(participants.size(), 1U) << results.body;
+    EXPECT_EQ(text_of(participants[0].at("contractId")), a.contract_id);
+    EXPECT_TRUE(participants[0].as_object().contains("result")) << results.body;
+    auto exams = http.get("/api/v1/companies/" + a.id + "/exams", a.token, wait);
+    ASSERT_EQ(items(exams).size(), 1U) << exams.body;
+    EXPECT_EQ(items(exams)[0].at("type"), "intermediate");
+    EXPECT_TRUE(items(exams)[0].as_object().contains("result")) << exams.body;
+
+    // Only the company sees this overview; another company and staff do not.
+    EXPECT_EQ(
+      http.get("/api/v1/companies/" + a.id + "/exams/" + exam_id + "/results", b.token).status,
+      404);
+    EXPECT_EQ(
+      http.get("/api/v1/companies/" + a.id + "/exams/" + exam_id + "/results", staff).status, 404);
+    auto b_results =
+      http.get("/api/v1/companies/" + b.id + "/exams/" + exam_id + "/results", b.token);
+    ASSERT_EQ(b_results.status, 200) << b_results.body;
+    EXPECT_TRUE(b_results.json().at("participants").as_array().empty());
+    EXPECT_EQ(http.get("/api/v1/companies/" + a.id + "/exams/nope/results", a.token).code(),
+              "exam.not_found");
+
+    auto ended = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                           R"({"date":"2026-11-27","reason":"terminated"})",
+                           staff);
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    auto later = http.get(
+      "/api/v1/companies/" + a.id + "/exams/" + exam_id + "/results", a.token, after(ended));
+    ASSERT_EQ(later.status, 200) << later.body;
+    EXPECT_TRUE(later.json().at("participants").as_array().empty()) << later.body;
+    auto later_exams = http.get("/api/v1/companies/" + a.id + "/exams", a.token, after(ended));
+    ASSERT_EQ(items(later_exams).size(), 1U) << later_exams.body;
+    EXPECT_FALSE(items(later_exams)[0].as_object().contains("result")) << later_exams.body;
+}
+
+// --- representatives -----------------------------------------------------------------
+
+TEST(GatewayCompanies, ARepresentativeWithAnAccountActsForTheCompanyUntilRevoked)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto account = http.post("/api/v1/accounts",
+                             json_text(object{ { "role", "examiner" },
+                                               { "name", "Stefan Steuer" },
+                                               { "email", "steuer@berater.example" } }),
+                             staff);
+    ASSERT_EQ(account.status, 201) << account.body;
+    auto adviser = env.activate_and_login("steuer@berater.example");
+    EXPECT_EQ(http.get("/api/v1/companies/" + a.id, adviser).status, 404);
+
+    auto empty = http.post("/api/v1/companies/" + a.id + "/representatives", "{}", a.token);
+    EXPECT_EQ(empty.status, 400);
+    EXPECT_TRUE(has(field_errors(empty), "accountId:validation.required")) << empty.body;
+    auto both = http.post(
+      "/api/v1/companies/" + a.id + "/representatives",
+      json_text(object{ { "accountId", account.str("id") }, { "email", "x@berater.example" } }),
+      a.token);
+    EXPECT_EQ(both.status, 400) << both.body;
+    auto nobody = http.post("/api/v1/companies/" + a.id + "/representatives",
+                            R"({"accountId":"no-such-account","name":"Niemand"})",
+                            a.token);
+    EXPECT_EQ(nobody.status, 422) << nobody.body;
+    EXPECT_EQ(nobody.code(), "company.account_not_found");
+
+    auto appointed = http.post("/api/v1/companies/" + a.id + "/representatives",
+                               json_text(object{ { "accountId", account.str("id") } }),
+                               a.token);
+    ASSERT_EQ(appointed.status, 201) << appointed.body;
+    auto reps =
+      http.get("/api/v1/companies/" + a.id + "/representatives", a.token, after(appointed));
+    ASSERT_EQ(items(reps).size(), 1U) << reps.body;
+    EXPECT_EQ(items(reps)[0].at("status"), "active");
+    EXPECT_EQ(items(reps)[0].at("name"), "Stefan Steuer");
+    EXPECT_EQ(http.get("/api/v1/companies/" + a.id, adviser).status, 200);
+    // Acting for the company, the representative changes its settings.
+    auto set =
+      http.put("/api/v1/companies/" + a.id + "/publication", R"({"consent":true})", adviser);
+    EXPECT_EQ(set.status, 200) << set.body;
+
+    auto revoked = http.del("/api/v1/representatives/" + appointed.str("id"), a.token);
+    ASSERT_EQ(revoked.status, 200) << revoked.body;
+    EXPECT_EQ(http.get("/api/v1/companies/" + a.id, adviser, after(revoked)).status, 404);
+    EXPECT_EQ(http.del("/api/v1/representatives/" + appointed.str("id"), adviser).status, 404);
+}
+
+TEST(GatewayCompanies, AnEmployeeRepresentativeNeedsTheChambersApproval)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto b = make_company(env, staff, "20001", "datenwerk.example");
+    auto& http = env.client();
+    auto not_employee = http.post("/api/v1/companies/" + a.id + "/representatives",
+                                  R"({"name":"Eva","email":"eva@muster.example","employee":false})",
+                                  a.token);
+    EXPECT_EQ(not_employee.status, 400) << not_employee.body;
+    auto requested =
+      http.post("/api/v1/companies/" + a.id + "/representatives",
+                R"({"name":"Eva Personal","email":"eva@muster.example","employee":true})",
+                a.token);
+    ASSERT_EQ(requested.status, 201) << requested.body;
+    auto id = requested.str("id");
+    auto reps =
+      http.get("/api/v1/companies/" + a.id + "/representatives", a.token, after(requested));
+    ASSERT_EQ(items(reps).size(), 1U);
+    EXPECT_EQ(items(reps)[0].at("status"), "pending");
+
+    auto by_company = http.post("/api/v1/representatives/" + id + "/approve", "", a.token);
+    EXPECT_EQ(by_company.status, 403);
+    EXPECT_EQ(by_company.code(), "auth.role");
+    EXPECT_EQ(http.del("/api/v1/representatives/" + id, b.token).status, 404);
+    EXPECT_EQ(http.post("/api/v1/representatives/unknown/approve", "", staff).status, 404);
+
+    auto approved = http.post("/api/v1/representatives/" + id + "/approve", "", staff);
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    auto twice = http.post("/api/v1/representatives/" + id + "/approve", "", staff);
+    EXPECT_EQ(twice.status, 200) << twice.body; // the same approval: nothing changes
+    // The approval's follow-up creates the employee's account.
+    auto employee = env.activate_and_login("eva@muster.example");
+    ASSERT_FALSE(employee.empty());
+    EXPECT_EQ(http.get("/api/v1/companies/" + a.id + "/dashboard", employee).status, 200);
+}
+
+} // namespace
