@@ -1,0 +1,201 @@
+// The authorisation matrix (DOMAIN.md, "Data protection"): every read
+// route of a contract, its records and its company × every kind of viewer,
+// including another company, another trainee of the same company, a
+// representative before and after revocation, chamber staff before and
+// after the trainee's access grant, and an auditor. A viewer either sees
+// the resource (200) or gets 403/404, never the data.
+
+#include "gateway_training_world.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace portal::testing {
+namespace {
+
+using events::role;
+
+class GatewayAuthz : public ::testing::Test
+{
+  protected:
+    training_world w;
+    std::string report_id;
+    std::map<std::string, std::string> tokens;
+
+    void SetUp() override
+    {
+        // A record of the trainee (week 47), submitted to the trainer.
+        auto drafted = w.env.client().post(
+          "/api/v1/contracts/" + w.contract_id + "/reports",
+          json_text(
+            { { "period", { { "kind", "week" }, { "year", 2026 }, { "week", 47 } } },
+              { "entries",
+                boost::json::array{
+                  { { "kind", "company" }, { "text", "Drehen und Fräsen" }, { "hours", 8 } } } } }),
+          w.trainee);
+        ASSERT_EQ(drafted.status, 201U) << drafted.body;
+        // (the body above is the minimal valid draft)
+        report_id = drafted.str("id");
+        tokens["trainee"] = w.trainee;
+        tokens["trainer"] = w.trainer;
+        tokens["staff"] = w.staff;
+        tokens["company"] = w.person("firma@muster.example", { role::company, w.company_id, "" });
+        tokens["auditor"] = w.person("revision@ihk.example", { role::auditor, "", "" });
+        // Another company with its own account.
+        domain::company::register_company other;
+        other.name = "Andere Werke AG";
+        other.member_number = "9999";
+        other.email = "info@andere.example";
+        other.address = { "Hauptstraße 1", "80331", "München" };
+        ASSERT_TRUE(app::register_company(w.services(), w.as_staff(), other).has_value());
+        tokens["other company"] =
+          w.person("chef@andere.example", { role::company, app::company_id_for("9999"), "" });
+        // Another trainee of the same company.
+        tokens["other trainee"] =
+          w.contract("zweite@muster.example", schema::RecordForm::ELECTRONIC).second;
+        // A representative (tax adviser) of the company.
+        tokens["representative"] =
+          w.person("berater@steuer.example", { role::representative, w.company_id, "" });
+        auto appointed = app::appoint_representative(
+          w.services(),
+          w.as_staff(),
+          w.company_id,
+          { "rep-1", w.services().account_id_of("berater@steuer.example"), "Steuerbüro Klug" });
+        ASSERT_TRUE(appointed.has_value()) << appointed.error().code;
+    }
+
+    /// The routes of the matrix.
+    std::vector<std::string> routes()
+    {
+        auto company = "/api/v1/companies/" + w.company_id;
+        return { "/api/v1/contracts/" + w.contract_id,
+                 "/api/v1/contracts/" + w.contract_id + "/reports",
+                 "/api/v1/reports/" + report_id,
+                 "/api/v1/reports/" + report_id + "/history",
+                 company,
+                 company + "/dashboard",
+                 company + "/contracts",
+                 company + "/trainers",
+                 company + "/documents",
+                 company + "/exams",
+                 company + "/representatives",
+                 "/api/v1/accounts/" + w.services().account_id_of(training_world::k_trainee_email) +
+                   "/security",
+                 "/api/v1/streams/report-" + report_id + "/events" };
+    }
+
+    /// Checks `expected` (route index -> visible) for `viewer`; returns the
+    /// mismatches as text.
+    std::string check(const std::string& viewer, const std::vector<int>& expected)
+    {
+        std::string mismatches;
+        auto list = routes();
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            if (expected[i] < 0) {
+                continue; // not specified for this viewer
+            }
+            auto r = w.env.client().get(list[i], tokens.at(viewer));
+            bool visible = r.status == 200;
+            bool refused = r.status == 403 || r.status == 404;
+            if ((expected[i] == 1 && !visible) || (expected[i] == 0 && !refused)) {
+                mismatches += viewer + " GET " + list[i] + " -> " + std::to_string(r.status) +
+                              " (expected " + (expected[i] == 1 ? "200" : "403/404") + ")\n";
+            }
+        }
+        return mismatches;
+    }
+};
+
+// Columns: contract, records, record, history, company, dashboard,
+// contracts, trainers, documents, exams, representatives, security log,
+// stream events. 1 visible, 0 refused, -1 not part of the matrix.
+TEST_F(GatewayAuthz, EveryViewerSeesWhatItsRelationshipGivesIt)
+{
+    std::string failures;
+    failures += check("trainee", { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0 });
+    failures += check("trainer", { 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, 0, 0 });
+    failures += check("company", { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 });
+    failures += check("representative", { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 });
+    failures += check("other company", { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+    failures += check("other trainee", { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+    failures += check("staff", { 1, -1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 });
+    failures += check("auditor", { 1, -1, 1, 1, -1, -1, -1, -1, -1, -1, -1, 1, 1 });
+    EXPECT_EQ(failures, "");
+}
+
+TEST_F(GatewayAuthz, RevokedRepresentativeLosesAccess)
+{
+    ASSERT_EQ(check("representative", { 1, 1, 1, -1, 1, 1, -1, -1, -1, -1, -1, -1, -1 }), "");
+    auto revoked =
+      app::revoke_representative(w.services(), w.as_staff(), w.company_id, { "rep-1" });
+    ASSERT_TRUE(revoked.has_value()) << revoked.error().code;
+    EXPECT_EQ(check("representative", { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }), "");
+}
+
+TEST_F(GatewayAuthz, StaffReadRecordContentsOnlyWhileTheTraineeGrantsAccess)
+{
+    auto record = "/api/v1/reports/" + report_id;
+    EXPECT_EQ(w.env.client().get(record, w.staff).status, 404U);
+    auto granted = w.env.client().post("/api/v1/contracts/" + w.contract_id + "/access-grants",
+                                       json_text({ { "days", 14 } }),
+                                       w.trainee);
+    ASSERT_EQ(granted.status, 201U) << granted.body;
+    EXPECT_EQ(w.env.client().get(record, w.staff).status, 200U);
+    // Only the trainee grants: the company may not.
+    auto by_company = w.env.client().post(
+      "/api/v1/contracts/" + w.contract_id + "/access-grants", "{}", tokens["company"]);
+    EXPECT_EQ(by_company.status / 100, 4U);
+    EXPECT_NE(by_company.status, 201U);
+    auto ended =
+      w.env.client().del("/api/v1/contracts/" + w.contract_id + "/access-grants", w.trainee);
+    ASSERT_EQ(ended.status, 200U) << ended.body;
+    EXPECT_EQ(w.env.client().get(record, w.staff).status, 404U);
+    // The grant also ends by itself after its days.
+    ASSERT_EQ(w.env.client()
+                .post("/api/v1/contracts/" + w.contract_id + "/access-grants",
+                      json_text({ { "days", 14 } }),
+                      w.trainee)
+                .status,
+              201U);
+    EXPECT_EQ(w.env.client().get(record, w.staff).status, 200U);
+    w.env.advance(std::chrono::hours{ 24 * 15 });
+    auto staff = w.env.staff_token(training_world::k_staff_email); // sessions last 12 hours
+    EXPECT_EQ(w.env.client().get(record, staff).status, 404U);
+}
+
+TEST_F(GatewayAuthz, StaffSeeRecordEventsWithoutTheirContent)
+{
+    auto events = w.env.client().get("/api/v1/streams/report-" + report_id + "/events", w.staff);
+    ASSERT_EQ(events.status, 200U) << events.body;
+    EXPECT_EQ(events.body.find("Drehen und Fräsen"), std::string::npos) << events.body;
+    EXPECT_NE(events.body.find("\"redacted\":true"), std::string::npos);
+    auto full =
+      w.env.client().get("/api/v1/streams/report-" + report_id + "/events", tokens["auditor"]);
+    ASSERT_EQ(full.status, 200U) << full.body;
+    EXPECT_NE(full.body.find("Drehen und Fräsen"), std::string::npos);
+}
+
+TEST_F(GatewayAuthz, RolesAnAccountDoesNotHoldAreRefused)
+{
+    // A trainee cannot act as staff by asking for the role.
+    auto r = w.env.client().post(
+      "/api/v1/accounts",
+      json_text({ { "role", "auditor" }, { "name", "X" }, { "email", "x@y.example" } }),
+      w.trainee,
+      { { "Portal-Role", "staff" } });
+    EXPECT_EQ(r.status, 403U);
+    auto registered =
+      w.env.client().post("/api/v1/exams",
+                          json_text({ { "occupation", training_world::k_occupation },
+                                      { "type", "final" },
+                                      { "date", "2027-05-04" },
+                                      { "location", "IHK Augsburg" } }),
+                          w.trainer);
+    EXPECT_EQ(registered.status, 403U) << registered.body;
+}
+
+} // namespace
+} // namespace portal::testing
