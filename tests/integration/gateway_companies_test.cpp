@@ -476,6 +476,39 @@ TEST(GatewayCompanies, TheCompanyCreatesTheTraineesAccountWhichSeesItsContractAn
     EXPECT_EQ(http.get("/api/v1/companies/" + a.id, trainee).status, 404);
 }
 
+TEST(GatewayCompanies, ARepeatedIdempotencyKeyAnswersWithTheFirstCreation)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    std::map<std::string, std::string> key{ { "Idempotency-Key", "k-1" } };
+    auto trainer_body =
+      json_text(object{ { "name", "Petra Wagner" }, { "email", "wagner@muster.example" } });
+    auto first = http.post("/api/v1/companies/" + a.id + "/trainers", trainer_body, a.token, key);
+    auto second = http.post("/api/v1/companies/" + a.id + "/trainers", trainer_body, a.token, key);
+    ASSERT_EQ(first.status, 201) << first.body;
+    ASSERT_EQ(second.status, 201) << second.body;
+    EXPECT_EQ(second.str("id"), first.str("id"));
+
+    auto rep_body = R"({"name":"Eva Personal","email":"eva@muster.example","employee":true})";
+    key["Idempotency-Key"] = "k-2";
+    auto rep1 = http.post("/api/v1/companies/" + a.id + "/representatives", rep_body, a.token, key);
+    auto rep2 = http.post("/api/v1/companies/" + a.id + "/representatives", rep_body, a.token, key);
+    ASSERT_EQ(rep1.status, 201) << rep1.body;
+    EXPECT_EQ(rep2.str("id"), rep1.str("id"));
+
+    auto contract = json_text(contract_body(a.id, "zweite@muster.example", array{ a.trainer_id }));
+    key["Idempotency-Key"] = "k-3";
+    auto c1 = http.post("/api/v1/contracts", contract, staff, key);
+    auto c2 = http.post("/api/v1/contracts", contract, staff, key);
+    ASSERT_EQ(c1.status, 201) << c1.body;
+    EXPECT_EQ(c2.str("id"), c1.str("id"));
+    EXPECT_EQ(c2.str("traineeNumber"), c1.str("traineeNumber"));
+    auto contracts = http.get("/api/v1/companies/" + a.id + "/contracts", a.token, after(c2));
+    EXPECT_EQ(items(contracts).size(), 2U) << contracts.body;
+}
+
 // --- contracts ---------------------------------------------------------------------
 
 TEST(GatewayContracts, StaffRegisterAContractWithATraineeNumber)

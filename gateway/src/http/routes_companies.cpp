@@ -364,6 +364,19 @@ register_trainer(api& a, call& c)
     auto trainer_id = a.new_id(c);
     domain::company::register_trainer command{ trainer_id, *name, *email };
     auto done = app::register_trainer(a.services(), *meta, id, command);
+    if (done && done->duplicate) {
+        // A repeated Idempotency-Key: the trainer of the first request (one
+        // trainer per e-mail address and company).
+        auto company = app::load_company(a.services(), id);
+        if (!company) {
+            return error_response(company.error());
+        }
+        for (const auto& t : company->state.trainers) {
+            if (t.email == domain::normalize_email(*email)) {
+                trainer_id = t.id;
+            }
+        }
+    }
     return a.written("company.register_trainer", done, trainer_id, http::status::created);
 }
 
@@ -609,6 +622,24 @@ add_representative(api& a, call& c)
         return error_response(meta.error());
     }
     auto representative_id = fmt::format("{}:{}", id, a.new_id(c));
+    // A repeated Idempotency-Key answers with the representative of the
+    // first request: the one with the same account or e-mail address.
+    auto first_of = [&](const result<domain::outcome>& done) -> result<std::string> {
+        if (!done || !done->duplicate) {
+            return representative_id;
+        }
+        auto company = app::load_company(a.services(), id);
+        if (!company) {
+            return fail(company.error());
+        }
+        for (const auto& r : company->state.representatives) {
+            if (account_id ? r.account_id == *account_id
+                           : r.email == domain::normalize_email(email.value_or(""))) {
+                return r.id;
+            }
+        }
+        return representative_id;
+    };
     if (account_id) {
         auto shown = name.value_or("");
         if (shown.empty()) {
@@ -621,6 +652,11 @@ add_representative(api& a, call& c)
         }
         domain::company::appoint_representative command{ representative_id, *account_id, shown };
         auto done = app::appoint_representative(a.services(), *meta, id, command);
+        auto first = first_of(done);
+        if (!first) {
+            return error_response(first.error());
+        }
+        representative_id = *first;
         if (done) {
             // The account acts for the company in the representative role.
             auto granted = app::grant_account_role(a.services(),
@@ -639,8 +675,11 @@ add_representative(api& a, call& c)
     }
     domain::company::request_employee_representative command{ representative_id, *name, *email };
     auto done = app::request_employee_representative(a.services(), *meta, id, command);
-    return a.written(
-      "company.request_representative", done, representative_id, http::status::created);
+    auto first = first_of(done);
+    if (!first) {
+        return error_response(first.error());
+    }
+    return a.written("company.request_representative", done, *first, http::status::created);
 }
 
 reply
