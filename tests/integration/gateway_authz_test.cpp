@@ -197,5 +197,27 @@ TEST_F(GatewayAuthz, RolesAnAccountDoesNotHoldAreRefused)
     EXPECT_EQ(registered.status, 403U) << registered.body;
 }
 
+TEST_F(GatewayAuthz, NamingACompanyTheAccountDoesNotActForIsRefused)
+{
+    // A company account of another company claims to act for this one.
+    auto exam = w.env.client().post("/api/v1/exams",
+                                    json_text({ { "occupation", training_world::k_occupation },
+                                                { "type", "final" },
+                                                { "date", "2027-05-04" },
+                                                { "location", "IHK Augsburg" } }),
+                                    w.staff);
+    ASSERT_EQ(exam.status, 201U) << exam.body;
+    auto forged = w.env.client().post("/api/v1/exams/" + exam.str("id") + "/registrations",
+                                      json_text({ { "contractId", w.contract_id } }),
+                                      tokens["other company"],
+                                      { { "Portal-Company", w.company_id } });
+    EXPECT_EQ(forged.status, 403U) << forged.body;
+    auto own = w.env.client().post("/api/v1/exams/" + exam.str("id") + "/registrations",
+                                   json_text({ { "contractId", w.contract_id } }),
+                                   tokens["company"],
+                                   { { "Portal-Company", w.company_id } });
+    EXPECT_EQ(own.status, 201U) << own.body;
+}
+
 } // namespace
 } // namespace portal::testing

@@ -362,7 +362,8 @@ TEST_F(GatewayCore, ReadsWaitForTheGivenPosition)
     EXPECT_EQ(bad.code(), "validation.position");
     auto future = client.get(
       "/api/v1/accounts/" + me + "/security", token, { { "Portal-Min-Position", "999999" } });
-    EXPECT_EQ(future.status, 503U);
+    EXPECT_EQ(future.status, 400U);
+    EXPECT_EQ(future.code(), "validation.position");
 }
 
 TEST_F(GatewayCore, StreamEventsHideCredentialHashes)

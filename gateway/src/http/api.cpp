@@ -1,5 +1,6 @@
 #include "http/api.hpp"
 
+#include "http/authz.hpp"
 #include "portal/events/message.hpp"
 #include "portal/infra/crypto.hpp"
 
@@ -138,6 +139,19 @@ api::now() const
 std::string
 api::new_id(const call& c) const
 {
+    auto key = c.req["Idempotency-Key"];
+    if (!key.empty() && c.auth) {
+        // A repeated write must name the same new thing: the id derives from
+        // the account and the key (a UUID-shaped BLAKE2b prefix).
+        auto hex = infra::to_hex(
+          infra::blake2b_256(fmt::format("id:{}:{}", c.auth->account_id, std::string_view(key))));
+        return fmt::format("{}-{}-{}-{}-{}",
+                           hex.substr(0, 8),
+                           hex.substr(8, 4),
+                           hex.substr(12, 4),
+                           hex.substr(16, 4),
+                           hex.substr(20, 12));
+    }
     return infra::to_string(infra::uuid_v7(c.now));
 }
 
@@ -300,6 +314,18 @@ api::meta(const call& c, const viewer& v, std::initializer_list<events::role> pr
     if (company.size() > 200) {
         return fail(error::invalid("validation.company", "the Portal-Company header is too long"));
     }
+    if (!company.empty()) {
+        // The application layer trusts the principal it is given: only a
+        // company the account really acts for may be named.
+        auto acts = authz::acts_for_company(*this, v, company);
+        if (!acts) {
+            return fail(acts.error());
+        }
+        if (!*acts) {
+            return fail(
+              error::forbidden("auth.company", "your account does not act for this company"));
+        }
+    }
     m.actor.on_behalf_of_company_id = std::string(company);
     auto key = c.req["Idempotency-Key"];
     if (!key.empty()) {
@@ -337,6 +363,11 @@ api::await_position(const call& c)
     if (ec != std::errc{} || end != header.data() + header.size()) {
         return fail(error::invalid("validation.position",
                                    "Portal-Min-Position must be a position returned by a write"));
+    }
+    if (p > log_.last_position().value) {
+        // No write returned this position (yet): waiting cannot help.
+        return fail(error::invalid(
+          "validation.position", "Portal-Min-Position lies beyond the event log's last position"));
     }
     for (const auto* r : runners_) {
         auto waited = r->wait_for(events::position{ p }, options_.max_position_wait);

@@ -131,7 +131,8 @@ class api
     const app::secret_source& secrets() const { return secrets_; }
     timestamp now() const;
 
-    /// A new id (UUIDv7 text).
+    /// A new id: UUIDv7 text; with an `Idempotency-Key`, derived from the
+    /// account and the key, so a repeated write names the same thing.
     std::string new_id(const call& c) const;
 
     /// The signed-in account (401 `auth.unauthenticated` without a session;
@@ -142,7 +143,8 @@ class api
     /// acts in is the `Portal-Role` header when given (it must be one of the
     /// account's roles, else 403 `auth.role`), else the first of `preferred`
     /// the account holds, else its first role; `Portal-Company` names the
-    /// company it acts for (checked by the application layer). The command
+    /// company it acts for (403 `auth.company` unless
+    /// `authz::acts_for_company`). The command
     /// id is `http:<account>:<Idempotency-Key>` when the header is present
     /// (a repeated key returns the first result), else a fresh UUID.
     result<domain::command_meta> meta(const call& c,
