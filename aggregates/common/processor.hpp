@@ -99,6 +99,10 @@ struct command_meta
     timestamp now;
     events::uuid correlation_id{};
     events::uuid causation_id{};
+    /// When set, the command applies only to this version of its target
+    /// stream (HTTP If-Match): otherwise `<kind>.version_mismatch` (conflict),
+    /// checked atomically with the append.
+    std::optional<std::uint64_t> expected_version;
 };
 
 /// Reads facts for a decision from other aggregates' committed state. Facts
@@ -191,6 +195,13 @@ execute(events::event_log& log,
         auto current = load<State>(log, t.stream);
         if (!current) {
             return fail(std::move(current.error()));
+        }
+        if (meta.expected_version && current->version != *meta.expected_version) {
+            auto kind = std::string_view(t.stream).substr(0, t.stream.find('-'));
+            return fail(error::conflict(std::string(kind) + ".version_mismatch",
+                                        "the " + std::string(kind) + " is at version " +
+                                          std::to_string(current->version) + ", not " +
+                                          std::to_string(*meta.expected_version) + "; reload it"));
         }
         fact_reader facts(log, t.partition_key);
         auto context = make_context(std::as_const(current->state), facts);

@@ -262,6 +262,28 @@ api::handle(const request& req, const peer& from)
     return answer;
 }
 
+result<std::optional<std::uint64_t>>
+if_match_of(const call& c)
+{
+    auto header = std::string_view(c.req[http::field::if_match]);
+    if (header.empty() || header == "*") {
+        return std::optional<std::uint64_t>{};
+    }
+    if (header.starts_with("W/")) {
+        header.remove_prefix(2);
+    }
+    if (header.size() >= 2 && header.front() == '"' && header.back() == '"') {
+        header = header.substr(1, header.size() - 2);
+    }
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), v);
+    if (header.empty() || ec != std::errc{} || end != header.data() + header.size()) {
+        return fail(
+          error::invalid("validation.if_match", "If-Match must be a version (e.g. If-Match: 3)"));
+    }
+    return std::optional<std::uint64_t>{ v };
+}
+
 result<viewer>
 api::viewer_of(const call& c)
 {
@@ -327,6 +349,11 @@ api::meta(const call& c, const viewer& v, std::initializer_list<events::role> pr
         }
     }
     m.actor.on_behalf_of_company_id = std::string(company);
+    auto expected = if_match_of(c);
+    if (!expected) {
+        return fail(expected.error());
+    }
+    m.expected_version = *expected;
     auto key = c.req["Idempotency-Key"];
     if (!key.empty()) {
         if (key.size() > 100) {

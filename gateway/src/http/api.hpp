@@ -146,7 +146,9 @@ class api
     /// company it acts for (403 `auth.company` unless
     /// `authz::acts_for_company`). The command
     /// id is `http:<account>:<Idempotency-Key>` when the header is present
-    /// (a repeated key returns the first result), else a fresh UUID.
+    /// (a repeated key returns the first result), else a fresh UUID. An
+    /// `If-Match` version becomes `expected_version` (412
+    /// `<kind>.version_mismatch` when the target stream moved on).
     result<domain::command_meta> meta(const call& c,
                                       const viewer& v,
                                       std::initializer_list<events::role> preferred);
@@ -193,6 +195,11 @@ class api
     /// The limiter of login, PIN login and password-reset attempts.
     rate_limiter& auth_limiter() { return auth_limiter_; }
 };
+
+/// The version an `If-Match` header asks for: nullopt without the header
+/// (or with `*`); `validation.if_match` (400) for anything but a version
+/// (bare or quoted, optionally weak: `3`, `"3"`, `W/"3"`).
+result<std::optional<std::uint64_t>> if_match_of(const call& c);
 
 /// The JSON of a reply body (for handlers composing answers).
 inline reply

@@ -185,31 +185,6 @@ read_content(input& in)
     return out;
 }
 
-/// The version an `If-Match` header asks for: nullopt without the header
-/// (or with `*`); `validation.if_match` (400) for anything but a version
-/// (bare or quoted, optionally weak).
-result<std::optional<std::uint64_t>>
-if_match_of(const call& c)
-{
-    auto header = std::string_view(c.req[http::field::if_match]);
-    if (header.empty() || header == "*") {
-        return std::optional<std::uint64_t>{};
-    }
-    if (header.starts_with("W/")) {
-        header.remove_prefix(2);
-    }
-    if (header.size() >= 2 && header.front() == '"' && header.back() == '"') {
-        header = header.substr(1, header.size() - 2);
-    }
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), v);
-    if (header.empty() || ec != std::errc{} || end != header.data() + header.size()) {
-        return fail(error::invalid("validation.if_match",
-                                   "If-Match must be a record version (e.g. If-Match: 3)"));
-    }
-    return std::optional<std::uint64_t>{ v };
-}
-
 /// The record `id` when the viewer may read it; nullopt when it does not
 /// exist or is not visible (answer 404).
 result<std::optional<domain::loaded<report::state>>>
