@@ -91,7 +91,7 @@ mail_writer::open(events::event_log& log, infra::kv_store& store, mail_writer_op
 }
 
 result<std::size_t>
-mail_writer::write_pending()
+mail_writer::write_pending(const std::function<bool()>& keep_going)
 {
     auto saved = store_.get(k_mail_checkpoint);
     if (!saved) {
@@ -108,6 +108,9 @@ mail_writer::write_pending()
             return written;
         }
         for (const auto& value : *entries) {
+            if (keep_going && !keep_going()) {
+                return written; // the checkpoint is saved per mail: the rest comes next time
+            }
             const auto& entry = value.as_object();
             auto id = str(entry, "id");
             auto kind = str(entry, "kind");

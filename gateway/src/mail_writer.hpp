@@ -16,6 +16,7 @@
 #include "portal/infra/mail.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,8 +39,9 @@ class mail_writer
                                                      mail_writer_options options);
 
     /// Writes every outbox entry after the last one written; returns how
-    /// many files it wrote. Thread: one caller at a time.
-    result<std::size_t> write_pending();
+    /// many files it wrote; stops early (between mails) when `keep_going`
+    /// returns false. Thread: one caller at a time.
+    result<std::size_t> write_pending(const std::function<bool()>& keep_going = {});
 
   private:
     mail_writer(events::event_log& log,

@@ -132,18 +132,22 @@ mail_files::~mail_files()
 void
 mail_files::run()
 {
+    auto keep_going = [this] {
+        std::lock_guard guard(mu_);
+        return !stopping_;
+    };
     std::unique_lock lock(mu_);
     while (!stopping_) {
         lock.unlock();
-        auto written = writer_->write_pending();
+        auto written = writer_->write_pending(keep_going);
         if (!written) {
             spdlog::warn("mail files: {} ({})", written.error().message, written.error().code);
         }
         lock.lock();
         cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; });
     }
-    lock.unlock();
-    (void)writer_->write_pending(); // what the last half second brought
+    // Pending mails are not written on the way out: their checkpoint is
+    // saved per mail, so the next start writes them (a stop stays quick).
 }
 
 /// The services of the application layer on an open log.

@@ -207,6 +207,16 @@ class connection : public std::enable_shared_from_this<connection>
     void dispatch()
     {
         auto req = std::make_shared<request>(parser_->release());
+        if ((req->method() == http::verb::get || req->method() == http::verb::head) &&
+            (*req)["Portal-Min-Position"].empty()) {
+            // A plain read only reads committed state (the read models and
+            // the cached log): answered on this I/O thread, without the hop
+            // to a worker. Writes and reads that wait for a position may
+            // block and go to the workers.
+            auto answer = std::make_shared<reply>(owner_.handler.handle(*req, peer_));
+            respond(*req, answer);
+            return;
+        }
         asio::post(owner_.workers, [self = shared_from_this(), req] {
             auto answer = std::make_shared<reply>(self->owner_.handler.handle(*req, self->peer_));
             asio::post(self->stream_.get_executor(),
