@@ -323,6 +323,9 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     std::string mail_from;
     std::string password_cost;
     unsigned workers = 64;
+    unsigned reminder_hour = 6;
+    unsigned approver_reminder_days = 3;
+    bool no_reminders = false;
     auto d = common_description(c);
     d.add_options()("public-url",
                     po::value(&public_url)->default_value("http://127.0.0.1:8080"),
@@ -340,10 +343,21 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       "threads that handle requests (commands wait for the disk)")(
       "password-cost",
       po::value(&password_cost)->default_value("interactive"),
-      "argon2id cost of new password hashes: interactive, or minimum (tests only)");
+      "argon2id cost of new password hashes: interactive, or minimum (tests only)")(
+      "reminder-hour",
+      po::value(&reminder_hour)->default_value(6),
+      "local hour (Europe/Berlin, 0-23) after which the daily reminder run is due")(
+      "approver-reminder-days",
+      po::value(&approver_reminder_days)->default_value(3),
+      "days a submitted record waits before its approver is reminded")(
+      "no-reminders", po::bool_switch(&no_reminders), "do not run the daily reminder scheduler");
     po::variables_map vm;
     if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal serve [options]")) {
         return *code;
+    }
+    if (reminder_hour > 23) {
+        err << "portal: --reminder-hour must be 0-23\n";
+        return k_usage;
     }
     instance_options options;
     options.data_dir = c.data_dir;
@@ -351,6 +365,9 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     options.public_url = public_url;
     options.mail_from = mail_from;
     options.api.secure_cookie = public_url.starts_with("https://");
+    options.reminders = !no_reminders;
+    options.reminder.hour = reminder_hour;
+    options.reminder.days_before_approver_reminder = approver_reminder_days;
     if (password_cost == "minimum") {
         options.api.password_cost = infra::password_cost::minimum();
     } else if (password_cost != "interactive") {

@@ -241,8 +241,18 @@ instance::start(instance_options options)
     }
     self->mails_ = std::make_unique<mail_files>(std::move(*writer));
     std::vector<const projections::runner*> runners;
+    const projections::runner* training = nullptr;
     for (const auto& r : self->side_->runners) {
         runners.push_back(r.get());
+        if (r->name() == projections::k_training) {
+            training = r.get();
+        }
+    }
+    options.api.approver_reminder_days = options.reminder.days_before_approver_reminder;
+    if (options.reminders) {
+        self->reminders_ = std::make_unique<gateway::reminder_scheduler>(
+          *self->services_, *self->store_, training, options.reminder, options.clock);
+        self->reminders_->start();
     }
     self->api_ = std::make_unique<gateway::api>(*self->services_,
                                                 *self->log_,
@@ -272,6 +282,7 @@ instance::stop()
         server_->stop();
         server_.reset();
     }
+    reminders_.reset();
     if (policies_) {
         policies_->stop();
         policies_.reset();

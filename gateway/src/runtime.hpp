@@ -15,6 +15,7 @@
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/runner.hpp"
+#include "reminder_scheduler.hpp"
 
 #include <condition_variable>
 #include <filesystem>
@@ -101,10 +102,17 @@ struct instance_options
     gateway::server_options server;
     /// The clock of commands and process managers (system clock if empty).
     std::function<timestamp()> clock;
+    /// Run the daily reminder scheduler: off unless asked for (the gateway
+    /// tests run without it); `portal serve` asks unless `--no-reminders`.
+    bool reminders = false;
+    /// Its hour, approver days and check interval; the days also apply to
+    /// runs by hand (`POST /api/v1/reminders/run`).
+    gateway::reminder_options reminder;
 };
 
-/// A running portal: log, read models, process managers, mail files, API,
-/// HTTP server. Destruction stops it gracefully (server first).
+/// A running portal: log, read models, process managers, mail files, the
+/// reminder scheduler, API, HTTP server. Destruction stops it gracefully
+/// (server first).
 class instance
 {
   public:
@@ -121,6 +129,8 @@ class instance
     events::event_log& log() { return *log_; }
     infra::kv_store& store() { return *store_; }
     const app::services& services() const { return *services_; }
+    /// The reminder scheduler (null with `reminders` off).
+    gateway::reminder_scheduler* reminders() { return reminders_.get(); }
 
     /// Stops the HTTP server gracefully (in-flight requests finish), then
     /// everything else. Idempotent.
@@ -136,6 +146,7 @@ class instance
     std::unique_ptr<app::services> services_;
     std::unique_ptr<events::subscription> policies_;
     std::unique_ptr<mail_files> mails_;
+    std::unique_ptr<gateway::reminder_scheduler> reminders_;
     std::unique_ptr<gateway::api> api_;
     std::unique_ptr<gateway::server> server_;
 };

@@ -650,6 +650,51 @@ exam_schedule(infra::kv_store& store,
     return out;
 }
 
+result<std::vector<reminder_contract>>
+reminder_contracts(infra::kv_store& store, date today)
+{
+    reader training(store, k_training);
+    auto contracts = training.documents("contract/");
+    if (!contracts) {
+        return fail(contracts.error());
+    }
+    // Company id -> its documents' record settings, loaded once each.
+    std::map<std::string, std::optional<json::object>, std::less<>> companies;
+    std::vector<reminder_contract> out;
+    for (const auto& c : *contracts) {
+        auto company_id = get_str(c, "companyId");
+        if (company_id.empty() || get_str(c, "status") != "active") {
+            continue;
+        }
+        auto start = parse_date(get_str(c, "start"));
+        auto end = parse_date(get_str(c, "end"));
+        if (!start || !end || today < *start || *end < today) {
+            continue;
+        }
+        auto it = companies.find(company_id);
+        if (it == companies.end()) {
+            auto company = load(training, "company/" + company_id);
+            if (!company) {
+                return fail(company.error());
+            }
+            it = companies.emplace(company_id, std::move(*company)).first;
+        }
+        if (!it->second) {
+            continue;
+        }
+        const json::object* setting =
+          find_in(*it->second, "recordSettings", "occupation", get_str(c, "occupation"));
+        if (setting == nullptr) {
+            setting = find_in(*it->second, "recordSettings", "occupation", "*");
+        }
+        if (setting == nullptr || !is_true(*setting, "reminders")) {
+            continue;
+        }
+        out.push_back({ get_str(c, "contractId"), std::move(company_id) });
+    }
+    return out;
+}
+
 result<json::object>
 staff_view(infra::kv_store& store)
 {

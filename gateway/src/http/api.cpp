@@ -124,6 +124,7 @@ api::api(app::services services,
     add_examiner_routes(router_);
     add_event_routes(router_);
     add_operation_routes(router_);
+    add_reminder_routes(router_);
 }
 
 timestamp

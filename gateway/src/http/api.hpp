@@ -60,6 +60,9 @@ struct api_options
     std::chrono::hours token_ttl{ 72 };
     /// Mark the session cookie `Secure` (behind TLS).
     bool secure_cookie = false;
+    /// Days a submitted record waits before a reminder run by hand
+    /// (`POST /api/v1/reminders/run`) reminds its approver.
+    unsigned approver_reminder_days = 3;
 };
 
 /// Where a request came from.
@@ -228,5 +231,6 @@ void add_exam_routes(router& r);
 void add_examiner_routes(router& r);
 void add_event_routes(router& r);
 void add_operation_routes(router& r);
+void add_reminder_routes(router& r);
 
 } // namespace portal::gateway

@@ -28,6 +28,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -106,6 +107,20 @@ result<boost::json::array> outbox_entries(infra::kv_store& store,
 result<boost::json::array> contract_records(infra::kv_store& store,
                                             std::string_view contract_id,
                                             date today);
+
+/// A contract the daily reminder run covers.
+struct reminder_contract
+{
+    std::string contract_id;
+    std::string company_id;
+};
+
+/// The contracts running on `today` (registered, not ended, `start <= today
+/// <= end`) whose company has reminders switched on for the contract's
+/// occupation (its setting for the occupation, else its `*` setting), in
+/// contract id order. The reminder run checks the setting again on the
+/// committed company state; this only narrows the list.
+result<std::vector<reminder_contract>> reminder_contracts(infra::kv_store& store, date today);
 
 /// One record document; `report.not_found` when unknown.
 result<boost::json::object> record(infra::kv_store& store, std::string_view report_id);
