@@ -7,14 +7,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace portal::cli {
 
 namespace {
 
 namespace json = boost::json;
-
-/// The key of the last outbox entry written, in the read-model store.
-constexpr std::string_view k_mail_checkpoint = "p/mail";
 
 std::string
 str(const json::object& o, std::string_view key)
@@ -68,6 +67,94 @@ base(const infra::mail_settings& s)
 
 } // namespace
 
+std::string
+outbox_mail_id(std::string_view entry_id)
+{
+    std::string id(entry_id);
+    std::replace(id.begin(), id.end(), '/', '-');
+    return id;
+}
+
+result<infra::mail_message>
+render_outbox_entry(events::event_log& log,
+                    const boost::json::object& entry,
+                    const infra::mail_settings& mail,
+                    std::string_view key)
+{
+    auto id = str(entry, "id");
+    auto kind = str(entry, "kind");
+    auto recipient = str(entry, "recipient");
+    const auto* position = entry.if_contains("position");
+    if (id.empty() || position == nullptr || !position->is_number()) {
+        return fail(error::invalid("mail.bad_entry", "an outbox entry without id or position"));
+    }
+    auto env = envelope_at(log, position->to_number<std::uint64_t>());
+    if (!env) {
+        return fail(env.error());
+    }
+    auto e = env->reader();
+    auto command_id = domain::str(e.getCommandId());
+    auto payload = e.getPayload();
+    infra::mail_message m;
+    infra::mail_address to{ "", recipient };
+    if (kind == "invitation" && payload.isAccount() && payload.getAccount().isInvitationIssued()) {
+        infra::account_invitation d;
+        d.to = to;
+        d.token = infra::derive_token(key, app::k_invitation_purpose, command_id);
+        d.expires = from_micros(payload.getAccount().getInvitationIssued().getExpiresAt());
+        m = infra::account_invitation_mail(mail, d);
+    } else if (kind == "supervisor_pin") {
+        infra::supervisor_pin d;
+        d.to = to;
+        d.pin = infra::derive_pin(key, app::k_pin_purpose, command_id);
+        m = infra::supervisor_pin_mail(mail, d);
+    } else if (kind == "password_reset" && payload.isAccount() &&
+               payload.getAccount().isPasswordResetRequested()) {
+        infra::password_reset d;
+        d.to = to;
+        d.token = infra::derive_token(key, app::k_reset_purpose, command_id);
+        d.expires = from_micros(payload.getAccount().getPasswordResetRequested().getExpiresAt());
+        m = infra::password_reset_mail(mail, d);
+    } else {
+        // Notifications: the outbox's German text and a link.
+        std::string link = base(mail);
+        const auto* ref_value = entry.if_contains("reference");
+        static const boost::json::object no_reference;
+        const auto& ref =
+          ref_value != nullptr && ref_value->is_object() ? ref_value->as_object() : no_reference;
+        if (auto report = str(ref, "reportId"); !report.empty()) {
+            link += std::string(infra::mail_paths::reports) + "/" + report;
+        } else if (auto proposal = str(ref, "proposalId"); !proposal.empty()) {
+            link += std::string(infra::mail_paths::proposals) + "/" + proposal;
+        } else if (kind == "results_published") {
+            link += infra::mail_paths::exams;
+        } else {
+            link += infra::mail_paths::login;
+        }
+        auto text =
+          str(entry, "body") + "\n" + link + "\n\nMit freundlichen Grüßen\nIhr Ausbildungsportal\n";
+        m.from = mail.from;
+        m.to = { to };
+        m.subject = str(entry, "subject");
+        m.text_body = text;
+        m.html_body = html_paragraphs(text);
+        m.headers.push_back({ "Auto-Submitted", "auto-generated" });
+        if (const auto* cc = entry.if_contains("cc"); cc != nullptr && cc->is_array()) {
+            for (const auto& c : cc->as_array()) {
+                if (c.is_string()) {
+                    m.cc.push_back({ "", std::string(c.as_string()) });
+                }
+            }
+        }
+    }
+    m.date = from_micros(e.getRecordedAt());
+    auto at = mail.from.email.rfind('@');
+    m.message_id =
+      outbox_mail_id(id) + "@" +
+      (at == std::string::npos ? std::string("portal.invalid") : mail.from.email.substr(at + 1));
+    return m;
+}
+
 mail_writer::mail_writer(events::event_log& log,
                          infra::kv_store& store,
                          mail_writer_options options,
@@ -93,7 +180,7 @@ mail_writer::open(events::event_log& log, infra::kv_store& store, mail_writer_op
 result<std::size_t>
 mail_writer::write_pending(const std::function<bool()>& keep_going)
 {
-    auto saved = store_.get(k_mail_checkpoint);
+    auto saved = store_.get(k_mail_files_checkpoint);
     if (!saved) {
         return fail(saved.error());
     }
@@ -113,76 +200,19 @@ mail_writer::write_pending(const std::function<bool()>& keep_going)
             }
             const auto& entry = value.as_object();
             auto id = str(entry, "id");
-            auto kind = str(entry, "kind");
-            auto recipient = str(entry, "recipient");
-            auto position = entry.at("position").to_number<std::uint64_t>();
-            auto env = envelope_at(log_, position);
-            if (!env) {
-                return fail(env.error());
+            auto m = render_outbox_entry(log_, entry, options_.mail, options_.key);
+            if (!m) {
+                return fail(m.error());
             }
-            auto e = env->reader();
-            auto command_id = domain::str(e.getCommandId());
-            auto payload = e.getPayload();
-            infra::mail_message m;
-            infra::mail_address to{ "", recipient };
-            if (kind == "invitation" && payload.isAccount() &&
-                payload.getAccount().isInvitationIssued()) {
-                infra::account_invitation d;
-                d.to = to;
-                d.token = infra::derive_token(options_.key, app::k_invitation_purpose, command_id);
-                d.expires = from_micros(payload.getAccount().getInvitationIssued().getExpiresAt());
-                m = infra::account_invitation_mail(options_.mail, d);
-            } else if (kind == "supervisor_pin") {
-                infra::supervisor_pin d;
-                d.to = to;
-                d.pin = infra::derive_pin(options_.key, app::k_pin_purpose, command_id);
-                m = infra::supervisor_pin_mail(options_.mail, d);
-            } else if (kind == "password_reset" && payload.isAccount() &&
-                       payload.getAccount().isPasswordResetRequested()) {
-                infra::password_reset d;
-                d.to = to;
-                d.token = infra::derive_token(options_.key, app::k_reset_purpose, command_id);
-                d.expires =
-                  from_micros(payload.getAccount().getPasswordResetRequested().getExpiresAt());
-                m = infra::password_reset_mail(options_.mail, d);
-            } else {
-                // Notifications: the outbox's German text and a link.
-                std::string link = base(options_.mail);
-                const auto& ref = entry.at("reference").as_object();
-                if (auto report = str(ref, "reportId"); !report.empty()) {
-                    link += std::string(infra::mail_paths::reports) + "/" + report;
-                } else if (auto proposal = str(ref, "proposalId"); !proposal.empty()) {
-                    link += std::string(infra::mail_paths::proposals) + "/" + proposal;
-                } else if (kind == "results_published") {
-                    link += infra::mail_paths::exams;
-                } else {
-                    link += infra::mail_paths::login;
-                }
-                auto text = str(entry, "body") + "\n" + link +
-                            "\n\nMit freundlichen Grüßen\nIhr Ausbildungsportal\n";
-                m.from = options_.mail.from;
-                m.to = { to };
-                m.subject = str(entry, "subject");
-                m.text_body = text;
-                m.html_body = html_paragraphs(text);
-                m.headers.push_back({ "Auto-Submitted", "auto-generated" });
-                for (const auto& cc : entry.at("cc").as_array()) {
-                    if (cc.is_string()) {
-                        m.cc.push_back({ "", std::string(cc.as_string()) });
-                    }
-                }
-            }
-            m.date = from_micros(e.getRecordedAt());
-            std::string file_id = id;
-            std::replace(file_id.begin(), file_id.end(), '/', '-');
-            auto w = outbox_.write(file_id, m);
+            auto file_id = outbox_mail_id(id);
+            auto w = outbox_.write(file_id, *m);
             if (!w) {
                 return fail(w.error());
             }
             written += w->already_written ? 0 : 1;
             after = id;
             infra::write_batch checkpoint;
-            checkpoint.put(k_mail_checkpoint, after);
+            checkpoint.put(k_mail_files_checkpoint, after);
             auto saved_checkpoint = store_.write(checkpoint);
             if (!saved_checkpoint) {
                 return fail(saved_checkpoint.error());

@@ -15,12 +15,37 @@
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/mail.hpp"
 
+#include <boost/json.hpp>
+
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
 
 namespace portal::cli {
+
+/// The key of the last outbox entry written as a file, in the read-model
+/// store.
+inline constexpr std::string_view k_mail_files_checkpoint = "p/mail";
+
+/// The mail id of an outbox entry: its id with `/` as `-` (the `.eml` file
+/// name, and the left part of the Message-ID).
+std::string outbox_mail_id(std::string_view entry_id);
+
+/// Renders one outbox entry (an object of `projections::outbox_entries`)
+/// into its message: access mails with their templates and the secret
+/// derived with `key` from the id of the command that stored its hash,
+/// notifications with the entry's text and a link under `mail.base_url`.
+/// Deterministic: the same entry gives the same message, with `Date` the
+/// time the event was recorded and Message-ID
+/// `<outbox_mail_id>@<sender's domain>`, so every delivery of an entry
+/// (file or SMTP, first or repeated) carries the same Message-ID.
+/// Errors: `mail.event_not_found` (not_found) when the entry's event is
+/// not in `log`, `mail.bad_entry` (invalid), the log's.
+result<infra::mail_message> render_outbox_entry(events::event_log& log,
+                                                const boost::json::object& entry,
+                                                const infra::mail_settings& mail,
+                                                std::string_view key);
 
 /// Where and how mails are written.
 struct mail_writer_options
