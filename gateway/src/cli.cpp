@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <ostream>
@@ -326,6 +327,10 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     unsigned reminder_hour = 6;
     unsigned approver_reminder_days = 3;
     bool no_reminders = false;
+    std::string smtp_url;
+    std::string smtp_user;
+    std::string smtp_password_file;
+    bool smtp_starttls = false;
     auto d = common_description(c);
     d.add_options()("public-url",
                     po::value(&public_url)->default_value("http://127.0.0.1:8080"),
@@ -350,7 +355,16 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       "approver-reminder-days",
       po::value(&approver_reminder_days)->default_value(3),
       "days a submitted record waits before its approver is reminded")(
-      "no-reminders", po::bool_switch(&no_reminders), "do not run the daily reminder scheduler");
+      "no-reminders", po::bool_switch(&no_reminders), "do not run the daily reminder scheduler")(
+      "smtp-url",
+      po::value(&smtp_url),
+      "deliver mails over SMTP: smtp://host[:port] or smtps://host[:port] (without it, mails "
+      "are written as files under <data-dir>/mail/)")(
+      "smtp-user", po::value(&smtp_user), "SMTP AUTH user name")(
+      "smtp-password-file",
+      po::value(&smtp_password_file),
+      "file holding the SMTP AUTH password (never on the command line)")(
+      "smtp-starttls", po::bool_switch(&smtp_starttls), "require STARTTLS on an smtp:// URL");
     po::variables_map vm;
     if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal serve [options]")) {
         return *code;
@@ -368,6 +382,31 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     options.reminders = !no_reminders;
     options.reminder.hour = reminder_hour;
     options.reminder.days_before_approver_reminder = approver_reminder_days;
+    if (!smtp_url.empty()) {
+        if (!smtp_url.starts_with("smtp://") && !smtp_url.starts_with("smtps://")) {
+            err << "portal: --smtp-url must be smtp://host[:port] or smtps://host[:port]\n";
+            return k_usage;
+        }
+        infra::smtp_options smtp;
+        smtp.url = smtp_url;
+        smtp.user = smtp_user;
+        smtp.starttls = smtp_starttls;
+        if (!smtp_password_file.empty()) {
+            std::ifstream in(smtp_password_file, std::ios::binary);
+            if (!in) {
+                err << "portal: cannot read --smtp-password-file " << smtp_password_file << "\n";
+                return k_usage;
+            }
+            std::getline(in, smtp.password);
+            if (!smtp.password.empty() && smtp.password.back() == '\r') {
+                smtp.password.pop_back();
+            }
+        }
+        options.smtp = std::move(smtp);
+    } else if (!smtp_user.empty() || !smtp_password_file.empty() || smtp_starttls) {
+        err << "portal: --smtp-user, --smtp-password-file and --smtp-starttls need --smtp-url\n";
+        return k_usage;
+    }
     if (password_cost == "minimum") {
         options.api.password_cost = infra::password_cost::minimum();
     } else if (password_cost != "interactive") {
@@ -392,7 +431,8 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     infra::init_logging(c.log_level, c.log_json);
     auto portal = instance::start(options);
     if (!portal) {
-        if (portal.error().code == "server.bind" || portal.error().code == "validation.listen") {
+        if (portal.error().code == "server.bind" || portal.error().code == "validation.listen" ||
+            portal.error().code == "smtp.bad_url") {
             err << "portal: " << portal.error().message << "\n";
             return k_usage;
         }

@@ -230,16 +230,29 @@ instance::start(instance_options options)
         return fail(policies.error());
     }
     self->policies_ = std::move(*policies);
-    auto writer =
-      mail_writer::open(*self->log_,
-                        *self->store_,
-                        { options.data_dir / "mail",
-                          { options.public_url, { "Ausbildungsportal", options.mail_from } },
-                          *key });
-    if (!writer) {
-        return fail(writer.error());
+    infra::mail_settings mail{ options.public_url, { "Ausbildungsportal", options.mail_from } };
+    std::unique_ptr<mail_dispatcher> dispatcher;
+    if (options.smtp) {
+        auto sender = infra::open_smtp_sender(*options.smtp);
+        if (!sender) {
+            return fail(sender.error());
+        }
+        auto opened = mail_dispatcher::open(*self->log_,
+                                            *self->store_,
+                                            std::move(*sender),
+                                            { mail, *key, options.mail_retry, {}, {} });
+        if (!opened) {
+            return fail(opened.error());
+        }
+        dispatcher = std::move(*opened);
+    } else {
+        auto writer =
+          mail_writer::open(*self->log_, *self->store_, { options.data_dir / "mail", mail, *key });
+        if (!writer) {
+            return fail(writer.error());
+        }
+        self->mails_ = std::make_unique<mail_files>(std::move(*writer));
     }
-    self->mails_ = std::make_unique<mail_files>(std::move(*writer));
     std::vector<const projections::runner*> runners;
     const projections::runner* training = nullptr;
     for (const auto& r : self->side_->runners) {
@@ -261,6 +274,13 @@ instance::start(instance_options options)
                                                 std::move(secrets),
                                                 options.api,
                                                 options.clock);
+    if (dispatcher) {
+        // Started after the API: its results count in the API's metrics.
+        dispatcher->on_result([api = self->api_.get()](std::string_view result) {
+            api->stats().count_mail_delivery(result);
+        });
+        self->deliveries_ = std::make_unique<mail_delivery>(std::move(dispatcher));
+    }
     auto server = gateway::server::start(*self->api_, options.server);
     if (!server) {
         return fail(server.error());
@@ -288,6 +308,7 @@ instance::stop()
         policies_.reset();
     }
     mails_.reset();
+    deliveries_.reset();
     side_.reset();
     api_.reset();
     store_.reset();

@@ -10,6 +10,7 @@
 #include "app/policies.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "mail_dispatcher.hpp"
 #include "mail_writer.hpp"
 #include "portal/events/event_log.hpp"
 #include "portal/infra/kv_store.hpp"
@@ -22,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,6 +110,11 @@ struct instance_options
     /// Its hour, approver days and check interval; the days also apply to
     /// runs by hand (`POST /api/v1/reminders/run`).
     gateway::reminder_options reminder;
+    /// Deliver mails over SMTP (mail_dispatcher.hpp) when set; otherwise
+    /// they are written as `.eml` files under `<data-dir>/mail/`.
+    std::optional<infra::smtp_options> smtp;
+    /// Retries of SMTP delivery.
+    mail_retry_policy mail_retry;
 };
 
 /// A running portal: log, read models, process managers, mail files, the
@@ -146,6 +153,7 @@ class instance
     std::unique_ptr<app::services> services_;
     std::unique_ptr<events::subscription> policies_;
     std::unique_ptr<mail_files> mails_;
+    std::unique_ptr<mail_delivery> deliveries_;
     std::unique_ptr<gateway::reminder_scheduler> reminders_;
     std::unique_ptr<gateway::api> api_;
     std::unique_ptr<gateway::server> server_;

@@ -125,6 +125,7 @@ api::api(app::services services,
     add_event_routes(router_);
     add_operation_routes(router_);
     add_reminder_routes(router_);
+    add_mail_routes(router_);
 }
 
 timestamp

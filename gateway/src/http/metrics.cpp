@@ -50,6 +50,13 @@ metrics::count_command(std::string_view name, std::string_view result)
     ++commands_[{ std::string(name), std::string(result) }];
 }
 
+void
+metrics::count_mail_delivery(std::string_view result)
+{
+    std::lock_guard lock(mu_);
+    ++mail_deliveries_[std::string(result)];
+}
+
 std::string
 metrics::render() const
 {
@@ -92,6 +99,15 @@ metrics::render() const
                            prometheus_label(k.first),
                            prometheus_label(k.second),
                            n);
+    }
+    out += "# HELP portal_mail_deliveries_total SMTP delivery attempts by result (sent, retry: "
+           "a transient failure, failed: given up).\n# TYPE portal_mail_deliveries_total "
+           "counter\n";
+    for (std::string_view result : { "sent", "retry", "failed" }) {
+        auto it = mail_deliveries_.find(result);
+        out += fmt::format("portal_mail_deliveries_total{{result=\"{}\"}} {}\n",
+                           result,
+                           it == mail_deliveries_.end() ? 0 : it->second);
     }
     out += "# HELP portal_http_connections Open HTTP connections.\n"
            "# TYPE portal_http_connections gauge\n";

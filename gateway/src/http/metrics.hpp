@@ -38,6 +38,10 @@ class metrics
     /// or the error code).
     void count_command(std::string_view name, std::string_view result);
 
+    /// Counts an SMTP delivery attempt by result: `sent`, `retry` (a
+    /// transient failure) or `failed` (given up).
+    void count_mail_delivery(std::string_view result);
+
     /// Connection gauge.
     void connection_opened() { connections_.fetch_add(1, std::memory_order_relaxed); }
     void connection_closed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
@@ -57,6 +61,7 @@ class metrics
     std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
     std::map<std::string, histogram> latency_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> commands_;
+    std::map<std::string, std::uint64_t, std::less<>> mail_deliveries_;
     std::atomic<std::int64_t> connections_{ 0 };
 };
 

@@ -1,0 +1,365 @@
+#include "mail_dispatcher.hpp"
+
+#include "portal/events/time.hpp"
+#include "portal/projections/read_models.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace portal::cli {
+
+namespace {
+
+namespace json = boost::json;
+
+/// Queued entries looked at per pass.
+constexpr std::size_t k_queue_batch = 1000;
+/// New outbox entries read at a time.
+constexpr std::size_t k_outbox_batch = 100;
+
+std::string
+str(const json::object& o, std::string_view key)
+{
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string{};
+}
+
+std::string
+record_key(std::string_view id)
+{
+    return std::string(k_delivery_prefix) + std::string(id);
+}
+
+std::string
+queue_key(std::string_view id)
+{
+    return std::string(k_delivery_queue_prefix) + std::string(id);
+}
+
+std::optional<json::object>
+parse_object(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object()) {
+        return std::nullopt;
+    }
+    return std::move(v.as_object());
+}
+
+} // namespace
+
+mail_dispatcher::mail_dispatcher(events::event_log& log,
+                                 infra::kv_store& store,
+                                 std::unique_ptr<infra::mail_sender> sender,
+                                 mail_dispatcher_options options)
+  : log_(log)
+  , store_(store)
+  , sender_(std::move(sender))
+  , options_(std::move(options))
+{
+}
+
+result<std::unique_ptr<mail_dispatcher>>
+mail_dispatcher::open(events::event_log& log,
+                      infra::kv_store& store,
+                      std::unique_ptr<infra::mail_sender> sender,
+                      mail_dispatcher_options options)
+{
+    if (!sender) {
+        return fail(error::invalid("mail.no_sender", "the mail dispatcher needs a sender"));
+    }
+    if (options.retry.max_attempts == 0) {
+        options.retry.max_attempts = 1;
+    }
+    return std::unique_ptr<mail_dispatcher>(
+      new mail_dispatcher(log, store, std::move(sender), std::move(options)));
+}
+
+timestamp
+mail_dispatcher::now() const
+{
+    if (options_.clock) {
+        return options_.clock();
+    }
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+}
+
+result<dispatch_pass>
+mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
+{
+    dispatch_pass pass;
+    if (now() < paused_until_) {
+        return pass;
+    }
+    auto count = [&pass](outcome o) {
+        switch (o) {
+            case outcome::sent:
+                ++pass.sent;
+                break;
+            case outcome::deferred:
+                ++pass.deferred;
+                break;
+            case outcome::failed:
+                ++pass.failed;
+                break;
+        }
+    };
+    // 1. The queue: retries that are due, and entries a crash left `sending`.
+    std::vector<std::pair<std::string, std::string>> queued; // id, entry
+    auto scanned = store_.scan_prefix(
+      k_delivery_queue_prefix, [&](std::string_view key, std::string_view value) {
+          queued.emplace_back(key.substr(k_delivery_queue_prefix.size()), value);
+          return queued.size() < k_queue_batch;
+      });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    std::vector<std::pair<json::object, json::object>> due; // entry, record
+    for (const auto& [id, text] : queued) {
+        auto saved = store_.get(record_key(id));
+        if (!saved) {
+            return fail(saved.error());
+        }
+        auto entry = parse_object(text);
+        auto record = *saved ? parse_object(**saved) : std::nullopt;
+        if (!entry || !record) {
+            spdlog::error("mail delivery: the queued entry {} is unreadable; skipped", id);
+            continue;
+        }
+        auto status = str(*record, "status");
+        auto next = parse_rfc3339(str(*record, "nextAttemptAt"));
+        if (status == "sending" || !next || *next <= now()) {
+            if (status == "sending") {
+                spdlog::warn("mail delivery: {} was being sent when the portal stopped; sending it "
+                             "again with the same Message-ID {} (the receiver may see it twice)",
+                             id,
+                             str(*record, "messageId"));
+            }
+            due.emplace_back(std::move(*entry), std::move(*record));
+        }
+    }
+    for (const auto& [entry, record] : due) {
+        if (keep_going && !keep_going()) {
+            return pass;
+        }
+        auto done = deliver(entry, &record, false);
+        if (!done) {
+            return fail(done.error());
+        }
+        count(*done);
+        if (*done == outcome::deferred) {
+            return pass;
+        }
+    }
+    // 2. New outbox entries after the checkpoint (or, the first time, after
+    // the last mail written as a file).
+    auto saved = store_.get(k_smtp_checkpoint);
+    if (!saved) {
+        return fail(saved.error());
+    }
+    if (!*saved) {
+        saved = store_.get(k_mail_files_checkpoint);
+        if (!saved) {
+            return fail(saved.error());
+        }
+    }
+    std::string after = saved->value_or("");
+    for (;;) {
+        auto entries = projections::outbox_entries(store_, after, k_outbox_batch);
+        if (!entries) {
+            return fail(entries.error());
+        }
+        if (entries->empty()) {
+            return pass;
+        }
+        for (const auto& value : *entries) {
+            if (keep_going && !keep_going()) {
+                return pass;
+            }
+            if (!value.is_object()) {
+                continue;
+            }
+            auto done = deliver(value.as_object(), nullptr, true);
+            if (!done) {
+                return fail(done.error());
+            }
+            count(*done);
+            if (*done == outcome::deferred) {
+                return pass;
+            }
+            after = str(value.as_object(), "id");
+        }
+    }
+}
+
+result<mail_dispatcher::outcome>
+mail_dispatcher::deliver(const json::object& entry, const json::object* record, bool take_on)
+{
+    auto id = str(entry, "id");
+    if (id.empty()) {
+        return fail(error::invalid("mail.bad_entry", "an outbox entry without id"));
+    }
+    auto started = now();
+    std::uint64_t attempts = 1;
+    std::string last_error;
+    if (record != nullptr) {
+        if (const auto* a = record->if_contains("attempts"); a != nullptr && a->is_number()) {
+            attempts = a->to_number<std::uint64_t>() + 1;
+        }
+        last_error = str(*record, "lastError");
+    }
+    json::object state{ { "id", id },
+                        { "kind", str(entry, "kind") },
+                        { "recipient", str(entry, "recipient") },
+                        { "subject", str(entry, "subject") },
+                        { "messageId", nullptr },
+                        { "status", "sending" },
+                        { "attempts", attempts },
+                        { "lastError",
+                          last_error.empty() ? json::value(nullptr) : json::value(last_error) },
+                        { "nextAttemptAt", nullptr },
+                        { "updatedAt", format_rfc3339(started) } };
+    auto finish = [&](std::string_view status,
+                      std::string error_text,
+                      std::optional<timestamp> next) -> result<void> {
+        state["status"] = status;
+        if (!error_text.empty()) {
+            state["lastError"] = error_text;
+        }
+        state["nextAttemptAt"] = next ? json::value(format_rfc3339(*next)) : json::value(nullptr);
+        state["updatedAt"] = format_rfc3339(now());
+        infra::write_batch batch;
+        batch.put(record_key(id), json::serialize(state));
+        if (status == "pending") {
+            batch.put(queue_key(id), json::serialize(entry));
+        } else {
+            batch.erase(queue_key(id));
+        }
+        if (take_on) {
+            batch.put(k_smtp_checkpoint, id);
+        }
+        return store_.write(batch, true);
+    };
+    auto report = [this](std::string_view result) {
+        if (options_.on_result) {
+            options_.on_result(result);
+        }
+    };
+
+    auto m = render_outbox_entry(log_, entry, options_.mail, options_.key);
+    if (!m) {
+        if (m.error().cls == error_class::unavailable) {
+            return fail(m.error()); // the log: try the whole pass again later
+        }
+        spdlog::error(
+          "mail delivery: {} cannot be rendered: {} ({})", id, m.error().message, m.error().code);
+        if (auto written = finish("failed", m.error().message, std::nullopt); !written) {
+            return fail(written.error());
+        }
+        report("failed");
+        return outcome::failed;
+    }
+    state["messageId"] = m->message_id;
+
+    // `sending` is on disk before the first byte goes to the server.
+    {
+        infra::write_batch batch;
+        batch.put(record_key(id), json::serialize(state));
+        batch.put(queue_key(id), json::serialize(entry));
+        if (take_on) {
+            batch.put(k_smtp_checkpoint, id);
+        }
+        if (auto written = store_.write(batch, true); !written) {
+            return fail(written.error());
+        }
+    }
+    auto sent = sender_->send(*m);
+    if (sent) {
+        if (auto written = finish("sent", {}, std::nullopt); !written) {
+            // Sent, but not recorded: the entry stays `sending` and is sent
+            // again (same Message-ID) by a later pass.
+            return fail(written.error());
+        }
+        spdlog::info("mail delivery: {} sent to {} ({}, attempt {})",
+                     id,
+                     str(entry, "recipient"),
+                     m->message_id,
+                     attempts);
+        report("sent");
+        return outcome::sent;
+    }
+    const auto& e = sent.error();
+    if (e.cls == error_class::unavailable && attempts < options_.retry.max_attempts) {
+        auto delay = options_.retry.first_delay;
+        for (std::uint64_t i = 1; i < attempts && delay < options_.retry.max_delay; ++i) {
+            delay *= 2;
+        }
+        delay = std::min(delay, options_.retry.max_delay);
+        auto next = now() + std::chrono::duration_cast<std::chrono::microseconds>(delay);
+        if (auto written = finish("pending", e.message, next); !written) {
+            return fail(written.error());
+        }
+        spdlog::warn("mail delivery: {} not sent (attempt {}), retrying at {}: {}",
+                     id,
+                     attempts,
+                     format_rfc3339(next),
+                     e.message);
+        paused_until_ =
+          now() + std::chrono::duration_cast<std::chrono::microseconds>(options_.retry.first_delay);
+        report("retry");
+        return outcome::deferred;
+    }
+    if (auto written = finish("failed", e.message, std::nullopt); !written) {
+        return fail(written.error());
+    }
+    spdlog::error("mail delivery: {} to {} failed for good after {} attempt(s): {} ({})",
+                  id,
+                  str(entry, "recipient"),
+                  attempts,
+                  e.message,
+                  e.code);
+    report("failed");
+    return outcome::failed;
+}
+
+mail_delivery::mail_delivery(std::unique_ptr<mail_dispatcher> dispatcher)
+  : dispatcher_(std::move(dispatcher))
+  , thread_([this] { run(); })
+{
+}
+
+mail_delivery::~mail_delivery()
+{
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void
+mail_delivery::run()
+{
+    auto keep_going = [this] {
+        std::lock_guard guard(mu_);
+        return !stopping_;
+    };
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        lock.unlock();
+        auto pass = dispatcher_->dispatch_pending(keep_going);
+        if (!pass) {
+            spdlog::warn("mail delivery: {} ({})", pass.error().message, pass.error().code);
+        }
+        lock.lock();
+        cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_; });
+    }
+}
+
+} // namespace portal::cli
