@@ -303,6 +303,19 @@ api::viewer_of(const call& c)
     return viewer{ c.auth->account_id, std::move(account->state) };
 }
 
+result<viewer>
+api::viewer_of(const call& c, std::initializer_list<events::role> roles)
+{
+    auto v = viewer_of(c);
+    if (!v) {
+        return v;
+    }
+    if (auto denied = authz::require_role(*v, roles); !denied) {
+        return fail(denied.error());
+    }
+    return v;
+}
+
 result<domain::command_meta>
 api::meta(const call& c, const viewer& v, std::initializer_list<events::role> preferred)
 {
@@ -458,6 +471,16 @@ api::page(const call& c, boost::json::array items) const
         next = std::to_string(offset + out.size());
     }
     return boost::json::object{ { "items", std::move(out) }, { "next", std::move(next) } };
+}
+
+reply
+api::page_reply(const call& c, boost::json::array items) const
+{
+    auto listed = page(c, std::move(items));
+    if (!listed) {
+        return error_response(listed.error());
+    }
+    return ok_json(*listed);
 }
 
 } // namespace portal::gateway

@@ -142,6 +142,10 @@ class api
     /// 401 when the account no longer exists or was erased).
     result<viewer> viewer_of(const call& c);
 
+    /// The signed-in account when it holds one of `roles` (else 403
+    /// `auth.role`, see `authz::require_role`).
+    result<viewer> viewer_of(const call& c, std::initializer_list<events::role> roles);
+
     /// The command metadata of a write by the signed-in account: the role it
     /// acts in is the `Portal-Role` header when given (it must be one of the
     /// account's roles, else 403 `auth.role`), else the first of `preferred`
@@ -178,6 +182,9 @@ class api
     /// `limit` (default 50, max 500). Errors: `validation.limit`,
     /// `validation.cursor` (400).
     result<boost::json::object> page(const call& c, boost::json::array items) const;
+
+    /// `page` as the reply of a list route (200, or the 400 problem).
+    reply page_reply(const call& c, boost::json::array items) const;
 
   private:
     reply dispatch(const request& req, const peer& from);

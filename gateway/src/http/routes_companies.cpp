@@ -152,12 +152,8 @@ company_list(api& a, const call& c, std::string_view field)
         return std::move(view.error());
     }
     auto* items = view->if_contains(field);
-    auto page =
-      a.page(c, items != nullptr && items->is_array() ? items->as_array() : boost::json::array{});
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(
+      c, items != nullptr && items->is_array() ? items->as_array() : boost::json::array{});
 }
 
 /// Creates the account of `email` with `r` and an invitation (the token
@@ -203,12 +199,9 @@ create_or_grant(api& a,
 reply
 register_company(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -685,12 +678,9 @@ add_representative(api& a, call& c)
 reply
 approve_representative(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     const auto& representative_id = c.param("id");
     auto company_id = company_of_representative(representative_id);
@@ -775,11 +765,7 @@ public_companies(api& a, call& c)
     if (!listed) {
         return error_response(listed.error());
     }
-    auto page = a.page(c, std::move(*listed));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(*listed));
 }
 
 } // namespace

@@ -62,12 +62,9 @@ check_visible(api& a, const call& c, const viewer& v, std::string_view id)
 reply
 register_contract(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {

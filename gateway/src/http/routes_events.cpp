@@ -97,12 +97,9 @@ parse_number(std::string_view text)
 reply
 stream_events(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::auditor, role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::auditor, role::staff }); !denied) {
-        return error_response(denied.error());
     }
     const auto& stream = c.param("stream");
     std::uint64_t from = 1;
@@ -124,22 +121,15 @@ stream_events(api& a, call& c)
     for (const auto& e : *read) {
         items.push_back(boost::json::parse(event_json_text(e, redact)));
     }
-    auto page = a.page(c, std::move(items));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(items));
 }
 
 reply
 event_stream_route(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::auditor, role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::auditor, role::staff }); !denied) {
-        return error_response(denied.error());
     }
     std::uint64_t after = 0;
     auto last = c.req["Last-Event-ID"];

@@ -99,12 +99,9 @@ member_role_of(std::string_view name)
 reply
 appoint(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -222,12 +219,9 @@ appointment_for(const examiner::state& s, const domain::exam::state& exam)
 reply
 assign(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -269,12 +263,9 @@ assign(api& a, call& c)
 reply
 unassign(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto meta = a.meta(c, *v, { role::staff });
     if (!meta) {
@@ -319,12 +310,9 @@ unassign(api& a, call& c)
 reply
 end_appointment(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -365,12 +353,9 @@ end_appointment(api& a, call& c)
 reply
 my_examining(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::examiner });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::examiner }); !denied) {
-        return error_response(denied.error());
     }
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
@@ -437,12 +422,9 @@ read_proposal_body(input& in, proposal::submit& command)
 reply
 submit_proposal(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::trainee });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::trainee }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -469,12 +451,9 @@ submit_proposal(api& a, call& c)
 reply
 resubmit_proposal(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::trainee });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::trainee }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -508,12 +487,9 @@ resubmit_proposal(api& a, call& c)
 reply
 decide_proposal(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::examiner });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::examiner }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -545,12 +521,9 @@ decide_proposal(api& a, call& c)
 reply
 withdraw_proposal(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::trainee });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::trainee }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -702,12 +675,9 @@ append_proposals(const projections::reader& exams,
 reply
 my_proposals(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::trainee, role::examiner });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::trainee, role::examiner }); !denied) {
-        return error_response(denied.error());
     }
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
@@ -760,11 +730,7 @@ my_proposals(api& a, call& c)
             }
         }
     }
-    auto page = a.page(c, std::move(items));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(items));
 }
 
 // --- examiner seminars ------------------------------------------------------------
@@ -773,12 +739,9 @@ my_proposals(api& a, call& c)
 reply
 schedule_seminar(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -808,12 +771,9 @@ schedule_seminar(api& a, call& c)
 reply
 list_seminars(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff, role::examiner });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff, role::examiner }); !denied) {
-        return error_response(denied.error());
     }
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
@@ -860,23 +820,16 @@ list_seminars(api& a, call& c)
     for (auto& s : seminars) {
         items.push_back(std::move(s));
     }
-    auto page = a.page(c, std::move(items));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(items));
 }
 
 /// POST /api/v1/seminars/{id}/registrations (an examiner requests a place).
 reply
 request_place(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::examiner });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::examiner }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -899,12 +852,9 @@ request_place(api& a, call& c)
 reply
 confirm_place(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto meta = a.meta(c, *v, { role::staff });
     if (!meta) {
@@ -921,12 +871,9 @@ confirm_place(api& a, call& c)
 reply
 cancel_place(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::examiner, role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::examiner, role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {

@@ -173,11 +173,7 @@ list(api& a, call& c)
         }
         o.erase("examinerAccountIds");
     }
-    auto page = a.page(c, std::move(*exams));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(*exams));
 }
 
 /// `{contractId}` -> 201 with the new registration's id. A company (or its
@@ -331,12 +327,9 @@ publish(api& a, call& c)
 reply
 my_exams(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::trainee });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::trainee }); !denied) {
-        return error_response(denied.error());
     }
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
@@ -357,11 +350,7 @@ my_exams(api& a, call& c)
             }
         }
     }
-    auto page = a.page(c, std::move(items));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(items));
 }
 
 } // namespace

@@ -497,11 +497,7 @@ contract_reports(api& a, call& c)
     if (!records) {
         return error_response(records.error());
     }
-    auto page = a.page(c, std::move(*records));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(*records));
 }
 
 /// Records waiting for the caller's decision: as a trainer of the
@@ -552,11 +548,7 @@ approvals(api& a, call& c)
     std::stable_sort(items.begin(), items.end(), [&](const auto& x, const auto& y) {
         return submitted_at(x) < submitted_at(y);
     });
-    auto page = a.page(c, std::move(items));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(items));
 }
 
 /// Every event of a record with actor and time: the contract's trainee,
@@ -591,11 +583,7 @@ history(api& a, call& c)
     if (!events) {
         return error_response(events.error());
     }
-    auto page = a.page(c, std::move(*events));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(*events));
 }
 
 } // namespace

@@ -456,12 +456,9 @@ convert_pin(api& a, call& c)
 reply
 unlock(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto meta = a.meta(c, *v, { role::staff });
     if (!meta) {
@@ -475,12 +472,9 @@ unlock(api& a, call& c)
 reply
 create_account(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = a.viewer_of(c, { role::staff });
     if (!v) {
         return error_response(v.error());
-    }
-    if (auto denied = authz::require_role(*v, { role::staff }); !denied) {
-        return error_response(denied.error());
     }
     auto in = input::parse(c.req);
     if (!in) {
@@ -528,11 +522,7 @@ account_security(api& a, call& c)
     if (!log) {
         return error_response(log.error());
     }
-    auto page = a.page(c, std::move(*log));
-    if (!page) {
-        return error_response(page.error());
-    }
-    return ok_json(*page);
+    return a.page_reply(c, std::move(*log));
 }
 
 reply

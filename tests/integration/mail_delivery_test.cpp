@@ -1,0 +1,749 @@
+// Mail delivery over SMTP (issue #7) against a real SMTP server: aiosmtpd
+// (tests/support/smtp_sink.py) started as a child process. The portal runs
+// in-process (gateway_env with an SMTP URL) or as `portal serve --smtp-url`
+// for the SIGKILL test. Checks recipients, subjects, UTF-8 bodies and the
+// links of the mails (which must work against the API), retries while the
+// server is down, a permanent refusal, the staff route and the metric, and
+// that a SIGKILL in the middle of dispatching neither loses a mail nor sends
+// one twice, except at most the one entry that was `sending` at the kill.
+
+#include "gateway_env.hpp"
+#include "mail_deliveries.hpp"
+#include "portal/infra/kv_store.hpp"
+#include "process.hpp"
+#include "test_support.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace portal::testing {
+namespace {
+
+namespace json = boost::json;
+
+const std::string k_portal = PORTAL_BINARY;
+const std::string k_python = PORTAL_PYTHON;
+const std::string k_sink_script = PORTAL_SMTP_SINK;
+const std::string k_public_url = "https://portal.ihk-beispiel.de";
+constexpr const char* k_sender = "noreply@ausbildungsportal.example";
+
+unsigned short
+free_port()
+{
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor a(
+      ioc, { boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(0) });
+    return a.local_endpoint().port();
+}
+
+// --- decoding what the server received ---------------------------------------
+
+/// Quoted-printable undone: soft breaks removed, `=XX` to bytes.
+std::string
+qp_decode(std::string_view text)
+{
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '=' && text.compare(i + 1, 2, "\r\n") == 0) {
+            i += 2;
+        } else if (text[i] == '=' && i + 2 < text.size() && std::isxdigit(text[i + 1]) != 0 &&
+                   std::isxdigit(text[i + 2]) != 0) {
+            out.push_back(
+              static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+std::string
+base64_decode(std::string_view in)
+{
+    static const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : in) {
+        auto v = alphabet.find(c);
+        if (v == std::string::npos) {
+            continue; // padding
+        }
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+/// A header's value, unfolded (empty when absent).
+std::string
+header(std::string_view data, std::string_view name)
+{
+    auto end = data.find("\r\n\r\n");
+    auto head = std::string("\r\n") + std::string(data.substr(0, end));
+    auto at = head.find("\r\n" + std::string(name) + ":");
+    if (at == std::string::npos) {
+        return {};
+    }
+    std::string value;
+    auto pos = at + 2 + name.size() + 1;
+    for (;;) {
+        auto eol = head.find("\r\n", pos);
+        value += head.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+        if (eol == std::string::npos || eol + 2 >= head.size() ||
+            (head[eol + 2] != ' ' && head[eol + 2] != '\t')) {
+            break;
+        }
+        pos = eol + 2;
+    }
+    auto first = value.find_first_not_of(' ');
+    return first == std::string::npos ? std::string{} : value.substr(first);
+}
+
+/// RFC 2047 `=?UTF-8?B?...?=` words decoded (space between two words dropped).
+std::string
+decode_words(const std::string& value)
+{
+    static const std::regex word(R"(=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=)");
+    std::string out;
+    auto begin = std::sregex_iterator(value.begin(), value.end(), word);
+    std::size_t last = 0;
+    bool previous_word = false;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+        auto between = value.substr(last, static_cast<std::size_t>(it->position()) - last);
+        if (!(previous_word && between.find_first_not_of(' ') == std::string::npos)) {
+            out += between;
+        }
+        out += base64_decode((*it)[1].str());
+        last = static_cast<std::size_t>(it->position() + it->length());
+        previous_word = true;
+    }
+    return out + value.substr(last);
+}
+
+/// One message the server accepted.
+struct received
+{
+    std::string mail_from;
+    std::vector<std::string> rcpt_tos;
+    std::string data; ///< as received (CRLF, quoted-printable bodies)
+
+    std::string subject() const { return decode_words(header(data, "Subject")); }
+    std::string message_id() const
+    {
+        auto id = header(data, "Message-ID");
+        if (id.size() >= 2 && id.front() == '<' && id.back() == '>') {
+            id = id.substr(1, id.size() - 2);
+        }
+        return id;
+    }
+    /// The bodies with quoted-printable undone (UTF-8).
+    std::string text() const { return qp_decode(data); }
+    bool to(const std::string& address) const
+    {
+        return std::find(rcpt_tos.begin(), rcpt_tos.end(), address) != rcpt_tos.end();
+    }
+};
+
+/// tests/support/smtp_sink.py as a child process.
+class smtp_sink
+{
+  public:
+    smtp_sink(unsigned short port, std::filesystem::path dir, std::vector<std::string> extra = {})
+      : port_(port)
+      , dir_(std::move(dir))
+      , extra_(std::move(extra))
+    {
+        std::filesystem::create_directories(dir_);
+    }
+    ~smtp_sink() { stop(); }
+    smtp_sink(const smtp_sink&) = delete;
+    smtp_sink& operator=(const smtp_sink&) = delete;
+
+    /// Starts the server and waits until it listens; false (with its log)
+    /// when it does not come up.
+    ::testing::AssertionResult start()
+    {
+        std::filesystem::remove(dir_ / "ready");
+        auto log_path = dir_.parent_path() / (dir_.filename().string() + ".log");
+        pid_ = fork();
+        if (pid_ == 0) {
+            int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            dup2(log, STDOUT_FILENO);
+            dup2(log, STDERR_FILENO);
+            std::vector<std::string> args{ k_python, k_sink_script, "--port", std::to_string(port_),
+                                           "--dir",  dir_.string() };
+            args.insert(args.end(), extra_.begin(), extra_.end());
+            std::vector<char*> argv;
+            for (auto& a : args) {
+                argv.push_back(a.data());
+            }
+            argv.push_back(nullptr);
+            execv(k_python.c_str(), argv.data());
+            _exit(127);
+        }
+        bool exited = false;
+        bool ready = wait_until(
+          [&] {
+              if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+                  exited = true;
+                  return true;
+              }
+              return std::filesystem::exists(dir_ / "ready");
+          },
+          std::chrono::seconds{ 30 });
+        if (exited || !ready) {
+            pid_ = exited ? -1 : pid_;
+            std::ifstream in(log_path);
+            std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            return ::testing::AssertionFailure() << "the SMTP sink did not start: " << log;
+        }
+        return ::testing::AssertionSuccess();
+    }
+
+    void stop()
+    {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+            pid_ = -1;
+        }
+    }
+
+    /// Every message received so far, in arrival order.
+    const std::vector<received>& messages()
+    {
+        std::vector<std::filesystem::path> files;
+        std::error_code ec;
+        for (const auto& f : std::filesystem::directory_iterator(dir_, ec)) {
+            if (f.path().extension() == ".json" && !seen_.contains(f.path().filename())) {
+                files.push_back(f.path());
+            }
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            std::ifstream in(f, std::ios::binary);
+            std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+            auto v = json::parse(text).as_object();
+            received r;
+            r.mail_from = std::string(v.at("mail_from").as_string());
+            for (const auto& to : v.at("rcpt_tos").as_array()) {
+                r.rcpt_tos.emplace_back(to.as_string());
+            }
+            r.data = std::string(v.at("data").as_string());
+            seen_.insert(f.filename());
+            all_.push_back(std::move(r));
+        }
+        return all_;
+    }
+
+    /// The messages to `address`.
+    std::vector<received> to(const std::string& address)
+    {
+        std::vector<received> out;
+        for (const auto& m : messages()) {
+            if (m.to(address)) {
+                out.push_back(m);
+            }
+        }
+        return out;
+    }
+
+    /// Waits for the `n`-th message to `address` (a test failure and an
+    /// empty message on timeout).
+    received wait_for(const std::string& address, std::size_t n = 1)
+    {
+        received found;
+        bool ok = wait_until(
+          [&] {
+              auto all = to(address);
+              if (all.size() >= n) {
+                  found = all[n - 1];
+                  return true;
+              }
+              return false;
+          },
+          std::chrono::seconds{ 30 });
+        EXPECT_TRUE(ok) << "no mail #" << n << " to " << address << " over SMTP";
+        return found;
+    }
+
+  private:
+    unsigned short port_;
+    std::filesystem::path dir_;
+    std::vector<std::string> extra_;
+    pid_t pid_ = -1;
+    std::set<std::filesystem::path> seen_;
+    std::vector<received> all_;
+};
+
+/// The delivery records of the staff route (all pages).
+json::array
+deliveries(http_client& client, const std::string& token, const std::string& status = {})
+{
+    json::array out;
+    std::string cursor;
+    for (;;) {
+        std::string target = "/api/v1/mail/deliveries?limit=500";
+        if (!status.empty()) {
+            target += "&status=" + status;
+        }
+        if (!cursor.empty()) {
+            target += "&cursor=" + cursor;
+        }
+        auto r = client.get(target, token);
+        EXPECT_EQ(r.status, 200U) << r.body;
+        if (r.status != 200) {
+            return out;
+        }
+        auto page = r.json().as_object();
+        for (auto& item : page.at("items").as_array()) {
+            out.push_back(item);
+        }
+        if (page.at("next").is_null()) {
+            return out;
+        }
+        cursor = std::string(page.at("next").as_string());
+    }
+}
+
+/// The record of the mail of `kind` to `recipient` (null when none).
+json::value
+delivery_to(http_client& client,
+            const std::string& token,
+            const std::string& recipient,
+            const std::string& kind)
+{
+    for (auto& d : deliveries(client, token)) {
+        const auto& o = d.as_object();
+        if (o.at("recipient").as_string() == recipient && o.at("kind").as_string() == kind) {
+            return d;
+        }
+    }
+    return nullptr;
+}
+
+/// The value of `portal_mail_deliveries_total{result="<result>"}` (-1 when absent).
+long
+delivery_metric(http_client& client, const std::string& result)
+{
+    auto text = client.get("/metrics").body;
+    std::regex line("portal_mail_deliveries_total\\{result=\"" + result + "\"\\} ([0-9]+)");
+    std::smatch m;
+    return std::regex_search(text, m, line) ? std::stol(m[1]) : -1;
+}
+
+std::string
+link_token(const std::string& text, const std::string& path)
+{
+    std::regex re(std::regex_replace(k_public_url, std::regex(R"([.])"), R"(\.)") + path +
+                  R"(\?token=([A-Za-z0-9_-]+))");
+    std::smatch m;
+    return std::regex_search(text, m, re) ? m[1].str() : std::string{};
+}
+
+cli::instance_options
+smtp_options(unsigned short port)
+{
+    cli::instance_options o;
+    o.public_url = k_public_url;
+    o.smtp = infra::smtp_options{};
+    o.smtp->url = "smtp://127.0.0.1:" + std::to_string(port);
+    o.smtp->connect_timeout = std::chrono::seconds{ 5 };
+    o.smtp->timeout = std::chrono::seconds{ 20 };
+    o.mail_retry.first_delay = std::chrono::milliseconds{ 100 };
+    o.mail_retry.max_delay = std::chrono::milliseconds{ 400 };
+    o.mail_retry.max_attempts = 1000;
+    return o;
+}
+
+class MailDelivery : public ::testing::Test
+{
+  protected:
+    temp_dir sink_root;
+    unsigned short port = free_port();
+};
+
+TEST_F(MailDelivery, InvitationAndPasswordResetArriveOverSmtpWithLinksThatWork)
+{
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    gateway_env env(std::nullopt, smtp_options(port));
+    auto& client = env.client();
+    auto staff = env.staff_token();
+    auto created = client.post("/api/v1/accounts",
+                               json_text({ { "role", "examiner" },
+                                           { "name", "Jörg Müller" },
+                                           { "email", "joerg@pruefer.example" } }),
+                               staff);
+    ASSERT_EQ(created.status, 201U) << created.body;
+
+    auto invitation = sink.wait_for("joerg@pruefer.example");
+    EXPECT_EQ(invitation.rcpt_tos, std::vector<std::string>{ "joerg@pruefer.example" });
+    EXPECT_EQ(invitation.mail_from, k_sender);
+    EXPECT_EQ(invitation.subject(), "Einladung zum Ausbildungsportal");
+    EXPECT_NE(header(invitation.data, "Content-Type").find("multipart/alternative"),
+              std::string::npos);
+    auto text = invitation.text();
+    EXPECT_NE(text.find("für Sie wurde ein Zugang zum Ausbildungsportal angelegt"),
+              std::string::npos)
+      << text;
+    auto token = link_token(text, "/activate");
+    ASSERT_FALSE(token.empty()) << text;
+    auto activated =
+      client.post("/api/v1/accounts/activate",
+                  json_text({ { "token", token }, { "password", "Mein-Neues-Passwort" } }));
+    ASSERT_EQ(activated.status, 200U) << activated.body;
+    auto examiner = env.login_token("joerg@pruefer.example", "Mein-Neues-Passwort");
+    EXPECT_FALSE(examiner.empty());
+
+    auto reset =
+      client.post("/api/v1/password-reset", json_text({ { "login", "joerg@pruefer.example" } }));
+    ASSERT_EQ(reset.status, 202U) << reset.body;
+    auto reset_mail = sink.wait_for("joerg@pruefer.example", 2);
+    EXPECT_EQ(reset_mail.subject(), "Passwort zurücksetzen");
+    EXPECT_EQ(reset_mail.rcpt_tos, std::vector<std::string>{ "joerg@pruefer.example" });
+    auto reset_token = link_token(reset_mail.text(), "/password-reset");
+    ASSERT_FALSE(reset_token.empty()) << reset_mail.text();
+    auto confirmed =
+      client.post("/api/v1/password-reset/confirm",
+                  json_text({ { "token", reset_token }, { "password", "Ganz-Neues-Passwort" } }));
+    ASSERT_EQ(confirmed.status, 200U) << confirmed.body;
+    EXPECT_FALSE(env.login_token("joerg@pruefer.example", "Ganz-Neues-Passwort").empty());
+
+    // Message-IDs: one per mail, the one the staff route shows.
+    EXPECT_NE(invitation.message_id(), reset_mail.message_id());
+    json::value record;
+    ASSERT_TRUE(wait_until([&] {
+        record = delivery_to(client, staff, "joerg@pruefer.example", "password_reset");
+        return record.is_object() && record.at("status").as_string() == "sent";
+    }));
+    EXPECT_EQ(record.at("messageId").as_string(), reset_mail.message_id());
+    EXPECT_EQ(record.at("subject").as_string(), "Passwort zurücksetzen");
+    EXPECT_EQ(record.at("attempts").as_int64(), 1);
+    EXPECT_TRUE(record.at("lastError").is_null());
+    EXPECT_TRUE(record.at("updatedAt").is_string());
+
+    // Every record sent; the metric counts each; no file was written.
+    auto all = deliveries(client, staff);
+    EXPECT_EQ(all.size(), sink.messages().size());
+    EXPECT_EQ(deliveries(client, staff, "sent").size(), all.size());
+    EXPECT_TRUE(deliveries(client, staff, "failed").empty());
+    EXPECT_EQ(delivery_metric(client, "sent"), static_cast<long>(all.size()));
+    EXPECT_EQ(delivery_metric(client, "failed"), 0);
+    EXPECT_FALSE(std::filesystem::exists(env.data_dir() / "mail"));
+
+    // Staff only; bad parameters are 400.
+    EXPECT_EQ(client.get("/api/v1/mail/deliveries", examiner).status, 403U);
+    EXPECT_EQ(client.get("/api/v1/mail/deliveries").status, 401U);
+    EXPECT_EQ(client.get("/api/v1/mail/deliveries?status=verschickt", staff).status, 400U);
+    EXPECT_EQ(client.get("/api/v1/mail/deliveries?cursor=abc", staff).status, 400U);
+    EXPECT_EQ(client.get("/api/v1/mail/deliveries?limit=0", staff).status, 400U);
+    // Paging: one at a time reaches every record.
+    auto first = client.get("/api/v1/mail/deliveries?limit=1", staff).json().as_object();
+    ASSERT_EQ(first.at("items").as_array().size(), 1U);
+    ASSERT_TRUE(first.at("next").is_string());
+    auto second =
+      client
+        .get("/api/v1/mail/deliveries?limit=1&cursor=" + std::string(first.at("next").as_string()),
+             staff)
+        .json()
+        .as_object();
+    ASSERT_EQ(second.at("items").as_array().size(), 1U);
+    EXPECT_NE(second.at("items").as_array()[0].at("id"), first.at("items").as_array()[0].at("id"));
+}
+
+TEST_F(MailDelivery, UnavailableServerIsRetriedAndTheMailDeliveredOnce)
+{
+    smtp_sink sink(port, sink_root.path() / "in"); // not started yet
+    gateway_env env(std::nullopt, smtp_options(port));
+    auto& client = env.client();
+    auto staff = env.staff_token();
+    auto created = client.post("/api/v1/accounts",
+                               json_text({ { "role", "examiner" },
+                                           { "name", "Anna Schäfer" },
+                                           { "email", "anna@pruefer.example" } }),
+                               staff);
+    ASSERT_EQ(created.status, 201U) << created.body;
+    json::value record;
+    ASSERT_TRUE(wait_until([&] {
+        record = delivery_to(client, staff, "anna@pruefer.example", "invitation");
+        return record.is_object() && record.at("status").as_string() == "pending" &&
+               record.at("attempts").as_int64() >= 2;
+    }))
+      << json::serialize(record);
+    EXPECT_TRUE(record.at("lastError").is_string());
+    EXPECT_TRUE(record.at("nextAttemptAt").is_string());
+    EXPECT_GE(delivery_metric(client, "retry"), 2);
+    EXPECT_TRUE(sink.messages().empty());
+
+    ASSERT_TRUE(sink.start());
+    auto mail = sink.wait_for("anna@pruefer.example");
+    EXPECT_EQ(mail.subject(), "Einladung zum Ausbildungsportal");
+    ASSERT_TRUE(wait_until([&] {
+        record = delivery_to(client, staff, "anna@pruefer.example", "invitation");
+        return record.is_object() && record.at("status").as_string() == "sent";
+    }))
+      << json::serialize(record);
+    EXPECT_GE(record.at("attempts").as_int64(), 3);
+    EXPECT_TRUE(record.at("lastError").is_string()); // the last failure stays visible
+    EXPECT_EQ(record.at("messageId").as_string(), mail.message_id());
+    // Once: after every record is sent, each Message-ID arrived exactly once.
+    ASSERT_TRUE(wait_until([&] {
+        return deliveries(client, staff, "sent").size() == deliveries(client, staff).size();
+    }));
+    std::map<std::string, int> ids;
+    for (const auto& m : sink.messages()) {
+        ++ids[m.message_id()];
+    }
+    EXPECT_EQ(ids.size(), deliveries(client, staff).size());
+    for (const auto& [id, n] : ids) {
+        EXPECT_EQ(n, 1) << id;
+    }
+    EXPECT_EQ(sink.to("anna@pruefer.example").size(), 1U);
+}
+
+TEST_F(MailDelivery, RefusedRecipientFailsAtOnceAndLaterMailsStillGo)
+{
+    smtp_sink sink(port, sink_root.path() / "in", { "--reject-rcpt", "niemand@abgelehnt.example" });
+    ASSERT_TRUE(sink.start());
+    gateway_env env(std::nullopt, smtp_options(port));
+    auto& client = env.client();
+    auto staff = env.staff_token();
+    for (auto email : { "niemand@abgelehnt.example", "erika@pruefer.example" }) {
+        auto created = client.post(
+          "/api/v1/accounts",
+          json_text({ { "role", "examiner" }, { "name", "Prüfer/-in" }, { "email", email } }),
+          staff);
+        ASSERT_EQ(created.status, 201U) << created.body;
+    }
+    sink.wait_for("erika@pruefer.example");
+    json::value refused;
+    ASSERT_TRUE(wait_until([&] {
+        refused = delivery_to(client, staff, "niemand@abgelehnt.example", "invitation");
+        return refused.is_object() && refused.at("status").as_string() == "failed";
+    }))
+      << json::serialize(refused);
+    EXPECT_EQ(refused.at("attempts").as_int64(), 1);
+    EXPECT_NE(std::string(refused.at("lastError").as_string()).find("550"), std::string::npos)
+      << refused.at("lastError");
+    auto failed = deliveries(client, staff, "failed");
+    ASSERT_EQ(failed.size(), 1U);
+    EXPECT_EQ(failed[0].at("recipient").as_string(), "niemand@abgelehnt.example");
+    EXPECT_EQ(delivery_metric(client, "failed"), 1);
+    EXPECT_TRUE(sink.to("niemand@abgelehnt.example").empty());
+}
+
+// --- SIGKILL of `portal serve` while it dispatches ----------------------------
+
+constexpr const char* k_staff_login = "versand@ihk.example";
+constexpr const char* k_staff_password = "Versand-Test-Passwort";
+
+/// `portal serve --smtp-url` as a child process.
+class server_process
+{
+  public:
+    server_process(const std::filesystem::path& data_dir, unsigned short port, unsigned short smtp)
+      : port_(port)
+    {
+        pid_ = fork();
+        if (pid_ == 0) {
+            int log = open((data_dir / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            dup2(log, STDOUT_FILENO);
+            dup2(log, STDERR_FILENO);
+            std::string dir = data_dir.string();
+            std::string listen = "127.0.0.1:" + std::to_string(port);
+            std::string url = "smtp://127.0.0.1:" + std::to_string(smtp);
+            execl(k_portal.c_str(),
+                  k_portal.c_str(),
+                  "serve",
+                  "--data-dir",
+                  dir.c_str(),
+                  "--listen",
+                  listen.c_str(),
+                  "--password-cost",
+                  "minimum",
+                  "--no-reminders",
+                  "--smtp-url",
+                  url.c_str(),
+                  "--log-level",
+                  "warn",
+                  static_cast<char*>(nullptr));
+            _exit(127);
+        }
+    }
+    ~server_process()
+    {
+        if (pid_ > 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+
+    bool wait_ready()
+    {
+        return wait_until(
+          [&] {
+              try {
+                  http_client c(port_);
+                  return c.get("/healthz").status == 200;
+              } catch (const std::exception&) {
+                  return false;
+              }
+          },
+          std::chrono::seconds{ 60 });
+    }
+
+    void kill_now()
+    {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+
+    int terminate()
+    {
+        kill(pid_, SIGTERM);
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+
+  private:
+    unsigned short port_;
+    pid_t pid_ = -1;
+};
+
+std::string
+staff_login(unsigned short port)
+{
+    http_client c(port);
+    auto r = c.post("/api/v1/session",
+                    json_text({ { "login", k_staff_login }, { "password", k_staff_password } }));
+    EXPECT_EQ(r.status, 200U) << r.body;
+    return r.str("token");
+}
+
+TEST_F(MailDelivery, SigkillWhileDispatchingLosesNoMailAndDuplicatesAtMostTheOneInFlight)
+{
+    constexpr int k_accounts = 120;
+    // A slow server (it stores each message, then waits before its final
+    // reply) makes a kill in the middle of a transaction likely.
+    smtp_sink sink(port, sink_root.path() / "in", { "--data-delay-ms", "15" });
+    ASSERT_TRUE(sink.start());
+    temp_dir dir;
+    auto staff_added =
+      run_process(k_portal,
+                  { "staff", "add", "--data-dir", dir.path().string(), "--login", k_staff_login },
+                  std::string(k_staff_password) + "\n");
+    ASSERT_EQ(staff_added.exit_code, 0) << staff_added.err;
+    auto http_port = free_port();
+    std::vector<std::string> recipients;
+    std::set<std::string> in_flight; // Message-IDs `sending` at the kill
+    {
+        server_process server(dir.path(), http_port, port);
+        ASSERT_TRUE(server.wait_ready());
+        auto token = staff_login(http_port);
+        http_client client(http_port);
+        for (int i = 0; i < k_accounts; ++i) {
+            auto email = "pruefer" + std::to_string(i) + "@versand.example";
+            auto created = client.post("/api/v1/accounts",
+                                       json_text({ { "role", "examiner" },
+                                                   { "name", "Prüfer Nr. " + std::to_string(i) },
+                                                   { "email", email } }),
+                                       token);
+            ASSERT_EQ(created.status, 201U) << created.body;
+            recipients.push_back(email);
+        }
+        ASSERT_TRUE(wait_until([&] { return sink.messages().size() >= k_accounts / 3; },
+                               std::chrono::seconds{ 60 }));
+        server.kill_now();
+        auto delivered_before = sink.messages().size();
+        EXPECT_LT(delivered_before, static_cast<std::size_t>(k_accounts))
+          << "the kill came after the last mail: nothing was in the middle";
+        auto store = infra::open_kv_store({ .dir = dir.path() / "read" });
+        ASSERT_TRUE(store.has_value());
+        auto scanned = (*store)->scan_prefix(
+          cli::k_delivery_prefix, [&](std::string_view, std::string_view value) {
+              auto record = json::parse(value).as_object();
+              if (record.at("status").as_string() == "sending") {
+                  in_flight.insert(std::string(record.at("messageId").as_string()));
+              }
+              return true;
+          });
+        ASSERT_TRUE(scanned.has_value());
+        EXPECT_LE(in_flight.size(), 1U);
+        RecordProperty("delivered_before_kill", static_cast<int>(delivered_before));
+        RecordProperty("in_flight_at_kill", static_cast<int>(in_flight.size()));
+    }
+
+    server_process server(dir.path(), http_port, port);
+    ASSERT_TRUE(server.wait_ready());
+    auto token = staff_login(http_port);
+    http_client client(http_port);
+    ASSERT_TRUE(wait_until(
+      [&] {
+          for (const auto& r : recipients) {
+              if (sink.to(r).empty()) {
+                  return false;
+              }
+          }
+          auto all = deliveries(client, token);
+          return !all.empty() && deliveries(client, token, "sent").size() == all.size();
+      },
+      std::chrono::seconds{ 120 }));
+    auto records = deliveries(client, token);
+    EXPECT_GE(records.size(), static_cast<std::size_t>(k_accounts));
+    std::set<std::string> expected;
+    for (const auto& r : records) {
+        expected.insert(std::string(r.at("messageId").as_string()));
+    }
+    std::map<std::string, int> received_ids;
+    for (const auto& m : sink.messages()) {
+        ++received_ids[m.message_id()];
+    }
+    // Every entry delivered, nothing else.
+    std::set<std::string> got;
+    for (const auto& [id, n] : received_ids) {
+        got.insert(id);
+    }
+    EXPECT_EQ(got, expected);
+    // No Message-ID twice, except the one that was `sending` at the kill.
+    for (const auto& [id, n] : received_ids) {
+        if (n > 1) {
+            EXPECT_EQ(n, 2) << id;
+            EXPECT_TRUE(in_flight.contains(id)) << id << " arrived " << n << " times";
+        }
+    }
+    for (const auto& r : recipients) {
+        auto mails = sink.to(r);
+        ASSERT_FALSE(mails.empty()) << r;
+        EXPECT_EQ(mails.size(), static_cast<std::size_t>(received_ids[mails.front().message_id()]))
+          << r << ": one invitation, received once (twice only when it was in flight)";
+    }
+    EXPECT_EQ(server.terminate(), 0);
+}
+
+} // namespace
+} // namespace portal::testing
