@@ -10,6 +10,7 @@
 #include "gateway_env.hpp"
 #include "mail_deliveries.hpp"
 #include "portal/infra/kv_store.hpp"
+#include "portal/infra/smtp.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
 
@@ -383,6 +384,75 @@ class MailDelivery : public ::testing::Test
     temp_dir sink_root;
     unsigned short port = free_port();
 };
+
+TEST_F(MailDelivery, SenderDeliversToEveryToAndCcAddressInOneTransaction)
+{
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    auto sender = infra::open_smtp_sender({ .url = "smtp://127.0.0.1:" + std::to_string(port) });
+    ASSERT_TRUE(sender.has_value()) << sender.error().message;
+    infra::mail_message m;
+    m.from = { "Ausbildungsportal", k_sender };
+    m.to = { { "Jörg Köhler", "j.koehler@firma.example" } };
+    m.cc = { { "", "ausbilderin@firma.example" } };
+    m.subject = "Erinnerung: Berichte für KW 47/2026 fehlen";
+    m.text_body = "Grüße aus München\n";
+    m.html_body = "<p>Grüße aus München</p>";
+    m.message_id = "erinnerung-1@ausbildungsportal.example";
+    m.date = from_micros(1'795'000'000'000'000);
+    ASSERT_TRUE((*sender)->send(m).has_value());
+    ASSERT_EQ(sink.messages().size(), 1U);
+    const auto& got = sink.messages().front();
+    EXPECT_EQ(got.rcpt_tos,
+              (std::vector<std::string>{ "j.koehler@firma.example", "ausbilderin@firma.example" }));
+    EXPECT_EQ(got.mail_from, k_sender);
+    EXPECT_EQ(got.subject(), m.subject);
+    EXPECT_EQ(got.message_id(), m.message_id);
+    EXPECT_EQ(decode_words(header(got.data, "To")), "Jörg Köhler <j.koehler@firma.example>");
+    EXPECT_NE(got.text().find("Grüße aus München"), std::string::npos);
+
+    // Without a recipient nothing is sent.
+    m.to.clear();
+    m.cc.clear();
+    auto none = (*sender)->send(m);
+    ASSERT_FALSE(none.has_value());
+    EXPECT_EQ(none.error().code, "mail.no_recipient");
+}
+
+TEST_F(MailDelivery, SenderClassifiesRefusalsAndOutages)
+{
+    smtp_sink sink(
+      port,
+      sink_root.path() / "in",
+      { "--reject-rcpt", "weg@firma.example", "--tempfail-rcpt", "voll@firma.example" });
+    ASSERT_TRUE(sink.start());
+    auto sender = infra::open_smtp_sender({ .url = "smtp://127.0.0.1:" + std::to_string(port) });
+    ASSERT_TRUE(sender.has_value());
+    auto send_to = [&](const std::string& rcpt) {
+        return (*sender)->send_raw(k_sender, { rcpt }, "Subject: x\r\n\r\ny\r\n");
+    };
+    auto refused = send_to("weg@firma.example");
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, "smtp.rejected");
+    EXPECT_EQ(refused.error().cls, error_class::rejected);
+    auto later = send_to("voll@firma.example");
+    ASSERT_FALSE(later.has_value());
+    EXPECT_EQ(later.error().code, "smtp.unavailable");
+    EXPECT_EQ(later.error().cls, error_class::unavailable);
+    sink.stop();
+    auto down = send_to("jemand@firma.example");
+    ASSERT_FALSE(down.has_value());
+    EXPECT_EQ(down.error().code, "smtp.unavailable");
+
+    for (std::string url : { "http://127.0.0.1:25", "smtp://", "smtp://:25", "127.0.0.1:25" }) {
+        auto bad = infra::open_smtp_sender({ .url = url });
+        ASSERT_FALSE(bad.has_value()) << url;
+        EXPECT_EQ(bad.error().code, "smtp.bad_url") << url;
+    }
+    auto with_password = infra::open_smtp_sender({ .url = "smtp://nutzer:geheim@127.0.0.1:25" });
+    ASSERT_FALSE(with_password.has_value());
+    EXPECT_EQ(with_password.error().message.find("geheim"), std::string::npos);
+}
 
 TEST_F(MailDelivery, InvitationAndPasswordResetArriveOverSmtpWithLinksThatWork)
 {
