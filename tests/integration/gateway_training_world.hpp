@@ -59,8 +59,8 @@ class training_world
     domain::command_meta as_staff() { return as(staff_id, events::role::staff); }
 
     /// Creates an account invited by staff (the invitation mail carries the
-    /// token derived from the command id, as the gateway does).
-    void invite(const std::string& email, domain::account::account_role r)
+    /// token derived from the command id, as the gateway does); the token.
+    std::string invite(const std::string& email, domain::account::account_role r)
     {
         auto meta = as_staff();
         const auto& secrets = env.portal().api().secrets();
@@ -68,17 +68,28 @@ class training_world
         c.email = email;
         c.name = "Person " + email;
         c.role = std::move(r);
-        c.invitation_token_hash =
-          secrets.token_hash(secrets.token(app::k_invitation_purpose, meta.command_id));
+        auto token = secrets.token(app::k_invitation_purpose, meta.command_id);
+        c.invitation_token_hash = secrets.token_hash(token);
         c.invitation_expires_at = meta.now + std::chrono::hours{ 72 };
-        PORTAL_ASSERT_OK(app::create_account(services(), meta, c));
+        auto created = app::create_account(services(), meta, c);
+        EXPECT_TRUE(created.has_value()) << email << ": " << created.error().code;
+        return token;
     }
 
-    /// An invited, activated and signed-in account; its token.
+    /// An invited, activated and signed-in account; its token. Activated
+    /// from the invitation mail file, or (mails delivered over SMTP, no
+    /// files) with the token the invitation derived.
     std::string person(const std::string& email, domain::account::account_role r)
     {
-        invite(email, std::move(r));
-        return env.activate_and_login(email);
+        auto token = invite(email, std::move(r));
+        if (!over_smtp_) {
+            return env.activate_and_login(email);
+        }
+        auto activated = env.client().post(
+          "/api/v1/accounts/activate",
+          json_text({ { "token", token }, { "password", gateway_env::k_password } }));
+        EXPECT_EQ(activated.status, 200U) << email << ": " << activated.body;
+        return env.login_token(email, gateway_env::k_password);
     }
 
     /// Registers a further contract of the company (trainer `trainer_id`),
@@ -109,7 +120,10 @@ class training_world
         return out;
     }
 
-    training_world()
+    /// The world on a portal started with `options` (e.g. SMTP delivery).
+    explicit training_world(cli::instance_options options = {})
+      : env(std::nullopt, options)
+      , over_smtp_(options.smtp.has_value())
     {
         staff = env.staff_token(k_staff_email);
         staff_id = services().account_id_of(k_staff_email);
@@ -141,6 +155,7 @@ class training_world
     }
 
   private:
+    bool over_smtp_ = false;
     int sequence_ = 0;
 };
 
