@@ -85,9 +85,15 @@ class training_world
         if (!over_smtp_) {
             return env.activate_and_login(email);
         }
-        auto activated = env.client().post(
-          "/api/v1/accounts/activate",
-          json_text({ { "token", token }, { "password", gateway_env::k_password } }));
+        // The account must have reached the read model first (the mail
+        // file waited for that): until then the token is unknown (422).
+        http_reply activated;
+        wait_until([&] {
+            activated = env.client().post(
+              "/api/v1/accounts/activate",
+              json_text({ { "token", token }, { "password", gateway_env::k_password } }));
+            return activated.status != 422U;
+        });
         EXPECT_EQ(activated.status, 200U) << email << ": " << activated.body;
         return env.login_token(email, gateway_env::k_password);
     }
