@@ -315,6 +315,9 @@ read_token_and_password(api& a, call& c, std::string_view invalid_code)
     if (auto bad = in->finish()) {
         return std::unexpected(reply(*bad));
     }
+    if (auto waited = a.await_position(c); !waited) {
+        return std::unexpected(reply(error_response(waited.error())));
+    }
     auto hash = infra::token_hash(*token);
     auto owner = projections::account_of_token(a.store(), hash);
     if (!owner) {
