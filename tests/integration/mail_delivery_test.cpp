@@ -11,6 +11,7 @@
 #include "mail_deliveries.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/smtp.hpp"
+#include "portal_process.hpp"
 #include "process.hpp"
 #include "smtp_sink.hpp"
 #include "test_support.hpp"
@@ -346,82 +347,6 @@ TEST_F(MailDelivery, RefusedRecipientFailsAtOnceAndLaterMailsStillGo)
 constexpr const char* k_staff_login = "versand@ihk.example";
 constexpr const char* k_staff_password = "Versand-Test-Passwort";
 
-/// `portal serve --smtp-url` as a child process.
-class server_process
-{
-  public:
-    server_process(const std::filesystem::path& data_dir, unsigned short port, unsigned short smtp)
-      : port_(port)
-    {
-        pid_ = fork();
-        if (pid_ == 0) {
-            int log = open((data_dir / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            dup2(log, STDOUT_FILENO);
-            dup2(log, STDERR_FILENO);
-            std::string dir = data_dir.string();
-            std::string listen = "127.0.0.1:" + std::to_string(port);
-            std::string url = "smtp://127.0.0.1:" + std::to_string(smtp);
-            execl(k_portal.c_str(),
-                  k_portal.c_str(),
-                  "serve",
-                  "--data-dir",
-                  dir.c_str(),
-                  "--listen",
-                  listen.c_str(),
-                  "--password-cost",
-                  "minimum",
-                  "--no-reminders",
-                  "--smtp-url",
-                  url.c_str(),
-                  "--log-level",
-                  "warn",
-                  static_cast<char*>(nullptr));
-            _exit(127);
-        }
-    }
-    ~server_process()
-    {
-        if (pid_ > 0) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-
-    bool wait_ready()
-    {
-        return wait_until(
-          [&] {
-              try {
-                  http_client c(port_);
-                  return c.get("/healthz").status == 200;
-              } catch (const std::exception&) {
-                  return false;
-              }
-          },
-          std::chrono::seconds{ 60 });
-    }
-
-    void kill_now()
-    {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-    }
-
-    int terminate()
-    {
-        kill(pid_, SIGTERM);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-
-  private:
-    unsigned short port_;
-    pid_t pid_ = -1;
-};
-
 std::string
 staff_login(unsigned short port)
 {
@@ -449,7 +374,11 @@ TEST_F(MailDelivery, SigkillWhileDispatchingLosesNoMailAndDuplicatesAtMostTheOne
     std::vector<std::string> recipients;
     std::set<std::string> in_flight; // Message-IDs `sending` at the kill
     {
-        server_process server(dir.path(), http_port, port);
+        portal_process server(
+          k_portal,
+          dir.path(),
+          http_port,
+          { "--no-reminders", "--smtp-url", "smtp://127.0.0.1:" + std::to_string(port) });
         ASSERT_TRUE(server.wait_ready());
         auto token = staff_login(http_port);
         http_client client(http_port);
@@ -485,7 +414,11 @@ TEST_F(MailDelivery, SigkillWhileDispatchingLosesNoMailAndDuplicatesAtMostTheOne
         RecordProperty("in_flight_at_kill", static_cast<int>(in_flight.size()));
     }
 
-    server_process server(dir.path(), http_port, port);
+    portal_process server(
+      k_portal,
+      dir.path(),
+      http_port,
+      { "--no-reminders", "--smtp-url", "smtp://127.0.0.1:" + std::to_string(port) });
     ASSERT_TRUE(server.wait_ready());
     auto token = staff_login(http_port);
     http_client client(http_port);

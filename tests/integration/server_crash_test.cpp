@@ -7,6 +7,7 @@
 
 #include "gateway_env.hpp"
 #include "portal/infra/kv_store.hpp"
+#include "portal_process.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
 
@@ -30,89 +31,6 @@ namespace {
 
 const std::string k_portal = PORTAL_BINARY;
 constexpr const char* k_staff_password = "Crash-Test-Passwort";
-
-unsigned short
-free_port()
-{
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor a(
-      ioc, { boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(0) });
-    return a.local_endpoint().port();
-}
-
-/// `portal serve` as a child process.
-class server_process
-{
-  public:
-    server_process(const std::filesystem::path& data_dir, unsigned short port)
-      : port_(port)
-    {
-        pid_ = fork();
-        if (pid_ == 0) {
-            int log = open((data_dir / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            dup2(log, STDOUT_FILENO);
-            dup2(log, STDERR_FILENO);
-            std::string dir = data_dir.string();
-            std::string listen = "127.0.0.1:" + std::to_string(port);
-            execl(k_portal.c_str(),
-                  k_portal.c_str(),
-                  "serve",
-                  "--data-dir",
-                  dir.c_str(),
-                  "--listen",
-                  listen.c_str(),
-                  "--password-cost",
-                  "minimum",
-                  "--log-level",
-                  "warn",
-                  static_cast<char*>(nullptr));
-            _exit(127);
-        }
-    }
-    ~server_process()
-    {
-        if (pid_ > 0) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-
-    /// Waits until /healthz answers.
-    bool wait_ready()
-    {
-        return wait_until(
-          [&] {
-              try {
-                  http_client c(port_);
-                  return c.get("/healthz").status == 200;
-              } catch (const std::exception&) {
-                  return false;
-              }
-          },
-          std::chrono::seconds{ 60 });
-    }
-
-    void kill_now()
-    {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-    }
-
-    /// SIGTERM; returns the exit code.
-    int terminate()
-    {
-        kill(pid_, SIGTERM);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-
-  private:
-    unsigned short port_;
-    pid_t pid_ = -1;
-};
 
 std::string
 login(unsigned short port)
@@ -169,7 +87,7 @@ TEST(ServerCrash, KilledUnderCommandLoadLosesAndDuplicatesNothing)
     constexpr int k_rounds = 20;
     constexpr int k_clients = 4;
     for (int round = 0; round < k_rounds; ++round) {
-        server_process server(dir.path(), port);
+        portal_process server(k_portal, dir.path(), port);
         ASSERT_TRUE(server.wait_ready()) << "round " << round;
         auto token = login(port);
         std::atomic<bool> stop{ false };
@@ -218,7 +136,7 @@ TEST(ServerCrash, KilledUnderCommandLoadLosesAndDuplicatesNothing)
     // back as their first result; the others are applied at most once.
     std::size_t acknowledged = 0;
     {
-        server_process server(dir.path(), port);
+        portal_process server(k_portal, dir.path(), port);
         ASSERT_TRUE(server.wait_ready());
         auto token = login(port);
         http_client c(port);

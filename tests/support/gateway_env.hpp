@@ -364,6 +364,16 @@ class gateway_env
     std::optional<http_client> client_;
 };
 
+/// A TCP port free on 127.0.0.1 at the time of the call.
+inline unsigned short
+free_port()
+{
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor a(
+      ioc, { boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(0) });
+    return a.local_endpoint().port();
+}
+
 /// JSON text of an object literal, for request bodies.
 inline std::string
 json_text(const boost::json::object& o)

@@ -15,6 +15,7 @@
 /// PORTAL_SMTP_SINK when the target defines them, else /usr/bin/python3
 /// (Debian's, with python3-aiosmtpd) and smtp_sink.py next to this header.
 
+#include "gateway_env.hpp"
 #include "portal/infra/smtp.hpp"
 #include "runtime.hpp"
 #include "test_support.hpp"
@@ -62,16 +63,6 @@ smtp_sink_script()
 #else
     return (std::filesystem::path(__FILE__).parent_path() / "smtp_sink.py").string();
 #endif
-}
-
-/// A TCP port free on 127.0.0.1 at the time of the call.
-inline unsigned short
-free_port()
-{
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor a(
-      ioc, { boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(0) });
-    return a.local_endpoint().port();
 }
 
 /// Quoted-printable undone: soft breaks removed, `=XX` to bytes.

@@ -78,21 +78,6 @@ not_found(std::string_view code, std::string_view what)
 
 // --- examiners ---------------------------------------------------------------
 
-std::optional<schema::MemberRole>
-member_role_of(std::string_view name)
-{
-    if (name == "employer") {
-        return schema::MemberRole::EMPLOYER;
-    }
-    if (name == "employee") {
-        return schema::MemberRole::EMPLOYEE;
-    }
-    if (name == "teacher") {
-        return schema::MemberRole::TEACHER;
-    }
-    return std::nullopt;
-}
-
 /// POST /api/v1/examiners: appoints an existing account (`accountId`, or
 /// `email` of an existing account), or creates an examiner account with an
 /// invitation for `email` first. The account gets the examiner role.
@@ -160,7 +145,7 @@ appoint(api& a, call& c)
     command.account_id = id;
     command.committee = *committee;
     command.occupation = *occupation;
-    command.member_role = *member_role_of(*member);
+    command.member_role = *events::enum_value<schema::MemberRole>(*member);
     command.term_start = format_date(term_start.value_or(day_of(c.now)));
     command.term_end = format_date(*term_end);
     auto done = app::appoint_examiner(a.services(), *meta, command);

@@ -14,6 +14,7 @@
 #include "app/records.hpp"
 #include "http/api.hpp"
 #include "http/authz.hpp"
+#include "portal/events/message.hpp"
 #include "portal/projections/read_models.hpp"
 
 #include <fmt/format.h>
@@ -24,24 +25,6 @@ namespace {
 
 using events::role;
 namespace exam = domain::exam;
-
-std::optional<schema::ExamType>
-exam_type_of(std::string_view name)
-{
-    if (name == "intermediate") {
-        return schema::ExamType::INTERMEDIATE;
-    }
-    if (name == "final") {
-        return schema::ExamType::FINAL;
-    }
-    if (name == "final_part1") {
-        return schema::ExamType::FINAL_PART1;
-    }
-    if (name == "final_part2") {
-        return schema::ExamType::FINAL_PART2;
-    }
-    return std::nullopt;
-}
 
 /// The name of an exam date when the request gives none, e.g.
 /// "Abschlussprüfung Teil 1 Mechatroniker/-in 2027-05-10".
@@ -122,7 +105,7 @@ schedule(api& a, call& c)
     }
     exam::schedule command;
     command.occupation = *occupation;
-    command.type = *exam_type_of(*type);
+    command.type = *events::enum_value<schema::ExamType>(*type);
     command.date = format_date(*day);
     command.location = *location;
     command.name = name ? *name : default_name(command.type, command.occupation, *day);

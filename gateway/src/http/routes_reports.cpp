@@ -55,39 +55,6 @@ hours_json(std::int64_t minutes)
     return static_cast<double>(minutes) / 60.0;
 }
 
-std::optional<schema::EntryKind>
-entry_kind_of(std::string_view name)
-{
-    if (name == "company") {
-        return schema::EntryKind::COMPANY;
-    }
-    if (name == "instruction") {
-        return schema::EntryKind::INSTRUCTION;
-    }
-    if (name == "school") {
-        return schema::EntryKind::SCHOOL;
-    }
-    return std::nullopt;
-}
-
-std::optional<schema::AbsenceKind>
-absence_kind_of(std::string_view name)
-{
-    if (name == "vacation") {
-        return schema::AbsenceKind::VACATION;
-    }
-    if (name == "sickness") {
-        return schema::AbsenceKind::SICKNESS;
-    }
-    if (name == "school") {
-        return schema::AbsenceKind::SCHOOL;
-    }
-    if (name == "other") {
-        return schema::AbsenceKind::OTHER;
-    }
-    return std::nullopt;
-}
-
 /// `period`: `{kind: "week", year, week}` or `{kind: "day", date}`.
 std::optional<report::record_period>
 read_period(input& in)
@@ -152,7 +119,7 @@ read_content(input& in)
                 continue;
             }
             report::entry x;
-            x.kind = *entry_kind_of(*kind);
+            x.kind = *events::enum_value<schema::EntryKind>(*kind);
             x.text = std::move(*text);
             x.minutes = minutes_of(*hours);
             x.day = day ? format_date(*day) : std::string{};
@@ -173,7 +140,7 @@ read_content(input& in)
             }
             report::absence x;
             x.date = format_date(*day);
-            x.kind = *absence_kind_of(*kind);
+            x.kind = *events::enum_value<schema::AbsenceKind>(*kind);
             x.minutes = hours ? minutes_of(*hours) : 0;
             x.note = note.value_or("");
             out.absences.push_back(std::move(x));

@@ -211,6 +211,21 @@ TEST(EnumNames, AreTheSchemaNamesInSnakeCase)
     EXPECT_EQ(enum_name(static_cast<schema::Role>(200)), "unknown");
 }
 
+TEST(EnumNames, ApiNamesParseBackToTheirEnumerants)
+{
+    EXPECT_EQ(enum_value<schema::ExamType>("final_part1"), schema::ExamType::FINAL_PART1);
+    EXPECT_EQ(enum_value<schema::AbsenceKind>("sickness"), schema::AbsenceKind::SICKNESS);
+    EXPECT_EQ(enum_value<schema::MemberRole>("teacher"), schema::MemberRole::TEACHER);
+    EXPECT_EQ(enum_value<schema::ExamType>("finalPart1"),
+              std::nullopt); // schema spelling is not API
+    EXPECT_EQ(enum_value<schema::EntryKind>(""), std::nullopt);
+    for (auto kind : { schema::EntryKind::COMPANY,
+                       schema::EntryKind::INSTRUCTION,
+                       schema::EntryKind::SCHOOL }) {
+        EXPECT_EQ(enum_value<schema::EntryKind>(enum_name(kind)), kind);
+    }
+}
+
 TEST(Codec, TrustedDecodingChecksTheStructureOnly)
 {
     auto env = sample_envelope();

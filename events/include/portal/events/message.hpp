@@ -17,6 +17,7 @@
 #include <capnp/schema.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -148,6 +149,21 @@ enum_name(E value)
     static const std::vector<std::string> names = detail::enumerant_names(capnp::Schema::from<E>());
     auto i = static_cast<std::size_t>(value);
     return i < names.size() ? std::string_view(names[i]) : std::string_view("unknown");
+}
+
+/// The enumerant whose API name (see `enum_name`) is `name`; nullopt for
+/// an unknown name. The inverse of `enum_name`, for parsing input.
+template<class E>
+std::optional<E>
+enum_value(std::string_view name)
+{
+    static const std::vector<std::string> names = detail::enumerant_names(capnp::Schema::from<E>());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) {
+            return static_cast<E>(i);
+        }
+    }
+    return std::nullopt;
 }
 
 /// Every event name this build knows, in schema order.
