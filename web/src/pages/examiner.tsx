@@ -1,0 +1,174 @@
+// Examiners: committees and exam dates, project proposals to decide,
+// seminars.
+import { useState } from "preact/hooks";
+import { all, api, enc } from "../api";
+import {
+  examTypeLabels,
+  Form,
+  formatDate,
+  Link,
+  Loaded,
+  Page,
+  Select,
+  Table,
+  TextArea,
+  useAsync,
+} from "../ui";
+
+const outcomeLabels: Record<string, string> = {
+  approved: "genehmigt",
+  approved_with_notes: "genehmigt mit Hinweisen",
+  changes_required: "Änderungen erforderlich",
+  rejected: "abgelehnt",
+  submitted: "eingereicht",
+  withdrawn: "zurückgezogen",
+};
+
+export function ExaminingPage() {
+  const state = useAsync(() => api.get("/api/v1/me/examining"), []);
+  return (
+    <Page title="Prüfertätigkeit">
+      <Loaded state={state}>
+        {(d: any) => (
+          <>
+            <Table caption="Ihre Prüfungsausschüsse" head={["Ausschuss", "Beruf", "Mitglied als", "Amtszeit bis"]} empty={!d.committees.length}>
+              {d.committees.map((c: any) => (
+                <tr>
+                  <td>{c.committee}</td>
+                  <td>{c.occupation}</td>
+                  <td>{c.memberRole}</td>
+                  <td>{formatDate(c.termEnd)}</td>
+                </tr>
+              ))}
+            </Table>
+            <Table caption="Prüfungstermine" head={["Prüfung", "Art", "Datum", "Ort"]} empty={!d.exams.length}>
+              {d.exams.map((e: any) => (
+                <tr>
+                  <td>{e.name}</td>
+                  <td>{examTypeLabels[e.type] ?? e.type}</td>
+                  <td>{formatDate(e.date)}</td>
+                  <td>{e.location}</td>
+                </tr>
+              ))}
+            </Table>
+            <p>
+              <Link href="/proposals">{d.proposals.length} Projektanträge warten auf eine Entscheidung</Link>
+            </p>
+          </>
+        )}
+      </Loaded>
+    </Page>
+  );
+}
+
+export function ProposalsPage() {
+  const state = useAsync(() => all<any>("/api/v1/me/proposals"), []);
+  return (
+    <Page title="Projektanträge">
+      <Loaded state={state}>
+        {(items) => (
+          <Table caption="Projektanträge" head={["Titel", "Status", "Eingereicht", ""]} empty={!items.length}>
+            {items.map((p) => (
+              <tr>
+                <td>{p.title}</td>
+                <td>{outcomeLabels[p.status] ?? p.status}</td>
+                <td>{formatDate(p.submittedAt)}</td>
+                <td>
+                  <Link href={`/proposals/${enc(p.proposalId ?? p.id)}`}>Öffnen</Link>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Loaded>
+    </Page>
+  );
+}
+
+export function ProposalPage(props: { id: string }) {
+  const state = useAsync(() => api.get(`/api/v1/proposals/${enc(props.id)}`), [props.id]);
+  const [outcome, setOutcome] = useState("approved");
+  const [remarks, setRemarks] = useState("");
+  return (
+    <Loaded state={state}>
+      {(p: any) => (
+        <Page title={`Projektantrag: ${p.title}`} actions={<Link href="/proposals">Zurück</Link>}>
+          <p>Status: {outcomeLabels[p.status] ?? p.status}</p>
+          <p class="pre">{p.description}</p>
+          <Table caption="Phasen" head={["Phase", "Stunden"]} empty={!p.phases?.length}>
+            {(p.phases ?? []).map((ph: any) => (
+              <tr>
+                <td>{ph.name}</td>
+                <td>{ph.hours}</td>
+              </tr>
+            ))}
+          </Table>
+          {p.status === "submitted" && (
+            <Form
+              submit="Entscheidung speichern"
+              action={async () => {
+                const body: any = { outcome };
+                if (remarks.trim()) body.remarks = remarks.trim();
+                await api.post(`/api/v1/proposals/${enc(props.id)}/decision`, body);
+                state.reload();
+                return "Gespeichert; die Beteiligten werden benachrichtigt.";
+              }}
+            >
+              <Select
+                label="Entscheidung"
+                value={outcome}
+                onChange={setOutcome}
+                options={Object.entries(outcomeLabels).slice(0, 4)}
+              />
+              <TextArea label="Begründung / Hinweise" value={remarks} onInput={setRemarks} />
+            </Form>
+          )}
+        </Page>
+      )}
+    </Loaded>
+  );
+}
+
+export function SeminarsPage() {
+  const state = useAsync(() => api.get("/api/v1/me/examining"), []);
+  return (
+    <Page title="Prüferseminare">
+      <Loaded state={state}>
+        {(d: any) => (
+          <>
+            <Table caption="Ihre Anmeldungen" head={["Seminar", "Datum", "Status"]} empty={!d.seminars.length}>
+              {d.seminars.map((s: any) => (
+                <tr>
+                  <td>{s.title}</td>
+                  <td>{formatDate(s.date)}</td>
+                  <td>{s.status === "confirmed" ? "bestätigt" : "angefragt"}</td>
+                </tr>
+              ))}
+            </Table>
+            <Table caption="Offene Seminare" head={["Seminar", "Datum", "Ort", ""]} empty={!d.openSeminars.length}>
+              {d.openSeminars.map((s: any) => (
+                <tr>
+                  <td>{s.title}</td>
+                  <td>{formatDate(s.date)}</td>
+                  <td>{s.location}</td>
+                  <td>
+                    <Form
+                      class="inline-form"
+                      label={`Anmelden: ${s.title}`}
+                      submit="Platz anfragen"
+                      action={async () => {
+                        await api.post(`/api/v1/seminars/${enc(s.seminarId ?? s.id)}/registrations`, {});
+                        state.reload();
+                        return "Angefragt.";
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          </>
+        )}
+      </Loaded>
+    </Page>
+  );
+}

@@ -1,0 +1,567 @@
+// Chamber staff: register companies and contracts (and end them), schedule
+// exams, admissions, results and publication, approve representatives,
+// appoint examiners and create accounts, seminars and their confirmations.
+import { useState } from "preact/hooks";
+import { all, api, enc } from "../api";
+import {
+  Alert,
+  Checkbox,
+  examStatusLabels,
+  examTypeLabels,
+  Form,
+  formatDate,
+  Input,
+  Loaded,
+  Page,
+  Select,
+  Table,
+  useAsync,
+} from "../ui";
+import { ResultCell } from "./trainee";
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function RegisterCompany() {
+  const [f, setF] = useState({ name: "", memberNumber: "", email: "", street: "", zip: "", town: "", central: "" });
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  return (
+    <Form
+      label="Betrieb eintragen"
+      submit="Betrieb eintragen"
+      action={async () => {
+        const body: any = {
+          name: f.name.trim(),
+          memberNumber: f.memberNumber.trim(),
+          email: f.email.trim(),
+          address: { street: f.street.trim(), zip: f.zip.trim(), town: f.town.trim() },
+        };
+        if (f.central.trim()) body.centralCompanyId = f.central.trim();
+        const r = await api.post("/api/v1/companies", body);
+        return `Der Betrieb wurde eingetragen (Kennung ${r.id}).`;
+      }}
+    >
+      <Input label="Name" value={f.name} onInput={set("name")} required />
+      <Input label="Mitgliedsnummer" value={f.memberNumber} onInput={set("memberNumber")} required />
+      <Input label="E-Mail-Adresse" type="email" value={f.email} onInput={set("email")} required />
+      <Input label="Straße" value={f.street} onInput={set("street")} required />
+      <Input label="PLZ" value={f.zip} onInput={set("zip")} inputMode="numeric" required />
+      <Input label="Ort" value={f.town} onInput={set("town")} required />
+      <Input label="Zentrale (Kennung, nur für Zweigstellen)" value={f.central} onInput={set("central")} />
+    </Form>
+  );
+}
+
+function RegisterContract() {
+  const [f, setF] = useState({
+    companyId: "",
+    name: "",
+    birthDate: "",
+    email: "",
+    occupation: "",
+    start: "",
+    end: "",
+    recordForm: "electronic",
+    trainerId: "",
+  });
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  const trainers = useAsync(
+    () => (f.companyId.trim().length > 3 ? all<any>(`/api/v1/companies/${enc(f.companyId.trim())}/trainers`) : Promise.resolve([])),
+    [f.companyId],
+  );
+  return (
+    <Form
+      label="Ausbildungsverhältnis eintragen"
+      submit="Ausbildungsverhältnis eintragen"
+      action={async () => {
+        const trainee: any = { name: f.name.trim(), birthDate: f.birthDate };
+        if (f.email.trim()) trainee.email = f.email.trim();
+        const trainerIds = f.trainerId ? [f.trainerId] : trainers.data?.length ? [trainers.data[0].trainerId] : [];
+        const r = await api.post("/api/v1/contracts", {
+          companyId: f.companyId.trim(),
+          trainee,
+          occupation: f.occupation.trim(),
+          start: f.start,
+          end: f.end,
+          recordForm: f.recordForm,
+          trainerIds,
+        });
+        return `Eingetragen; die Eintragungsbestätigung ist erstellt (Vertrag ${r.id}).`;
+      }}
+    >
+      <Input label="Betrieb (Kennung, z. B. member-10001)" value={f.companyId} onInput={set("companyId")} required />
+      {trainers.data && trainers.data.length > 0 && (
+        <Select
+          label="Ausbilder/in"
+          value={f.trainerId || trainers.data[0].trainerId}
+          onChange={set("trainerId")}
+          options={trainers.data.map((t: any) => [t.trainerId, t.name])}
+        />
+      )}
+      <Input label="Name der/des Auszubildenden" value={f.name} onInput={set("name")} required />
+      <Input label="Geburtsdatum" type="date" value={f.birthDate} onInput={set("birthDate")} required />
+      <Input label="E-Mail-Adresse (optional)" type="email" value={f.email} onInput={set("email")} />
+      <Input label="Ausbildungsberuf" value={f.occupation} onInput={set("occupation")} required />
+      <Input label="Beginn" type="date" value={f.start} onInput={set("start")} required />
+      <Input label="Ende" type="date" value={f.end} onInput={set("end")} required />
+      <Select
+        label="Form des Ausbildungsnachweises"
+        value={f.recordForm}
+        onChange={set("recordForm")}
+        options={[
+          ["electronic", "elektronisch"],
+          ["paper", "Papier"],
+        ]}
+      />
+    </Form>
+  );
+}
+
+function EndContract(props: { contract: any; onDone: () => void }) {
+  const [date, setDate] = useState(today());
+  const [reason, setReason] = useState("regular");
+  return (
+    <Form
+      class="inline-form"
+      label={`Vertrag beenden: ${props.contract.traineeName}`}
+      submit="Vertrag beenden"
+      secondary
+      action={async () => {
+        await api.post(`/api/v1/contracts/${enc(props.contract.contractId)}/end`, { date, reason });
+        props.onDone();
+        return "Beendet.";
+      }}
+    >
+      <Input label="Ende am" type="date" value={date} onInput={setDate} required />
+      <Select
+        label="Grund"
+        value={reason}
+        onChange={setReason}
+        options={[
+          ["regular", "reguläres Ende"],
+          ["terminated", "vorzeitige Lösung"],
+          ["other", "Sonstiges"],
+        ]}
+      />
+    </Form>
+  );
+}
+
+function CompanyLookup() {
+  const [id, setId] = useState("");
+  const [shown, setShown] = useState<string | null>(null);
+  const state = useAsync(
+    () => (shown ? api.get(`/api/v1/companies/${enc(shown)}/dashboard`) : Promise.resolve(null)),
+    [shown],
+  );
+  return (
+    <>
+      <form
+        class="form inline-form"
+        aria-label="Betrieb nachschlagen"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setShown(id.trim());
+        }}
+      >
+        <Input label="Betrieb (Kennung)" name="lookup" value={id} onInput={setId} required />
+        <button type="submit">Anzeigen</button>
+      </form>
+      {shown && (
+        <Loaded state={state}>
+          {(d: any) =>
+            d && (
+              <Table caption={`Ausbildungsverhältnisse: ${d.company.name}`} head={["Auszubildende/r", "Beruf", "Zeitraum", "Status", ""]} empty={!d.contracts.length}>
+                {d.contracts.map((c: any) => (
+                  <tr data-contract={c.contractId}>
+                    <td>
+                      {c.traineeName}
+                      <div class="muted">Azubinummer {c.traineeNumber}</div>
+                    </td>
+                    <td>{c.occupation}</td>
+                    <td>
+                      {formatDate(c.start)} – {formatDate(c.end)}
+                    </td>
+                    <td>{c.status === "active" ? "läuft" : c.status === "ended" ? "beendet" : c.status}</td>
+                    <td>{c.status === "active" && <EndContract contract={c} onDone={state.reload} />}</td>
+                  </tr>
+                ))}
+              </Table>
+            )
+          }
+        </Loaded>
+      )}
+    </>
+  );
+}
+
+export function StaffHomePage() {
+  return (
+    <Page title="Betriebe & Ausbildungsverhältnisse">
+      <h2>Betrieb nachschlagen</h2>
+      <CompanyLookup />
+      <div class="columns">
+        <div>
+          <h2>Betrieb eintragen</h2>
+          <RegisterCompany />
+        </div>
+        <div>
+          <h2>Ausbildungsverhältnis eintragen</h2>
+          <RegisterContract />
+        </div>
+      </div>
+    </Page>
+  );
+}
+
+function ResultForm(props: { exam: any; reg: any; onDone: () => void }) {
+  const [parts, setParts] = useState("Schriftliche Prüfung: 70\nPraktische Prüfung: 75");
+  const [final, setFinal] = useState(false);
+  return (
+    <Form
+      class="inline-form"
+      label={`Ergebnis erfassen: ${props.reg.traineeName}`}
+      submit="Ergebnis speichern"
+      secondary
+      action={async () => {
+        const list = parts
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .map((l) => {
+            const m = /^(.*?):\s*(\d+)$/.exec(l);
+            if (!m) throw new Error(`Bitte „Bereich: Punkte“ je Zeile angeben („${l}“).`);
+            return { name: m[1].trim(), points: Number(m[2]) };
+          });
+        await api.put(`/api/v1/exams/${enc(props.exam.examId)}/registrations/${enc(props.reg.registrationId)}/result`, {
+          parts: list,
+          final,
+        });
+        props.onDone();
+        return "Gespeichert.";
+      }}
+    >
+      <label>
+        <span>Bereiche und Punkte (je Zeile „Bereich: Punkte“)</span>
+        <textarea rows={2} value={parts} onInput={(e) => setParts((e.target as HTMLTextAreaElement).value)} />
+      </label>
+      <Checkbox label="Endergebnis (vom Ausschuss festgestellt)" checked={final} onChange={setFinal} />
+    </Form>
+  );
+}
+
+export function StaffExamsPage() {
+  const state = useAsync(() => all<any>("/api/v1/exams"), []);
+  const [f, setF] = useState({ occupation: "", type: "intermediate", date: "", location: "", name: "" });
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  return (
+    <Page title="Prüfungen">
+      <Loaded state={state}>
+        {(exams) =>
+          exams.length ? (
+            <>
+              {exams.map((e) => (
+                <section class="card" data-exam={e.examId}>
+                  <h2>
+                    {e.name ?? examTypeLabels[e.type]} · {formatDate(e.date)}
+                  </h2>
+                  <p>
+                    {examTypeLabels[e.type]} · {e.occupation} · {e.location} ·{" "}
+                    {e.resultsPublished ? "Ergebnisse veröffentlicht" : "Ergebnisse nicht veröffentlicht"}
+                  </p>
+                  <Table caption="Anmeldungen" head={["Auszubildende/r", "Status", "Ergebnis", "Aktionen"]} empty={!e.registrations?.length}>
+                    {(e.registrations ?? []).map((r: any) => (
+                      <tr>
+                        <td>{r.traineeName}</td>
+                        <td>{examStatusLabels[r.status] ?? r.status}</td>
+                        <td>
+                          <ResultCell result={r.result} />
+                        </td>
+                        <td class="actions">
+                          {r.status === "registered" && (
+                            <>
+                              <Form
+                                class="inline-form"
+                                label={`Zulassen: ${r.traineeName}`}
+                                submit="Zulassen"
+                                action={async () => {
+                                  await api.post(`/api/v1/exams/${enc(e.examId)}/registrations/${enc(r.registrationId)}/admission`, {
+                                    admitted: true,
+                                  });
+                                  state.reload();
+                                }}
+                              />
+                              <RefuseForm exam={e} reg={r} onDone={state.reload} />
+                            </>
+                          )}
+                          {r.status === "admitted" && <ResultForm exam={e} reg={r} onDone={state.reload} />}
+                        </td>
+                      </tr>
+                    ))}
+                  </Table>
+                  {!e.resultsPublished && (
+                    <Form
+                      label="Ergebnisse veröffentlichen"
+                      submit="Ergebnisse veröffentlichen"
+                      secondary
+                      action={async () => {
+                        await api.post(`/api/v1/exams/${enc(e.examId)}/publish`, {});
+                        state.reload();
+                        return "Veröffentlicht; die Auszubildenden werden benachrichtigt.";
+                      }}
+                    />
+                  )}
+                </section>
+              ))}
+            </>
+          ) : (
+            <p class="empty">Keine Prüfungstermine.</p>
+          )
+        }
+      </Loaded>
+      <h2>Prüfungstermin anlegen</h2>
+      <Form
+        submit="Prüfungstermin anlegen"
+        action={async () => {
+          const body: any = { occupation: f.occupation.trim(), type: f.type, date: f.date, location: f.location.trim() };
+          if (f.name.trim()) body.name = f.name.trim();
+          await api.post("/api/v1/exams", body);
+          state.reload();
+          return "Angelegt.";
+        }}
+      >
+        <Input label="Bezeichnung" value={f.name} onInput={set("name")} />
+        <Input label="Ausbildungsberuf" value={f.occupation} onInput={set("occupation")} required />
+        <Select label="Prüfungsart" value={f.type} onChange={set("type")} options={Object.entries(examTypeLabels)} />
+        <Input label="Datum" type="date" value={f.date} onInput={set("date")} required />
+        <Input label="Ort" value={f.location} onInput={set("location")} required />
+      </Form>
+    </Page>
+  );
+}
+
+function RefuseForm(props: { exam: any; reg: any; onDone: () => void }) {
+  const [reason, setReason] = useState("");
+  return (
+    <Form
+      class="inline-form"
+      label={`Nicht zulassen: ${props.reg.traineeName}`}
+      submit="Nicht zulassen"
+      secondary
+      action={async () => {
+        await api.post(`/api/v1/exams/${enc(props.exam.examId)}/registrations/${enc(props.reg.registrationId)}/admission`, {
+          admitted: false,
+          reason: reason.trim(),
+        });
+        props.onDone();
+      }}
+    >
+      <Input label="Begründung" value={reason} onInput={setReason} required />
+    </Form>
+  );
+}
+
+export function StaffRepresentativesPage() {
+  const [id, setId] = useState("");
+  const [shown, setShown] = useState<string | null>(null);
+  const state = useAsync(
+    () => (shown ? all<any>(`/api/v1/companies/${enc(shown)}/representatives`) : Promise.resolve(null)),
+    [shown],
+  );
+  return (
+    <Page title="Vertretungen genehmigen">
+      <form
+        class="form inline-form"
+        aria-label="Betrieb wählen"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setShown(id.trim());
+        }}
+      >
+        <Input label="Betrieb (Kennung)" value={id} onInput={setId} required />
+        <button type="submit">Anzeigen</button>
+      </form>
+      {shown && (
+        <Loaded state={state}>
+          {(items: any[] | null) =>
+            items && (
+              <Table caption="Vertretungen" head={["Name", "E-Mail", "Status", ""]} empty={!items.length}>
+                {items.map((r) => (
+                  <tr>
+                    <td>{r.name}</td>
+                    <td>{r.email}</td>
+                    <td>{r.status}</td>
+                    <td>
+                      {r.status === "pending" && (
+                        <Form
+                          class="inline-form"
+                          label={`Genehmigen: ${r.name}`}
+                          submit="Genehmigen"
+                          action={async () => {
+                            await api.post(`/api/v1/representatives/${enc(r.representativeId ?? r.id)}/approve`, {});
+                            state.reload();
+                          }}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </Table>
+            )
+          }
+        </Loaded>
+      )}
+    </Page>
+  );
+}
+
+export function StaffExaminersPage() {
+  const [f, setF] = useState({ email: "", name: "", committee: "", occupation: "", memberRole: "employer", termEnd: "" });
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  const [acc, setAcc] = useState({ role: "examiner", name: "", email: "" });
+  const [unlock, setUnlock] = useState("");
+  return (
+    <Page title="Prüferinnen und Prüfer">
+      <div class="columns">
+        <div>
+          <h2>In einen Prüfungsausschuss berufen</h2>
+          <Form
+            submit="Berufen"
+            action={async () => {
+              const body: any = {
+                email: f.email.trim(),
+                committee: f.committee.trim(),
+                occupation: f.occupation.trim(),
+                memberRole: f.memberRole,
+                termEnd: f.termEnd,
+              };
+              if (f.name.trim()) body.name = f.name.trim();
+              await api.post("/api/v1/examiners", body);
+              return "Berufen; neue Prüfer erhalten eine Einladung per E-Mail.";
+            }}
+          >
+            <Input label="E-Mail-Adresse" type="email" value={f.email} onInput={set("email")} required />
+            <Input label="Name" value={f.name} onInput={set("name")} />
+            <Input label="Prüfungsausschuss" value={f.committee} onInput={set("committee")} required />
+            <Input label="Ausbildungsberuf" value={f.occupation} onInput={set("occupation")} required />
+            <Select
+              label="Mitglied als"
+              value={f.memberRole}
+              onChange={set("memberRole")}
+              options={[
+                ["employer", "Beauftragte/r der Arbeitgeber"],
+                ["employee", "Beauftragte/r der Arbeitnehmer"],
+                ["teacher", "Lehrkraft einer berufsbildenden Schule"],
+              ]}
+            />
+            <Input label="Amtszeit bis" type="date" value={f.termEnd} onInput={set("termEnd")} required />
+          </Form>
+        </div>
+        <div>
+          <h2>Konto anlegen</h2>
+          <Form
+            submit="Konto anlegen"
+            action={async () => {
+              await api.post("/api/v1/accounts", { role: acc.role, name: acc.name.trim(), email: acc.email.trim() });
+              return "Angelegt; die Einladung wurde per E-Mail versandt.";
+            }}
+          >
+            <Select
+              label="Rolle"
+              value={acc.role}
+              onChange={(v) => setAcc({ ...acc, role: v })}
+              options={[
+                ["examiner", "Prüfer/in"],
+                ["staff", "IHK-Sachbearbeitung"],
+                ["auditor", "Revision"],
+              ]}
+            />
+            <Input label="Name" value={acc.name} onInput={(v) => setAcc({ ...acc, name: v })} required />
+            <Input label="E-Mail-Adresse" type="email" value={acc.email} onInput={(v) => setAcc({ ...acc, email: v })} required />
+          </Form>
+          <h2>Gesperrte Anmeldung entsperren</h2>
+          <Form
+            submit="Entsperren"
+            secondary
+            action={async () => {
+              await api.post(`/api/v1/accounts/${enc(unlock.trim())}/unlock`, {});
+              return "Entsperrt.";
+            }}
+          >
+            <Input label="Konto-ID" value={unlock} onInput={setUnlock} required />
+          </Form>
+        </div>
+      </div>
+    </Page>
+  );
+}
+
+export function StaffSeminarsPage() {
+  const state = useAsync(() => all<any>("/api/v1/seminars"), []);
+  const [f, setF] = useState({ title: "", date: "", location: "", capacity: "20" });
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  return (
+    <Page title="Prüferseminare">
+      <Loaded state={state}>
+        {(items) =>
+          items.length ? (
+            <>
+              {items.map((s) => (
+                <section class="card">
+                  <h2>
+                    {s.title} · {formatDate(s.date)}
+                  </h2>
+                  <p>
+                    {s.location} · {s.taken ?? s.registrations?.length ?? 0} von {s.capacity} Plätzen
+                  </p>
+                  <Table caption="Anmeldungen" head={["Prüfer/in", "Status", ""]} empty={!s.registrations?.length}>
+                    {(s.registrations ?? []).map((r: any) => (
+                      <tr>
+                        <td>{r.name ?? r.accountId}</td>
+                        <td>{r.status === "confirmed" ? "bestätigt" : r.status === "requested" ? "angefragt" : r.status}</td>
+                        <td>
+                          {r.status !== "confirmed" && r.status !== "cancelled" && (
+                            <Form
+                              class="inline-form"
+                              label="Platz bestätigen"
+                              submit="Bestätigen"
+                              action={async () => {
+                                await api.post(`/api/v1/seminars/${enc(s.seminarId ?? s.id)}/registrations/${enc(r.registrationId)}/confirm`, {});
+                                state.reload();
+                              }}
+                            />
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </Table>
+                </section>
+              ))}
+            </>
+          ) : (
+            <p class="empty">Keine Seminare.</p>
+          )
+        }
+      </Loaded>
+      <h2>Seminar anlegen</h2>
+      <Form
+        submit="Seminar anlegen"
+        action={async () => {
+          await api.post("/api/v1/seminars", {
+            title: f.title.trim(),
+            date: f.date,
+            location: f.location.trim(),
+            capacity: Number(f.capacity),
+          });
+          state.reload();
+          return "Angelegt.";
+        }}
+      >
+        <Input label="Titel" value={f.title} onInput={set("title")} required />
+        <Input label="Datum" type="date" value={f.date} onInput={set("date")} required />
+        <Input label="Ort" value={f.location} onInput={set("location")} required />
+        <Input label="Plätze" type="number" min={1} value={f.capacity} onInput={set("capacity")} required />
+      </Form>
+      <Alert kind="info">Prüferinnen und Prüfer melden sich selbst an; hier bestätigen Sie die Plätze.</Alert>
+    </Page>
+  );
+}

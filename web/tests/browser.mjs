@@ -1,0 +1,359 @@
+// Browser tests of the web front end against a real `portal serve` with demo
+// data, in Debian's Chromium (playwright-core). Run: node tests/browser.mjs
+// (ctest -L browser runs it). Screenshots go to build/screenshots/.
+//
+// Main flow: a trainee writes a week and submits it to a supervisor's
+// e-mail; the supervisor signs in with the PIN from the mail and rejects it
+// with remarks; the trainee sees the remarks, fixes the week and resubmits
+// it to the trainer, who approves it (in bulk). The company sees exam
+// results while the contract runs and not after the chamber ended it.
+// Also: activation from an invitation link, password reset with the trainee
+// number, the auditor's timeline and state as of a time, each role's main
+// pages, phone width.
+import assert from "node:assert/strict";
+import {
+  cleanScreenshots,
+  config,
+  launchBrowser,
+  newPage,
+  preflight,
+  screenshot,
+  startPortal,
+  waitForMail,
+} from "./harness.mjs";
+
+const password = "Portal-Demo-2026";
+const logins = {
+  trainee: "lena.hoffmann@demo-azubi.de",
+  trainee2: "jonas.becker@demo-azubi.de",
+  trainer: "t.berger@muster-maschinenbau.de",
+  company: "ausbildung@muster-maschinenbau.de",
+  staff: "sachbearbeitung@ihk-demo.de",
+  auditor: "revision@ihk-demo.de",
+};
+const supervisorEmail = "ausbildungsleitung@muster-maschinenbau.de";
+
+const started = Date.now();
+preflight();
+cleanScreenshots();
+const portal = await startPortal();
+const browser = await launchBrowser();
+const pages = [];
+let failed = false;
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed = true;
+    console.error(`FAIL ${name}: ${e.stack ?? e}`);
+    for (const p of pages) {
+      try {
+        if (!p.isClosed()) await screenshot(p, `FAILED-${name.replace(/\W+/g, "-")}-${pages.indexOf(p)}`);
+      } catch {
+        // best effort
+      }
+    }
+    throw e;
+  }
+}
+
+async function page(viewport) {
+  const p = await newPage(browser, portal.base, viewport);
+  pages.push(p);
+  return p;
+}
+
+async function login(p, email, pw = password) {
+  await p.goto("/login");
+  await p.getByLabel("E-Mail-Adresse").fill(email);
+  await p.getByLabel("Passwort").fill(pw);
+  await p.getByRole("button", { name: "Anmelden" }).click();
+  await p.getByRole("button", { name: "Abmelden" }).waitFor();
+}
+
+async function visit(p, path, heading, shot) {
+  await p.goto(path);
+  await p.getByRole("heading", { level: 1, name: heading }).waitFor();
+  await p.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
+  if (shot) await screenshot(p, shot);
+}
+
+function noErrors(p) {
+  assert.deepEqual(p.errors, [], "no script errors in the page");
+}
+
+try {
+  let trainee, supervisor, reportUrl, periodKey;
+
+  await step("the gateway serves the app for client routes and keeps the API", async () => {
+    const app = await fetch(`${portal.base}/activate?token=x`);
+    assert.equal(app.status, 200);
+    assert.match(app.headers.get("content-type"), /text\/html/);
+    const api = await fetch(`${portal.base}/api/v1/me`);
+    assert.equal(api.status, 401);
+    assert.match(api.headers.get("content-type"), /problem\+json/);
+  });
+
+  await step("an unknown login gets a German error", async () => {
+    const p = await page();
+    await p.goto("/");
+    await p.getByRole("heading", { name: "Anmelden" }).waitFor();
+    await screenshot(p, "00-login");
+    await p.getByLabel("E-Mail-Adresse").fill("niemand@example.org");
+    await p.getByLabel("Passwort").fill("falsch-falsch");
+    await p.getByRole("button", { name: "Anmelden" }).click();
+    await p.getByRole("alert").filter({ hasText: "E-Mail-Adresse oder Passwort ist falsch" }).waitFor();
+    noErrors(p);
+    await p.context().close();
+  });
+
+  await step("trainee writes a week and submits it to a supervisor", async () => {
+    trainee = await page();
+    await login(trainee, logins.trainee);
+    await trainee.getByRole("heading", { name: "Ausbildungsnachweise" }).waitFor();
+    const missing = trainee.locator("tr.row-missing");
+    await missing.first().waitFor();
+    assert.ok((await missing.count()) > 0, "missing periods are highlighted");
+    await screenshot(trainee, "01-trainee-reports");
+    periodKey = await missing.first().getAttribute("data-period");
+    await missing.first().getByRole("link", { name: "Nachweis anlegen" }).click();
+    await trainee.getByRole("heading", { name: /Ausbildungsnachweis KW/ }).waitFor();
+    await trainee.locator("[name=entry-text-0]").fill("Drehen und Fräsen von Bauteilen nach Zeichnung");
+    await trainee.locator("[name=entry-hours-0]").fill("28");
+    await trainee.locator("[name=entry-kind-1]").selectOption("school");
+    await trainee.locator("[name=entry-text-1]").fill("Technische Mathematik, Werkstofftechnik");
+    await trainee.locator("[name=entry-hours-1]").fill("8");
+    await trainee.getByRole("button", { name: "Tätigkeit hinzufügen" }).click();
+    await trainee.locator("[name=entry-kind-2]").selectOption("instruction");
+    await trainee.locator("[name=entry-text-2]").fill("Unterweisung Arbeitssicherheit");
+    await trainee.locator("[name=entry-hours-2]").fill("1,5");
+    await trainee.getByLabel(/^Freitag/).selectOption("vacation");
+    await trainee.getByRole("button", { name: "Entwurf speichern" }).click();
+    await trainee.getByText("Der Entwurf wurde gespeichert.").waitFor();
+    await trainee.waitForURL(/\/reports\/[^/]+-\d{4}-W\d+$/);
+    reportUrl = new URL(trainee.url()).pathname;
+    await screenshot(trainee, "02-trainee-week-editor");
+    await trainee.getByLabel(/E-Mail der freigebenden Person/).fill(supervisorEmail);
+    await trainee.getByRole("button", { name: "Zur Freigabe senden" }).click();
+    await trainee.getByText("Der Nachweis wurde zur Freigabe gesendet.").waitFor();
+    await trainee.getByText("Eingereicht", { exact: true }).first().waitFor();
+    noErrors(trainee);
+  });
+
+  await step("supervisor signs in with the PIN from the mail and rejects with remarks", async () => {
+    const [, pin] = await waitForMail(portal.dataDir, supervisorEmail, /PIN: (\d+)/);
+    const [link] = await waitForMail(portal.dataDir, supervisorEmail, /http:\/\/\S+\/pin-login\S*/);
+    supervisor = await page();
+    await supervisor.goto(link);
+    await supervisor.getByRole("heading", { name: "Anmelden mit PIN" }).waitFor();
+    await screenshot(supervisor, "03-pin-login");
+    await supervisor.getByLabel("E-Mail-Adresse").fill(supervisorEmail);
+    await supervisor.getByLabel("PIN").fill(pin);
+    await supervisor.getByRole("button", { name: "Anmelden" }).click();
+    await supervisor.getByRole("heading", { name: "Freigaben" }).waitFor();
+    const row = supervisor.locator(`tr[data-report$="${periodKey}"]`);
+    await row.getByText("Lena Hoffmann").waitFor();
+    await screenshot(supervisor, "04-supervisor-approvals");
+    await row.getByRole("link", { name: "Prüfen" }).click();
+    await supervisor.getByText("Drehen und Fräsen von Bauteilen nach Zeichnung").waitFor();
+    await supervisor.getByRole("row", { name: /Urlaub/ }).waitFor();
+    await supervisor.getByLabel("Bemerkungen des Ausbilders").fill("Bitte die Fräsarbeiten genauer beschreiben (Maschine, Werkstoff).");
+    await screenshot(supervisor, "05-supervisor-reject");
+    await supervisor.getByRole("button", { name: "Ablehnen" }).click();
+    await supervisor.getByText("Der Nachweis wurde abgelehnt.").waitFor();
+    noErrors(supervisor);
+  });
+
+  await step("trainee sees the remarks, fixes the week and resubmits to the trainer", async () => {
+    await trainee.goto("/reports");
+    const alert = trainee.getByRole("alert").filter({ hasText: "Abgelehnte Nachweise" });
+    await alert.getByText("Bitte die Fräsarbeiten genauer beschreiben").waitFor();
+    await trainee.locator(`tr[data-period="${periodKey}"]`).getByRole("link", { name: "Bearbeiten" }).click();
+    const remarks = trainee.getByRole("note", { name: "Bemerkungen des Ausbilders" });
+    await remarks.getByText("Bitte die Fräsarbeiten genauer beschreiben").waitFor();
+    await screenshot(trainee, "06-trainee-rejected-remarks");
+    await trainee
+      .locator("[name=entry-text-0]")
+      .fill("Fräsen von Flanschen aus C45 an der DMU 50 nach Zeichnung, Maße geprüft");
+    await trainee.getByLabel(/E-Mail der freigebenden Person/).fill(logins.trainer);
+    await trainee.getByRole("button", { name: "Zur Freigabe senden" }).click();
+    await trainee.getByText("Der Nachweis wurde zur Freigabe gesendet.").waitFor();
+    noErrors(trainee);
+  });
+
+  await step("trainer approves the record in bulk; the trainee sees it approved", async () => {
+    const trainer = await page();
+    await login(trainer, logins.trainer);
+    await trainer.getByRole("heading", { name: "Freigaben" }).waitFor();
+    const row = trainer.locator(`tr[data-report$="${periodKey}"]`).filter({ hasText: "Lena Hoffmann" });
+    await row.waitFor();
+    await row.getByRole("checkbox").check();
+    await screenshot(trainer, "07-trainer-approvals");
+    await trainer.getByRole("button", { name: /Ausgewählte freigeben \(1\)/ }).click();
+    await trainer.getByText("1 Nachweise freigegeben.").waitFor();
+    await trainer.locator(`tr[data-report$="${periodKey}"]`).filter({ hasText: "Lena Hoffmann" }).waitFor({ state: "detached" });
+    await visit(trainer, "/trainees", "Ihre Auszubildenden", "08-trainer-trainees");
+    noErrors(trainer);
+    await trainee.goto(reportUrl);
+    await trainee.getByText("Freigegeben", { exact: true }).first().waitFor();
+    await trainee.getByText("Fräsen von Flanschen aus C45").waitFor();
+    assert.equal(await trainee.getByRole("button", { name: "Zur Freigabe senden" }).count(), 0, "approved is read-only");
+    await screenshot(trainee, "09-trainee-approved");
+  });
+
+  await step("trainee pages: exams with results, documents, phone width", async () => {
+    await visit(trainee, "/exams", "Prüfungen", "10-trainee-exams");
+    await trainee.getByText("59 Punkte").waitFor();
+    await visit(trainee, "/documents", "Dokumente", "11-trainee-documents");
+    await trainee.getByText("Eintragungsbestätigung Lena Hoffmann").click();
+    await trainee.getByText("Azubinummer: 20250001").waitFor();
+    const phone = await page({ width: 390, height: 844 });
+    await login(phone, logins.trainee2);
+    await phone.getByRole("heading", { name: "Ausbildungsnachweise" }).waitFor();
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal scrolling at phone width (${width}px)`);
+    await screenshot(phone, "12-phone-trainee-reports");
+    await phone.getByRole("button", { name: "Menü" }).click();
+    await phone.getByRole("link", { name: "Prüfungen" }).click();
+    await phone.getByRole("heading", { name: "Prüfungen" }).waitFor();
+    noErrors(phone);
+    noErrors(trainee);
+  });
+
+  let company;
+  await step("company pages; exam results shown while the contract runs", async () => {
+    company = await page();
+    await login(company, logins.company);
+    await visit(company, "/company", "Übersicht", "20-company-overview");
+    await company.locator("figure.chart svg rect").first().waitFor();
+    await visit(company, "/company/contracts", "Ausbildungsverhältnisse", "21-company-contracts");
+    await visit(company, "/company/trainers", "Ausbilder", "22-company-trainers");
+    await visit(company, "/company/settings", "Einstellungen zum Ausbildungsnachweis", "23-company-settings");
+    await visit(company, "/company/representatives", "Vertretung", "24-company-representatives");
+    await visit(company, "/company/documents", "Dokumente", "25-company-documents");
+    await visit(company, "/company/exams", "Prüfungstermine", "26-company-exams");
+    const lena = company.getByRole("row").filter({ hasText: "Lena Hoffmann" }).first();
+    await lena.getByText("59 Punkte").waitFor();
+    await company.getByRole("button", { name: /Ergebnisse anzeigen/ }).first().click();
+    await company.getByRole("table", { name: /Ergebnisse:/ }).getByText("Lena Hoffmann").waitFor();
+    await screenshot(company, "27-company-exam-results");
+    noErrors(company);
+  });
+
+  await step("chamber staff end the contract; the company no longer sees its results", async () => {
+    const staff = await page();
+    await login(staff, logins.staff);
+    await visit(staff, "/staff", "Betriebe & Ausbildungsverhältnisse", "30-staff-home");
+    await staff.getByLabel("Betrieb (Kennung)", { exact: true }).fill("member-10001");
+    await staff.getByRole("button", { name: "Anzeigen" }).click();
+    const row = staff.getByRole("row").filter({ hasText: "Lena Hoffmann" });
+    await row.getByLabel("Grund").selectOption("terminated");
+    await row.getByRole("button", { name: "Vertrag beenden" }).click();
+    await row.getByText("beendet").waitFor();
+    await screenshot(staff, "31-staff-contract-ended");
+    await visit(staff, "/staff/exams", "Prüfungen", "32-staff-exams");
+    await visit(staff, "/staff/representatives", "Vertretungen genehmigen", "33-staff-representatives");
+    await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer", "34-staff-examiners");
+    await visit(staff, "/staff/seminars", "Prüferseminare", "35-staff-seminars");
+    noErrors(staff);
+
+    await company.goto("/company/exams");
+    await company.getByRole("heading", { name: "Prüfungstermine" }).waitFor();
+    await company.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
+    await company.getByRole("row").filter({ hasText: "Mia Schneider" }).getByText("68 Punkte").waitFor();
+    assert.equal(await company.getByText("59 Punkte").count(), 0, "no results of the ended contract");
+    await screenshot(company, "28-company-exams-after-end");
+    noErrors(company);
+  });
+
+  await step("staff invite an examiner who activates the account from the mail link", async () => {
+    const staff = await page();
+    await login(staff, logins.staff);
+    await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer");
+    const form = staff.getByRole("form", { name: "Konto anlegen" }).or(staff.locator("form").filter({ hasText: "Konto anlegen" }));
+    await form.getByLabel("Name").fill("Petra Prüfer");
+    await form.getByLabel("E-Mail-Adresse").fill("petra.pruefer@example.org");
+    await form.getByRole("button", { name: "Konto anlegen" }).click();
+    await staff.getByText("Angelegt; die Einladung wurde per E-Mail versandt.").waitFor();
+    const [link] = await waitForMail(portal.dataDir, "petra.pruefer@example.org", /http:\/\/\S+\/activate\?token=\S+/);
+    const examiner = await page();
+    await examiner.goto(link);
+    await examiner.getByRole("heading", { name: "Konto aktivieren" }).waitFor();
+    await examiner.getByLabel("Neues Passwort").fill("Pruefer-Passwort-1");
+    await examiner.getByLabel("Passwort wiederholen").fill("Pruefer-Passwort-1");
+    await screenshot(examiner, "40-activate");
+    await examiner.getByRole("button", { name: "Konto aktivieren" }).click();
+    await examiner.getByText("Ihr Konto ist aktiviert.").waitFor();
+    await login(examiner, "petra.pruefer@example.org", "Pruefer-Passwort-1");
+    await visit(examiner, "/examining", "Prüfertätigkeit", "41-examiner-examining");
+    await visit(examiner, "/proposals", "Projektanträge", "42-examiner-proposals");
+    await visit(examiner, "/seminars", "Prüferseminare", "43-examiner-seminars");
+    noErrors(examiner);
+  });
+
+  await step("password reset with the trainee number", async () => {
+    const p = await page();
+    await p.goto("/login");
+    await p.getByRole("link", { name: "Passwort vergessen?" }).click();
+    await p.getByLabel("Anmeldename oder E-Mail-Adresse").fill(logins.trainee2);
+    await p.getByLabel("Azubinummer").fill("20250002");
+    await p.getByRole("button", { name: "Link anfordern" }).click();
+    await p.getByText("Falls die Angaben zu einem Konto passen").waitFor();
+    const [link] = await waitForMail(portal.dataDir, logins.trainee2, /http:\/\/\S+\/password-reset\?token=\S+/);
+    await p.goto(link);
+    await p.getByLabel("Neues Passwort").fill("Neues-Passwort-2026");
+    await p.getByLabel("Passwort wiederholen").fill("Neues-Passwort-2026");
+    await p.getByRole("button", { name: "Passwort speichern" }).click();
+    await p.getByText("Ihr Passwort wurde geändert.").waitFor();
+    await login(p, logins.trainee2, "Neues-Passwort-2026");
+    await p.getByRole("heading", { name: "Ausbildungsnachweise" }).waitFor();
+    noErrors(p);
+  });
+
+  await step("auditor sees the record's history with actors and its state as of a time", async () => {
+    const auditor = await page();
+    await login(auditor, logins.auditor);
+    const reportId = decodeURIComponent(reportUrl.split("/").pop());
+    await visit(auditor, "/audit", "Verlauf eines Ausbildungsnachweises");
+    await auditor.getByLabel("Nachweis-Kennung").fill(reportId);
+    await auditor.getByRole("button", { name: "Verlauf anzeigen" }).click();
+    const items = auditor.locator("ol.timeline > li");
+    await items.nth(5).waitFor();
+    const text = await auditor.locator("ol.timeline").innerText();
+    for (const e of ["Entwurf angelegt", "Zur Freigabe gesendet", "Abgelehnt", "Freigegeben"]) assert.match(text, new RegExp(e));
+    assert.match(text, /Ausbildungsbeauftragte\/r/);
+    assert.match(text, /Ausbilder\/in/);
+    // The state as of the rejection: rejected, with the remarks.
+    const rejectedAt = await auditor
+      .locator("ol.timeline > li")
+      .filter({ hasText: "Abgelehnt" })
+      .locator("time")
+      .getAttribute("datetime");
+    const local = await auditor.evaluate((iso) => {
+      const d = new Date(new Date(iso).getTime() + 1000);
+      const pad = (n) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    }, rejectedAt);
+    await auditor.getByLabel("Zeitpunkt").fill(local);
+    await auditor.getByRole("button", { name: "Stand anzeigen" }).click();
+    const state = auditor.locator("[data-testid=as-of]");
+    await state.getByText("Abgelehnt").waitFor();
+    await state.getByText("Bitte die Fräsarbeiten genauer beschreiben").waitFor();
+    await screenshot(auditor, "50-auditor-timeline");
+    noErrors(auditor);
+  });
+} catch {
+  // reported by step()
+} finally {
+  await browser.close().catch(() => {});
+  if (failed) console.error(`portal log (last 3000 characters):\n${portal.log().slice(-3000)}`);
+  await portal.stop();
+}
+
+console.log(
+  `${failed ? "FAILED" : "passed"} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${config.screenshots}`,
+);
+process.exit(failed ? 1 : 0);
