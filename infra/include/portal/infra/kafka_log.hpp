@@ -1,0 +1,127 @@
+#pragma once
+
+/// The Kafka event log: the log of many portal instances on one Kafka
+/// cluster (ARCHITECTURE.md, "Kafka").
+///
+/// Topics: `<prefix>.events` holds the events, one record per event (key =
+/// stream id, value = the encoded envelope, partition =
+/// `events::partition_for(partition key, partitions)`, infinite retention);
+/// `<prefix>.commands` and `<prefix>.command-results` are created for the
+/// command processors. Missing topics are created at open.
+///
+/// Writing: every partition has exactly one writer. This instance writes the
+/// partitions it owns (`kafka_log_options::owned`) through one transactional
+/// producer per partition (`transactional.id` = `<prefix>.events.<p>`);
+/// opening it fences the partition's previous writer, whose later commits
+/// fail. An append is checked against this instance's mirror of its
+/// partition (complete up to the partition's end before the first
+/// decision), produced with the hash chain and committed in one transaction;
+/// concurrent appends of a partition share a transaction (group commit).
+///
+/// Reading: one `read_committed` consumer mirrors every partition into a
+/// local RocksDB database with the embedded log's layout, so reads,
+/// subscriptions, heads and command results are served locally. An append
+/// returns after its events are in the mirror (read-your-writes).
+///
+/// Positions are local to an instance: the order in which it mirrored the
+/// events (the events of one append stay contiguous). Stream versions, the
+/// hash chains and the envelopes are the same on every instance. Across
+/// instances, the consistency token is the vector of mirrored partition
+/// offsets (`partition_offsets`).
+
+#include "portal/events/event_log.hpp"
+#include "portal/events/time.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace portal::infra {
+
+/// Options of the Kafka log.
+struct kafka_log_options
+{
+    /// Bootstrap servers, e.g. `127.0.0.1:19092`.
+    std::string brokers;
+    /// Topic names start with it: `<prefix>.events`, ...
+    std::string topic_prefix = "portal";
+    /// Partitions of the topics (created with it; existing topics must
+    /// have it).
+    std::uint32_t partitions = 12;
+    /// Replication factor of created topics.
+    int replication_factor = 1;
+    /// `min.insync.replicas` of created topics.
+    int min_insync_replicas = 1;
+    /// This instance's name (Kafka `client.id`, log messages).
+    std::string instance = "portal";
+    /// The local mirror (a RocksDB database; created when missing).
+    std::filesystem::path mirror_dir;
+    /// Sync the mirror's WAL before acknowledging. Kafka holds the events;
+    /// without sync a crash only costs re-reading them.
+    bool sync = true;
+    /// The partitions this instance writes; nullopt = all of them, empty =
+    /// none (a reader). Opening fences their previous writers.
+    std::optional<std::vector<std::uint32_t>> owned;
+    /// Bound of every broker operation at open and of an append (a broker
+    /// that does not answer yields `log.unavailable`, never a hang).
+    std::chrono::milliseconds timeout{ 30'000 };
+    /// The most appends committed in one transaction.
+    std::size_t max_group = 1024;
+    /// The clock for `recordedAt` and event ids; the system clock if empty.
+    std::function<timestamp()> clock;
+};
+
+/// The Kafka log: the event log port plus the cross-instance consistency
+/// token.
+class kafka_log : public events::event_log
+{
+  public:
+    /// For each partition of the events topic (index = partition), the
+    /// offset up to which this instance has mirrored it (the next offset it
+    /// reads). Another instance that has mirrored at least these offsets has
+    /// every event this one has. Thread-safe.
+    virtual std::vector<std::int64_t> partition_offsets() const = 0;
+
+    /// Waits until this instance has mirrored at least `offsets` (from
+    /// `partition_offsets` of any instance). Errors: `log.unavailable` when
+    /// `timeout` passes first. Thread-safe.
+    virtual result<void> wait_for_offsets(const std::vector<std::int64_t>& offsets,
+                                          std::chrono::milliseconds timeout) = 0;
+};
+
+/// Opens the Kafka log: creates missing topics, opens the mirror, fences
+/// and claims the owned partitions and mirrors each of them to its end.
+///
+/// Errors: `log.unavailable` when the brokers do not answer within the
+/// timeout; `kafka.topic_mismatch` (invalid) when an existing topic has
+/// another partition count; `log.mirror_mismatch` (invalid) when the mirror
+/// directory belongs to another topic; `log.fenced` (unavailable) when
+/// another instance fenced this one while it opened; `log.invalid_request`
+/// (invalid) for bad options; the mirror's `log.locked`, `log.newer_format`.
+///
+/// Appends to a partition this instance does not own fail with
+/// `log.not_owner` (unavailable); appends of a fenced partition with
+/// `log.fenced` (unavailable), and are never acknowledged.
+result<std::unique_ptr<kafka_log>> open_kafka_log(kafka_log_options options);
+
+/// The on-disk format version of the mirror.
+inline constexpr int k_kafka_mirror_format = 1;
+
+/// Record headers of the events topic (docs/analytics.md).
+namespace kafka_headers {
+inline constexpr const char* type = "type";                   ///< `report.submitted`
+inline constexpr const char* stream = "stream";               ///< stream id
+inline constexpr const char* version = "version";             ///< stream version, decimal
+inline constexpr const char* partition_key = "partition-key"; ///< consistency root
+inline constexpr const char* command_id = "command-id";       ///< idempotency key, may be empty
+inline constexpr const char* append_index = "append-index";   ///< 0-based index in its append
+inline constexpr const char* append_count = "append-count";   ///< events of its append
+inline constexpr const char* content_type = "content-type";   ///< of the value
+} // namespace kafka_headers
+
+} // namespace portal::infra

@@ -1,0 +1,572 @@
+#include "portal/infra/kafka_log.hpp"
+
+#include "kafka_client.hpp"
+#include "kafka_log_impl.hpp"
+#include "portal/events/partition.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace portal::infra {
+
+using events::append_request;
+using events::append_result;
+using events::position;
+using events::recorded_event;
+using events::stream_head;
+
+namespace {
+
+std::string
+random_suffix()
+{
+    std::random_device rd;
+    return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+std::string
+offset_key(std::uint32_t partition)
+{
+    return fmt::format("kafka.offset.{}", partition);
+}
+
+} // namespace
+
+namespace detail {
+
+kafka_event_log::kafka_event_log(kafka_log_options options, std::unique_ptr<log_store> store)
+  : options_(std::move(options))
+  , topic_(options_.topic_prefix + ".events")
+  , store_(std::move(store))
+  , consumed_(options_.partitions)
+  , pending_(options_.partitions)
+{
+    if (!options_.clock) {
+        options_.clock = system_now;
+    }
+    next_position_ = store_->last_position().value + 1;
+}
+
+kafka_event_log::~kafka_event_log()
+{
+    store_->close_subscriptions();
+    for (auto& w : writers_) {
+        if (w) {
+            w->stop();
+        }
+    }
+    writers_.clear();
+    {
+        std::lock_guard lock(mirror_mu_);
+        mirror_stopping_ = true;
+    }
+    mirror_cv_.notify_all();
+    if (mirror_.joinable()) {
+        mirror_.join();
+    }
+    consumer_.reset();
+}
+
+result<void>
+kafka_event_log::start_mirror()
+{
+    auto consumer = kafka::make_client(
+      RD_KAFKA_CONSUMER,
+      options_.brokers,
+      { { "client.id", options_.instance },
+        // Assigned, never subscribed: the group id is not used for offsets.
+        { "group.id",
+          fmt::format(
+            "{}.mirror.{}.{}", options_.topic_prefix, options_.instance, random_suffix()) },
+        { "enable.auto.commit", "false" },
+        { "enable.auto.offset.store", "false" },
+        { "enable.partition.eof", "true" },
+        { "isolation.level", "read_committed" },
+        { "auto.offset.reset", "earliest" },
+        { "fetch.wait.max.ms", "10" },
+        { "socket.timeout.ms", std::to_string(std::max<long>(options_.timeout.count(), 10)) } });
+    if (!consumer) {
+        return fail(std::move(consumer.error()));
+    }
+    consumer_ = std::move(*consumer);
+    kafka::partitions_ptr list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(options_.partitions)));
+    for (std::uint32_t p = 0; p < options_.partitions; ++p) {
+        std::string value;
+        auto s =
+          store_->db().Get(rocksdb::ReadOptions(), store_->cf_default(), offset_key(p), &value);
+        std::int64_t offset = RD_KAFKA_OFFSET_BEGINNING;
+        if (s.ok() && value.size() == 8) {
+            offset = static_cast<std::int64_t>(get_be64(value));
+            consumed_[p].store(offset);
+        } else if (!s.IsNotFound() && !s.ok()) {
+            return fail(storage_error(s, "mirror offsets"));
+        }
+        rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), static_cast<int>(p))->offset =
+          offset;
+    }
+    if (auto err = rd_kafka_assign(consumer_.get(), list.get());
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(kafka::unavailable("assigning the events topic", err));
+    }
+    mirror_ = std::thread([this] { mirror_loop(); });
+    return {};
+}
+
+void
+kafka_event_log::mirror_loop()
+{
+    std::vector<kafka::message_ptr> batch;
+    for (;;) {
+        {
+            std::lock_guard lock(mirror_mu_);
+            if (mirror_stopping_) {
+                return;
+            }
+        }
+        kafka::message_ptr first(rd_kafka_consumer_poll(consumer_.get(), 100));
+        if (!first) {
+            continue;
+        }
+        batch.push_back(std::move(first));
+        while (batch.size() < k_mirror_batch) {
+            kafka::message_ptr m(rd_kafka_consumer_poll(consumer_.get(), 0));
+            if (!m) {
+                break;
+            }
+            batch.push_back(std::move(m));
+        }
+        auto applied = apply(batch);
+        batch.clear();
+        if (!applied) {
+            spdlog::error(
+              "kafka log {}: the mirror stopped: {}", options_.instance, applied.error().message);
+            std::lock_guard lock(mirror_mu_);
+            mirror_failure_ = applied.error();
+            mirror_cv_.notify_all();
+            return;
+        }
+    }
+}
+
+result<void>
+kafka_event_log::apply(const std::vector<kafka::message_ptr>& batch)
+{
+    rocksdb::WriteBatch wb;
+    std::unordered_map<std::string, stream_head> staged;
+    std::unordered_set<std::string> staged_commands;
+    std::vector<std::optional<std::int64_t>> next_offsets(options_.partitions);
+    std::vector<std::optional<std::int64_t>> eofs(options_.partitions);
+    std::uint64_t pos = next_position_;
+
+    for (const auto& m : batch) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (m->partition >= 0 &&
+                static_cast<std::uint32_t>(m->partition) < options_.partitions) {
+                eofs[m->partition] = m->offset;
+            }
+            continue;
+        }
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            spdlog::warn(
+              "kafka log {}: consumer: {}", options_.instance, rd_kafka_message_errstr(m.get()));
+            continue;
+        }
+        if (m->partition < 0 || static_cast<std::uint32_t>(m->partition) >= options_.partitions) {
+            continue;
+        }
+        auto p = static_cast<std::uint32_t>(m->partition);
+        auto& pending = pending_[p];
+        auto record = parse_record(m.get());
+        if (!record) {
+            spdlog::error("kafka log {}: skipping the record at {}/{}: {}",
+                          options_.instance,
+                          p,
+                          m->offset,
+                          record.error().message);
+            pending.clear();
+            next_offsets[p] = m->offset + 1;
+            continue;
+        }
+        if (record->index != pending.size() ||
+            (!pending.empty() && (pending.front().stream != record->stream ||
+                                  pending.front().count != record->count))) {
+            spdlog::error("kafka log {}: the append at {}/{} is incomplete; skipping it",
+                          options_.instance,
+                          p,
+                          m->offset);
+            pending.clear();
+            if (record->index != 0) {
+                next_offsets[p] = m->offset + 1;
+                continue;
+            }
+        }
+        pending.push_back(std::move(*record));
+        if (pending.size() < pending.front().count) {
+            continue;
+        }
+        auto applied = apply_append(pending, wb, staged, staged_commands, pos);
+        if (!applied) {
+            return applied;
+        }
+        next_offsets[p] = pending.back().offset + 1;
+        pending.clear();
+    }
+
+    bool any_offset = false;
+    for (std::uint32_t p = 0; p < options_.partitions; ++p) {
+        if (next_offsets[p]) {
+            std::string value;
+            put_be64(value, static_cast<std::uint64_t>(*next_offsets[p]));
+            wb.Put(store_->cf_default(), offset_key(p), value);
+            any_offset = true;
+        }
+    }
+    if (any_offset) {
+        auto committed = store_->commit(wb, pos - 1);
+        if (!committed) {
+            return committed;
+        }
+        next_position_ = pos;
+    }
+    {
+        std::lock_guard lock(mirror_mu_);
+        for (std::uint32_t p = 0; p < options_.partitions; ++p) {
+            auto value = consumed_[p].load();
+            if (next_offsets[p]) {
+                value = std::max(value, *next_offsets[p]);
+            }
+            if (eofs[p] && pending_[p].empty()) {
+                value = std::max(value, *eofs[p]);
+            }
+            consumed_[p].store(value);
+        }
+    }
+    mirror_cv_.notify_all();
+    return {};
+}
+
+result<mirrored_record>
+kafka_event_log::parse_record(const rd_kafka_message_t* m)
+{
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(error::invalid("log.corrupt", "no headers"));
+    }
+    auto number = [&](const char* name) -> std::optional<std::uint64_t> {
+        const void* value = nullptr;
+        size_t size = 0;
+        if (rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            size == 0 || size > 20) {
+            return std::nullopt;
+        }
+        std::uint64_t v = 0;
+        for (size_t i = 0; i < size; ++i) {
+            auto c = static_cast<const char*>(value)[i];
+            if (c < '0' || c > '9') {
+                return std::nullopt;
+            }
+            v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        return v;
+    };
+    auto index = number(kafka_headers::append_index);
+    auto count = number(kafka_headers::append_count);
+    if (!index || !count || *count == 0 || *index >= *count) {
+        return fail(error::invalid("log.corrupt", "no append-index/append-count headers"));
+    }
+    mirrored_record r;
+    r.offset = m->offset;
+    r.index = *index;
+    r.count = *count;
+    r.envelope.assign(static_cast<const char*>(m->payload), m->len);
+    // The envelope is the record of truth; the headers only repeat it.
+    auto env = events::envelope::decode_trusted(r.envelope);
+    if (!env) {
+        return fail(std::move(env.error()));
+    }
+    try {
+        auto reader = env->reader();
+        r.stream = reader.getStreamId();
+        r.version = reader.getStreamVersion();
+        r.partition_key = reader.getPartitionKey();
+        r.command_id = reader.getCommandId();
+    } catch (const kj::Exception& e) {
+        return fail(error::invalid("codec.malformed", e.getDescription().cStr()));
+    }
+    return r;
+}
+
+result<void>
+kafka_event_log::apply_append(const std::vector<mirrored_record>& records,
+                              rocksdb::WriteBatch& wb,
+                              std::unordered_map<std::string, stream_head>& staged,
+                              std::unordered_set<std::string>& staged_commands,
+                              std::uint64_t& pos)
+{
+    const auto& first = records.front();
+    stream_head head;
+    if (auto it = staged.find(first.stream); it != staged.end()) {
+        head = it->second;
+    } else {
+        auto stored = store_->head(first.stream);
+        if (!stored) {
+            return fail(std::move(stored.error()));
+        }
+        head = *stored;
+    }
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i].stream != first.stream || records[i].version != head.version + 1 + i ||
+            records[i].partition_key != first.partition_key ||
+            (head.version > 0 && head.partition_key != first.partition_key)) {
+            // Only two writers of one stream in different partitions (a
+            // stream whose partition key changed) can get here.
+            spdlog::error("kafka log {}: skipping an append to {} at offset {}: the stream is at "
+                          "version {} with partition key {}",
+                          options_.instance,
+                          first.stream,
+                          first.offset,
+                          head.version,
+                          head.partition_key);
+            return {};
+        }
+    }
+    append_result res;
+    res.stream = first.stream;
+    res.first_version = first.version;
+    res.first_position = position{ pos };
+    for (const auto& r : records) {
+        wb.Put(store_->cf_events(), position_key(pos), r.envelope);
+        wb.Put(store_->cf_streams(), stream_key(r.stream, r.version), position_key(pos));
+        head.last_hash = blake2b_256(r.envelope);
+        head.version = r.version;
+        ++pos;
+    }
+    head.partition_key = first.partition_key;
+    res.last_version = head.version;
+    res.last_position = position{ pos - 1 };
+    wb.Put(store_->cf_heads(), first.stream, encode_head(head));
+    staged[first.stream] = head;
+    if (!first.command_id.empty() && !staged_commands.contains(first.command_id)) {
+        auto known = store_->find_command(first.command_id);
+        if (!known) {
+            return fail(std::move(known.error()));
+        }
+        if (!*known) {
+            wb.Put(store_->cf_commands(), first.command_id, encode_result(res));
+            staged_commands.insert(first.command_id);
+        }
+    }
+    return {};
+}
+
+result<void>
+kafka_event_log::wait_mirrored(std::uint32_t partition,
+                               std::int64_t offset,
+                               std::chrono::steady_clock::time_point deadline)
+{
+    std::unique_lock lock(mirror_mu_);
+    auto done = mirror_cv_.wait_until(lock, deadline, [&] {
+        return mirror_stopping_ || mirror_failure_ || consumed_[partition].load() >= offset;
+    });
+    if (mirror_failure_) {
+        return fail(*mirror_failure_);
+    }
+    if (mirror_stopping_) {
+        return fail(error::unavailable("log.unavailable", "the log is closing"));
+    }
+    if (!done) {
+        return fail(error::unavailable(
+          "log.unavailable",
+          fmt::format("the mirror of {} partition {} did not reach offset {} in time (at {})",
+                      topic_,
+                      partition,
+                      offset,
+                      consumed_[partition].load())));
+    }
+    return {};
+}
+
+result<std::int64_t>
+kafka_event_log::end_offset(std::uint32_t partition)
+{
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    auto err = rd_kafka_query_watermark_offsets(consumer_.get(),
+                                                topic_.c_str(),
+                                                static_cast<std::int32_t>(partition),
+                                                &low,
+                                                &high,
+                                                static_cast<int>(options_.timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return fail(kafka::unavailable(fmt::format("the end of {}/{}", topic_, partition), err));
+    }
+    return high;
+}
+
+result<void>
+kafka_event_log::start_writers()
+{
+    std::vector<std::uint32_t> owned;
+    if (options_.owned) {
+        owned = *options_.owned;
+    } else {
+        for (std::uint32_t p = 0; p < options_.partitions; ++p) {
+            owned.push_back(p);
+        }
+    }
+    writers_.resize(options_.partitions);
+    for (auto p : owned) {
+        if (p >= options_.partitions) {
+            return fail(error::invalid(
+              "log.invalid_request",
+              fmt::format("owned partition {} of {} partitions", p, options_.partitions)));
+        }
+        if (writers_[p]) {
+            continue;
+        }
+        auto w = std::make_unique<partition_writer>(*this, p);
+        auto claimed = w->claim();
+        if (!claimed) {
+            return claimed;
+        }
+        w->start();
+        writers_[p] = std::move(w);
+    }
+    return {};
+}
+
+result<append_result>
+kafka_event_log::append(append_request request)
+{
+    auto payloads = validate_append(request);
+    if (!payloads) {
+        return fail(std::move(payloads.error()));
+    }
+    auto p = events::partition_for(request.partition_key, options_.partitions);
+    if (!writers_[p]) {
+        return fail(error::unavailable(
+          "log.not_owner",
+          fmt::format("instance {} does not write partition {} of {} (partition key {})",
+                      options_.instance,
+                      p,
+                      topic_,
+                      request.partition_key)));
+    }
+    return writers_[p]->submit(std::move(request), std::move(*payloads));
+}
+
+std::vector<std::int64_t>
+kafka_event_log::partition_offsets() const
+{
+    std::vector<std::int64_t> out;
+    out.reserve(consumed_.size());
+    for (const auto& c : consumed_) {
+        out.push_back(c.load());
+    }
+    return out;
+}
+
+result<void>
+kafka_event_log::wait_for_offsets(const std::vector<std::int64_t>& offsets,
+                                  std::chrono::milliseconds timeout)
+{
+    if (offsets.size() > options_.partitions) {
+        return fail(error::invalid(
+          "log.invalid_request",
+          fmt::format("{} offsets for {} partitions", offsets.size(), options_.partitions)));
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (std::uint32_t p = 0; p < offsets.size(); ++p) {
+        auto waited = wait_mirrored(p, offsets[p], deadline);
+        if (!waited) {
+            return waited;
+        }
+    }
+    return {};
+}
+
+} // namespace detail
+
+result<std::unique_ptr<kafka_log>>
+open_kafka_log(kafka_log_options options)
+{
+    if (options.brokers.empty() || options.topic_prefix.empty() || options.partitions == 0 ||
+        options.mirror_dir.empty() || options.timeout.count() <= 0 || options.max_group == 0) {
+        return fail(error::invalid("log.invalid_request",
+                                   "the Kafka log needs brokers, a topic prefix, partitions > 0, "
+                                   "a mirror directory and a timeout"));
+    }
+    auto admin = kafka::make_client(
+      RD_KAFKA_PRODUCER,
+      options.brokers,
+      { { "client.id", options.instance },
+        { "socket.timeout.ms", std::to_string(std::max<long>(options.timeout.count(), 10)) } });
+    if (!admin) {
+        return fail(std::move(admin.error()));
+    }
+    auto partitions = static_cast<int>(options.partitions);
+    std::vector<kafka::topic_spec> topics = {
+        { options.topic_prefix + ".events",
+          partitions,
+          options.replication_factor,
+          { { "retention.ms", "-1" },
+            { "retention.bytes", "-1" },
+            { "min.insync.replicas", std::to_string(options.min_insync_replicas) } } },
+        { options.topic_prefix + ".commands",
+          partitions,
+          options.replication_factor,
+          { { "min.insync.replicas", std::to_string(options.min_insync_replicas) } } },
+        { options.topic_prefix + ".command-results",
+          partitions,
+          options.replication_factor,
+          { { "min.insync.replicas", std::to_string(options.min_insync_replicas) } } },
+    };
+    auto ensured = kafka::ensure_topics(admin->get(), topics, options.timeout);
+    if (!ensured) {
+        auto e = std::move(ensured.error());
+        if (e.code == "log.unavailable") {
+            e.message = fmt::format("Kafka at {} is unavailable: {}", options.brokers, e.message);
+        }
+        return fail(std::move(e));
+    }
+    admin->reset();
+
+    auto store = detail::log_store::open(options.mirror_dir, options.sync, k_kafka_mirror_format);
+    if (!store) {
+        return fail(std::move(store.error()));
+    }
+    auto& db = (*store)->db();
+    auto marker = fmt::format("{}.events/{}", options.topic_prefix, options.partitions);
+    std::string stored;
+    auto s = db.Get(rocksdb::ReadOptions(), (*store)->cf_default(), "kafka.topic", &stored);
+    if (s.IsNotFound()) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        s = db.Put(wo, (*store)->cf_default(), "kafka.topic", marker);
+    } else if (s.ok() && stored != marker) {
+        return fail(error::invalid("log.mirror_mismatch",
+                                   fmt::format("the mirror {} belongs to {}, not to {}",
+                                               options.mirror_dir.string(),
+                                               stored,
+                                               marker)));
+    }
+    if (!s.ok()) {
+        return fail(detail::storage_error(s, "mirror marker"));
+    }
+
+    auto log = std::make_unique<detail::kafka_event_log>(std::move(options), std::move(*store));
+    auto mirrored = log->start_mirror();
+    if (!mirrored) {
+        return fail(std::move(mirrored.error()));
+    }
+    auto writing = log->start_writers();
+    if (!writing) {
+        return fail(std::move(writing.error()));
+    }
+    return std::unique_ptr<kafka_log>(std::move(log));
+}
+
+} // namespace portal::infra

@@ -1,0 +1,205 @@
+#pragma once
+
+/// The Kafka log's implementation (private to infra): the log with its
+/// mirror (kafka_log.cpp) and the transactional writer of one partition
+/// (kafka_writer.cpp).
+
+#include "kafka_client.hpp"
+#include "log_store.hpp"
+#include "portal/infra/crypto.hpp"
+#include "portal/infra/kafka_log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace portal::infra::detail {
+
+class kafka_event_log;
+
+/// One event read from the events topic, waiting until its append is
+/// complete.
+struct mirrored_record
+{
+    std::int64_t offset = 0;
+    std::uint64_t index = 0;
+    std::uint64_t count = 0;
+    std::string stream;
+    std::uint64_t version = 0;
+    std::string partition_key;
+    std::string command_id;
+    std::string envelope;
+};
+
+/// One append waiting for its partition's writer.
+struct write_item
+{
+    events::append_request request;
+    std::vector<events::event_payload> payloads;
+    std::promise<result<events::append_result>> done;
+};
+
+/// The single writer of one partition: a transactional producer whose
+/// transactional.id belongs to the partition, and a thread that commits
+/// queued appends in groups, one transaction per group.
+class partition_writer
+{
+  public:
+    partition_writer(kafka_event_log& log, std::uint32_t partition);
+    ~partition_writer() { stop(); }
+
+    /// Creates the producer, fences the previous owner (init_transactions)
+    /// and waits until the mirror has the partition up to its end.
+    result<void> claim();
+    void start();
+    /// Fails queued appends and joins the thread.
+    void stop();
+
+    result<events::append_result> submit(events::append_request request,
+                                         std::vector<events::event_payload> payloads);
+
+  private:
+    enum class state
+    {
+        ready,
+        needs_claim, ///< the outcome of a transaction or the mirror is unknown
+        fenced,      ///< another writer took the partition: permanent
+    };
+
+    /// A record to produce.
+    struct outgoing
+    {
+        const events::append_request* request = nullptr;
+        std::string event_type;
+        std::uint64_t version = 0;
+        std::uint64_t index = 0;
+        std::uint64_t count = 0;
+        std::string envelope;
+    };
+
+    /// A delivery report.
+    struct delivery
+    {
+        bool reported = false;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        std::int64_t offset = -1;
+    };
+    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*);
+
+    void loop();
+    void process(std::vector<std::unique_ptr<write_item>>& group);
+    /// Produces `records` in one transaction and commits it; returns the
+    /// offset of the last record. On failure sets `state_`.
+    result<std::int64_t> produce_and_commit(const std::vector<outgoing>& records);
+    /// The error of a failed transactional call; updates `state_`.
+    error transaction_failed(rd_kafka_error_t* raw, std::string_view what, bool in_transaction);
+    error fenced_error() const;
+
+    kafka_event_log& log_;
+    std::uint32_t partition_;
+    std::string transactional_id_;
+    kafka::client_ptr producer_;
+    state state_ = state::needs_claim;
+
+    std::mutex queue_mu_;
+    std::condition_variable queue_cv_;
+    std::deque<std::unique_ptr<write_item>> queue_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+/// The Kafka log.
+class kafka_event_log final : public kafka_log
+{
+  public:
+    kafka_event_log(kafka_log_options options, std::unique_ptr<log_store> store);
+    ~kafka_event_log() override;
+
+    result<void> start_mirror();
+    result<void> start_writers();
+
+    result<events::append_result> append(events::append_request request) override;
+    result<std::vector<events::recorded_event>> read_stream(std::string_view stream,
+                                                            std::uint64_t from_version,
+                                                            std::size_t max) override
+    {
+        return store_->read_stream(stream, from_version, max);
+    }
+    result<std::vector<events::recorded_event>> read_all(events::position after,
+                                                         std::size_t max) override
+    {
+        return store_->read_all(after, max);
+    }
+    result<std::unique_ptr<events::subscription>> subscribe(events::position after,
+                                                            events::event_handler handler) override
+    {
+        return store_->subscribe(after, std::move(handler));
+    }
+    result<events::stream_head> head(std::string_view stream) override
+    {
+        return store_->head(stream);
+    }
+    result<std::optional<events::append_result>> find_command(std::string_view command_id) override
+    {
+        return store_->find_command(command_id);
+    }
+    events::position last_position() const override { return store_->last_position(); }
+    std::vector<std::int64_t> partition_offsets() const override;
+    result<void> wait_for_offsets(const std::vector<std::int64_t>& offsets,
+                                  std::chrono::milliseconds timeout) override;
+
+    // For the writers.
+    const kafka_log_options& options() const { return options_; }
+    const std::string& topic() const { return topic_; }
+    log_store& store() { return *store_; }
+    /// Waits until the mirror has read `partition` up to `offset`
+    /// (exclusive).
+    result<void> wait_mirrored(std::uint32_t partition,
+                               std::int64_t offset,
+                               std::chrono::steady_clock::time_point deadline);
+    /// The partition's end (its high watermark) as the broker says now.
+    result<std::int64_t> end_offset(std::uint32_t partition);
+
+  private:
+    void mirror_loop();
+    result<void> apply(const std::vector<kafka::message_ptr>& batch);
+    result<mirrored_record> parse_record(const rd_kafka_message_t* m);
+    result<void> apply_append(const std::vector<mirrored_record>& records,
+                              rocksdb::WriteBatch& wb,
+                              std::unordered_map<std::string, events::stream_head>& staged,
+                              std::unordered_set<std::string>& staged_commands,
+                              std::uint64_t& pos);
+
+    static constexpr std::size_t k_mirror_batch = 2048;
+
+    kafka_log_options options_;
+    std::string topic_;
+    std::unique_ptr<log_store> store_;
+    kafka::client_ptr consumer_;
+
+    std::thread mirror_;
+    mutable std::mutex mirror_mu_;
+    std::condition_variable mirror_cv_;
+    bool mirror_stopping_ = false;
+    std::optional<error> mirror_failure_;
+    /// Per partition: the next offset the mirror reads (all before it are
+    /// in the store).
+    std::vector<std::atomic<std::int64_t>> consumed_;
+
+    // Owned by the mirror thread.
+    std::vector<std::vector<mirrored_record>> pending_;
+    std::uint64_t next_position_ = 1;
+
+    /// Index = partition; null where this instance does not write.
+    std::vector<std::unique_ptr<partition_writer>> writers_;
+};
+
+} // namespace portal::infra::detail

@@ -1,0 +1,616 @@
+#include "log_store.hpp"
+
+#include "portal/infra/crypto.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <fmt/format.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <thread>
+
+namespace portal::infra::detail {
+
+using events::append_request;
+using events::append_result;
+using events::event_payload;
+using events::position;
+using events::recorded_event;
+using events::stream_head;
+
+namespace {
+
+constexpr const char* k_cf_events = "events";
+constexpr const char* k_cf_streams = "streams";
+constexpr const char* k_cf_heads = "heads";
+constexpr const char* k_cf_commands = "commands";
+constexpr const char* k_format_key = "format";
+
+rocksdb::ColumnFamilyOptions
+point_lookup_options()
+{
+    rocksdb::ColumnFamilyOptions cf;
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    return cf;
+}
+
+} // namespace
+
+void
+put_be64(std::string& out, std::uint64_t v)
+{
+    for (int i = 7; i >= 0; --i) {
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    }
+}
+
+std::uint64_t
+get_be64(std::string_view in)
+{
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+        v = (v << 8) | static_cast<unsigned char>(in[i]);
+    }
+    return v;
+}
+
+std::string
+position_key(std::uint64_t pos)
+{
+    std::string key;
+    key.reserve(8);
+    put_be64(key, pos);
+    return key;
+}
+
+std::string
+stream_prefix(std::string_view stream)
+{
+    std::string key(stream);
+    key.push_back('\0');
+    return key;
+}
+
+std::string
+stream_key(std::string_view stream, std::uint64_t version)
+{
+    auto key = stream_prefix(stream);
+    put_be64(key, version);
+    return key;
+}
+
+std::string
+encode_head(const stream_head& head)
+{
+    std::string out;
+    put_be64(out, head.version);
+    out.push_back(static_cast<char>(head.last_hash.size()));
+    out += head.last_hash;
+    out += head.partition_key;
+    return out;
+}
+
+std::optional<stream_head>
+decode_head(std::string_view in)
+{
+    if (in.size() < 9) {
+        return std::nullopt;
+    }
+    stream_head head;
+    head.version = get_be64(in);
+    auto hash_size = static_cast<unsigned char>(in[8]);
+    if (in.size() < 9u + hash_size) {
+        return std::nullopt;
+    }
+    head.last_hash = std::string(in.substr(9, hash_size));
+    head.partition_key = std::string(in.substr(9 + hash_size));
+    return head;
+}
+
+std::string
+encode_result(const append_result& r)
+{
+    std::string out;
+    put_be64(out, r.first_version);
+    put_be64(out, r.last_version);
+    put_be64(out, r.first_position.value);
+    put_be64(out, r.last_position.value);
+    out += r.stream;
+    return out;
+}
+
+std::optional<append_result>
+decode_result(std::string_view in)
+{
+    if (in.size() < 32) {
+        return std::nullopt;
+    }
+    append_result r;
+    r.first_version = get_be64(in.substr(0));
+    r.last_version = get_be64(in.substr(8));
+    r.first_position = position{ get_be64(in.substr(16)) };
+    r.last_position = position{ get_be64(in.substr(24)) };
+    r.stream = std::string(in.substr(32));
+    r.duplicate = true;
+    return r;
+}
+
+error
+storage_error(const rocksdb::Status& s, std::string_view what)
+{
+    return error::unavailable("log.unavailable", fmt::format("{}: {}", what, s.ToString()));
+}
+
+timestamp
+system_now()
+{
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+}
+
+result<std::vector<event_payload>>
+validate_append(const append_request& request)
+{
+    if (request.stream.empty() || request.partition_key.empty() ||
+        request.stream.find('\0') != std::string::npos || request.partition_key.size() > 1024 ||
+        request.stream.size() > 1024) {
+        return fail(error::invalid("log.invalid_request",
+                                   "stream and partition key must be non-empty, without NUL, at "
+                                   "most 1024 bytes"));
+    }
+    if (request.payloads.empty()) {
+        return fail(error::invalid("log.invalid_request", "an append needs at least one event"));
+    }
+    std::vector<event_payload> payloads;
+    payloads.reserve(request.payloads.size());
+    for (const auto& bytes : request.payloads) {
+        auto payload = event_payload::decode(bytes);
+        if (!payload) {
+            return fail(std::move(payload.error()));
+        }
+        payloads.push_back(std::move(*payload));
+    }
+    return payloads;
+}
+
+result<stream_head>
+check_append(const append_request& req, const head_lookup& head_of)
+{
+    auto head = head_of(req.stream);
+    if (!head) {
+        return fail(head.error());
+    }
+    if (head->version > 0 && head->partition_key != req.partition_key) {
+        return fail(error::invalid("log.partition_mismatch",
+                                   fmt::format("stream {} belongs to partition key {}, not {}",
+                                               req.stream,
+                                               head->partition_key,
+                                               req.partition_key)));
+    }
+    if (!req.expected.matches(head->version)) {
+        return fail(
+          error::conflict("log.wrong_expected_version",
+                          fmt::format("stream {} is at version {}", req.stream, head->version)));
+    }
+    for (const auto& check : req.checks) {
+        auto other = head_of(check.stream);
+        if (!other) {
+            return fail(other.error());
+        }
+        if (other->version > 0 && other->partition_key != req.partition_key) {
+            return fail(error::invalid("log.partition_mismatch",
+                                       fmt::format("checked stream {} belongs to partition key "
+                                                   "{}, not {}",
+                                                   check.stream,
+                                                   other->partition_key,
+                                                   req.partition_key)));
+        }
+        if (!check.expected.matches(other->version)) {
+            return fail(error::conflict(
+              "log.wrong_expected_version",
+              fmt::format("checked stream {} is at version {}", check.stream, other->version)));
+        }
+    }
+    return head;
+}
+
+std::string
+build_envelope(const append_request& req,
+               const event_payload& payload,
+               std::uint64_t version,
+               std::string_view prev_hash,
+               timestamp now)
+{
+    capnp::MallocMessageBuilder builder(512);
+    auto env = builder.initRoot<schema::Envelope>();
+    auto id = uuid_v7(now);
+    env.setEventId(capnp::Data::Reader(id.data(), id.size()));
+    env.setStreamId(req.stream);
+    env.setStreamVersion(version);
+    env.setRecordedAt(to_micros(now));
+    auto actor = env.initActor();
+    actor.setAccountId(req.actor.account_id);
+    actor.setRole(static_cast<schema::Role>(req.actor.role));
+    actor.setOnBehalfOfCompanyId(req.actor.on_behalf_of_company_id);
+    env.setCommandId(req.command_id);
+    env.setCorrelationId(capnp::Data::Reader(req.correlation_id.data(), req.correlation_id.size()));
+    env.setCausationId(capnp::Data::Reader(req.causation_id.data(), req.causation_id.size()));
+    env.setPrevHash(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(prev_hash.data()),
+                                        prev_hash.size()));
+    env.setSchemaVersion(events::k_schema_version);
+    env.setPartitionKey(req.partition_key);
+    env.setPayload(payload.reader());
+    auto words = capnp::messageToFlatArray(builder);
+    return std::string(reinterpret_cast<const char*>(words.begin()),
+                       words.size() * sizeof(capnp::word));
+}
+
+/// A subscription: a thread that reads committed events after its position
+/// and waits for more.
+class log_subscription final : public events::subscription
+{
+  public:
+    log_subscription(log_store& store, position after, events::event_handler handler)
+      : store_(store)
+      , after_(after)
+      , handler_(std::move(handler))
+    {
+    }
+    ~log_subscription() override { stop(); }
+
+    void start()
+    {
+        thread_ = std::thread([this] { run(); });
+    }
+
+    void stop() override
+    {
+        std::lock_guard lock(join_mu_);
+        if (!thread_.joinable()) {
+            return;
+        }
+        stopping_.store(true);
+        store_.wake_subscribers();
+        thread_.join();
+        store_.forget(this);
+    }
+
+    std::optional<error> failure() const override
+    {
+        std::lock_guard lock(failure_mu_);
+        return failure_;
+    }
+
+  private:
+    void run()
+    {
+        while (!stopping_.load()) {
+            auto batch = store_.read_all(after_, 1024);
+            if (!batch) {
+                std::lock_guard lock(failure_mu_);
+                failure_ = batch.error();
+                return;
+            }
+            if (batch->empty()) {
+                store_.wait_for_more(after_, stopping_);
+                continue;
+            }
+            for (const auto& event : *batch) {
+                if (stopping_.load()) {
+                    return;
+                }
+                auto handled = handler_(event);
+                if (!handled) {
+                    std::lock_guard lock(failure_mu_);
+                    failure_ = handled.error();
+                    return;
+                }
+                after_ = event.position;
+            }
+        }
+    }
+
+    log_store& store_;
+    position after_;
+    events::event_handler handler_;
+    std::atomic<bool> stopping_{ false };
+    std::thread thread_;
+    std::mutex join_mu_;
+    mutable std::mutex failure_mu_;
+    std::optional<error> failure_;
+};
+
+log_store::log_store(std::unique_ptr<rocksdb::DB> db,
+                     std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                     bool sync)
+  : db_(std::move(db))
+  , handles_(std::move(handles))
+{
+    write_options_.sync = sync;
+    committed_.store(stored_last_position());
+}
+
+log_store::~log_store()
+{
+    close_subscriptions();
+    for (auto* h : handles_) {
+        db_->DestroyColumnFamilyHandle(h);
+    }
+    db_->Close();
+}
+
+result<std::unique_ptr<log_store>>
+log_store::open(const std::filesystem::path& dir, bool sync, int format)
+{
+    crypto_init();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return fail(error::unavailable(
+          "log.unavailable", fmt::format("cannot create {}: {}", dir.string(), ec.message())));
+    }
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = true;
+    db_options.create_missing_column_families = true;
+    db_options.IncreaseParallelism(2);
+    db_options.max_total_wal_size = 256 << 20;
+
+    rocksdb::ColumnFamilyOptions events_cf;
+    events_cf.write_buffer_size = 64 << 20;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        { rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions() },
+        { k_cf_events, events_cf },
+        { k_cf_streams, point_lookup_options() },
+        { k_cf_heads, point_lookup_options() },
+        { k_cf_commands, point_lookup_options() },
+    };
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(db_options, dir.string(), families, &handles, &raw);
+    if (!s.ok()) {
+        if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+            return fail(error::unavailable("log.locked",
+                                           fmt::format("the data directory {} is in use by another "
+                                                       "process: {}",
+                                                       dir.string(),
+                                                       s.ToString())));
+        }
+        return fail(storage_error(s, "open"));
+    }
+    std::unique_ptr<rocksdb::DB> db(raw);
+    auto close = [&] {
+        for (auto* h : handles) {
+            db->DestroyColumnFamilyHandle(h);
+        }
+    };
+    std::string stored;
+    s = db->Get(rocksdb::ReadOptions(), handles[0], k_format_key, &stored);
+    if (s.IsNotFound()) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        s = db->Put(wo, handles[0], k_format_key, std::to_string(format));
+    } else if (s.ok() && std::atoi(stored.c_str()) > format) {
+        close();
+        return fail(error::invalid("log.newer_format",
+                                   fmt::format("the data directory {} was written by a newer "
+                                               "portal (format {}, this build reads up to {})",
+                                               dir.string(),
+                                               stored,
+                                               format)));
+    }
+    if (!s.ok()) {
+        close();
+        return fail(storage_error(s, "format marker"));
+    }
+    return std::unique_ptr<log_store>(new log_store(std::move(db), std::move(handles), sync));
+}
+
+std::uint64_t
+log_store::stored_last_position()
+{
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_events()));
+    it->SeekToLast();
+    return it->Valid() ? get_be64(it->key().ToStringView()) : 0;
+}
+
+result<void>
+log_store::commit(rocksdb::WriteBatch& batch, std::uint64_t last_position)
+{
+    auto s = db_->Write(write_options_, &batch);
+    if (!s.ok()) {
+        return fail(storage_error(s, "append"));
+    }
+    committed_.store(last_position, std::memory_order_release);
+    wake_subscribers();
+    return {};
+}
+
+void
+log_store::reload_position()
+{
+    committed_.store(stored_last_position(), std::memory_order_release);
+}
+
+result<std::vector<recorded_event>>
+log_store::read_stream(std::string_view stream, std::uint64_t from_version, std::size_t max)
+{
+    std::vector<recorded_event> out;
+    auto prefix = stream_prefix(stream);
+    std::vector<std::string> keys;
+    std::vector<std::uint64_t> versions;
+    {
+        std::unique_ptr<rocksdb::Iterator> it(
+          db_->NewIterator(rocksdb::ReadOptions(), cf_streams()));
+        for (it->Seek(stream_key(stream, std::max<std::uint64_t>(from_version, 1)));
+             it->Valid() && keys.size() < max;
+             it->Next()) {
+            auto key = it->key().ToStringView();
+            if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) {
+                break;
+            }
+            versions.push_back(get_be64(key.substr(prefix.size())));
+            keys.push_back(std::string(it->value().ToStringView()));
+        }
+        if (!it->status().ok()) {
+            return fail(storage_error(it->status(), "read_stream"));
+        }
+    }
+    if (keys.empty()) {
+        return out;
+    }
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(),
+                  cf_events(),
+                  slices.size(),
+                  slices.data(),
+                  values.data(),
+                  statuses.data());
+    out.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (!statuses[i].ok()) {
+            return fail(storage_error(statuses[i], "read_stream"));
+        }
+        out.push_back(recorded_event{
+          position{ get_be64(keys[i]) }, std::string(stream), versions[i], values[i].ToString() });
+    }
+    return out;
+}
+
+result<std::vector<recorded_event>>
+log_store::read_all(position after, std::size_t max)
+{
+    std::vector<recorded_event> out;
+    auto limit = committed_.load(std::memory_order_acquire);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_events()));
+    for (it->Seek(position_key(after.value + 1)); it->Valid() && out.size() < max; it->Next()) {
+        auto pos = get_be64(it->key().ToStringView());
+        if (pos > limit) {
+            break;
+        }
+        auto head = events::peek_stream_version(it->value().ToStringView());
+        if (!head) {
+            return fail(error::unavailable(
+              "log.corrupt",
+              fmt::format("event at position {} does not decode: {}", pos, head.error().message)));
+        }
+        out.push_back(recorded_event{ position{ pos },
+                                      std::move(head->stream),
+                                      head->version,
+                                      std::string(it->value().ToStringView()) });
+    }
+    if (!it->status().ok()) {
+        return fail(storage_error(it->status(), "read_all"));
+    }
+    return out;
+}
+
+result<std::unique_ptr<events::subscription>>
+log_store::subscribe(position after, events::event_handler handler)
+{
+    auto sub = std::make_unique<log_subscription>(*this, after, std::move(handler));
+    {
+        std::lock_guard lock(subs_mu_);
+        if (closing_) {
+            return fail(error::unavailable("log.unavailable", "the log is closing"));
+        }
+        subscriptions_.push_back(sub.get());
+    }
+    sub->start();
+    return std::unique_ptr<events::subscription>(std::move(sub));
+}
+
+result<stream_head>
+log_store::head(std::string_view stream)
+{
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), cf_heads(), rocksdb::Slice(stream), &value);
+    if (s.IsNotFound()) {
+        return stream_head{};
+    }
+    if (!s.ok()) {
+        return fail(storage_error(s, "head"));
+    }
+    auto h = decode_head(value);
+    if (!h) {
+        return fail(error::unavailable("log.corrupt", "undecodable head"));
+    }
+    return *h;
+}
+
+result<std::optional<append_result>>
+log_store::find_command(std::string_view command_id)
+{
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), cf_commands(), rocksdb::Slice(command_id), &value);
+    if (s.IsNotFound()) {
+        return std::optional<append_result>{};
+    }
+    if (!s.ok()) {
+        return fail(storage_error(s, "find_command"));
+    }
+    auto r = decode_result(value);
+    if (!r) {
+        return fail(error::unavailable("log.corrupt", "undecodable command result"));
+    }
+    return std::optional<append_result>(*r);
+}
+
+result<std::optional<position>>
+log_store::position_of(std::string_view stream, std::uint64_t version)
+{
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), cf_streams(), stream_key(stream, version), &value);
+    if (s.IsNotFound()) {
+        return std::optional<position>{};
+    }
+    if (!s.ok() || value.size() != 8) {
+        return fail(storage_error(s, "position lookup"));
+    }
+    return std::optional<position>(position{ get_be64(value) });
+}
+
+void
+log_store::close_subscriptions()
+{
+    std::vector<log_subscription*> subs;
+    {
+        std::lock_guard lock(subs_mu_);
+        closing_ = true;
+        subs.assign(subscriptions_.begin(), subscriptions_.end());
+    }
+    for (auto* s : subs) {
+        s->stop();
+    }
+}
+
+void
+log_store::wait_for_more(position after, const std::atomic<bool>& stopping)
+{
+    std::unique_lock lock(commit_mu_);
+    commit_cv_.wait(lock, [&] {
+        return stopping.load() || committed_.load(std::memory_order_acquire) > after.value;
+    });
+}
+
+void
+log_store::wake_subscribers()
+{
+    {
+        std::lock_guard lock(commit_mu_);
+    }
+    commit_cv_.notify_all();
+}
+
+void
+log_store::forget(log_subscription* sub)
+{
+    std::lock_guard lock(subs_mu_);
+    subscriptions_.remove(sub);
+}
+
+} // namespace portal::infra::detail

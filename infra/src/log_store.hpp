@@ -1,0 +1,154 @@
+#pragma once
+
+/// Shared by the event log adapters (private to infra): the RocksDB layout of
+/// a log (column families `events`, `streams`, `heads`, `commands`; the
+/// default family holds markers), its key and value encodings, the checks of
+/// an append against the committed heads, the building of hash-chained
+/// envelopes, and `log_store`: the read side of a log (reads, heads, command
+/// results, subscriptions) over such a database. The embedded log writes it
+/// from its own group commit; the Kafka log writes it from its mirror of the
+/// events topic.
+
+#include "portal/events/event_log.hpp"
+#include "portal/events/message.hpp"
+#include "portal/events/time.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portal::infra::detail {
+
+void put_be64(std::string& out, std::uint64_t v);
+std::uint64_t get_be64(std::string_view in);
+
+/// Key of `events`: the big-endian position.
+std::string position_key(std::uint64_t pos);
+/// Key prefix of a stream's entries in `streams`: the stream and a NUL.
+std::string stream_prefix(std::string_view stream);
+/// Key of `streams`: stream, NUL, big-endian version.
+std::string stream_key(std::string_view stream, std::uint64_t version);
+
+std::string encode_head(const events::stream_head& head);
+std::optional<events::stream_head> decode_head(std::string_view in);
+/// A command's first result; decoded with `duplicate` set.
+std::string encode_result(const events::append_result& r);
+std::optional<events::append_result> decode_result(std::string_view in);
+
+/// `log.unavailable` for a failed RocksDB call.
+error storage_error(const rocksdb::Status& s, std::string_view what);
+
+/// The system clock in microseconds.
+timestamp system_now();
+
+/// Validates the shape of an append (`log.invalid_request`) and decodes its
+/// payloads (`codec.malformed`).
+result<std::vector<events::event_payload>> validate_append(const events::append_request& request);
+
+/// The head of a stream as a writer sees it (staged, cached or stored).
+using head_lookup = std::function<result<events::stream_head>(const std::string& stream)>;
+
+/// Checks an append against the heads a single writer sees: the stream and
+/// every checked stream keep their partition key (`log.partition_mismatch`)
+/// and are at the expected versions (`log.wrong_expected_version`). Returns
+/// the stream's current head.
+result<events::stream_head> check_append(const events::append_request& request,
+                                         const head_lookup& head_of);
+
+/// Builds the envelope of one event at `version` of the request's stream,
+/// chained to `prev_hash` (empty for version 1). Returns its encoded bytes.
+std::string build_envelope(const events::append_request& request,
+                           const events::event_payload& payload,
+                           std::uint64_t version,
+                           std::string_view prev_hash,
+                           timestamp now);
+
+class log_subscription;
+
+/// A log's RocksDB database and its read side. Writers put their batches
+/// through `commit`, which publishes the new last position to readers and
+/// subscriptions. Thread-safe.
+class log_store
+{
+  public:
+    /// Opens (or creates) the database in `dir` and checks (or writes) its
+    /// format marker against `format`. Errors: `log.locked`,
+    /// `log.newer_format`, `log.unavailable`.
+    static result<std::unique_ptr<log_store>> open(const std::filesystem::path& dir,
+                                                   bool sync,
+                                                   int format);
+    ~log_store();
+    log_store(const log_store&) = delete;
+    log_store& operator=(const log_store&) = delete;
+
+    rocksdb::DB& db() { return *db_; }
+    rocksdb::ColumnFamilyHandle* cf_default() const { return handles_[0]; }
+    rocksdb::ColumnFamilyHandle* cf_events() const { return handles_[1]; }
+    rocksdb::ColumnFamilyHandle* cf_streams() const { return handles_[2]; }
+    rocksdb::ColumnFamilyHandle* cf_heads() const { return handles_[3]; }
+    rocksdb::ColumnFamilyHandle* cf_commands() const { return handles_[4]; }
+
+    /// The last position on disk (recomputed from the `events` family).
+    std::uint64_t stored_last_position();
+
+    /// Writes `batch` (synced when the store syncs) and publishes
+    /// `last_position` to readers. On failure nothing is published.
+    result<void> commit(rocksdb::WriteBatch& batch, std::uint64_t last_position);
+
+    /// Reloads the published position from disk (after a failed commit).
+    void reload_position();
+
+    result<std::vector<events::recorded_event>> read_stream(std::string_view stream,
+                                                            std::uint64_t from_version,
+                                                            std::size_t max);
+    result<std::vector<events::recorded_event>> read_all(events::position after, std::size_t max);
+    result<std::unique_ptr<events::subscription>> subscribe(events::position after,
+                                                            events::event_handler handler);
+    result<events::stream_head> head(std::string_view stream);
+    result<std::optional<events::append_result>> find_command(std::string_view command_id);
+    /// The position of `stream` at `version`; nullopt when not stored.
+    result<std::optional<events::position>> position_of(std::string_view stream,
+                                                        std::uint64_t version);
+    events::position last_position() const
+    {
+        return events::position{ committed_.load(std::memory_order_acquire) };
+    }
+
+    /// Stops every subscription; later `subscribe` calls fail.
+    void close_subscriptions();
+
+    // For subscriptions.
+    void wait_for_more(events::position after, const std::atomic<bool>& stopping);
+    void wake_subscribers();
+    void forget(log_subscription* sub);
+
+  private:
+    log_store(std::unique_ptr<rocksdb::DB> db,
+              std::vector<rocksdb::ColumnFamilyHandle*> handles,
+              bool sync);
+
+    std::unique_ptr<rocksdb::DB> db_;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+    rocksdb::WriteOptions write_options_;
+
+    std::atomic<std::uint64_t> committed_{ 0 };
+    std::mutex commit_mu_;
+    std::condition_variable commit_cv_;
+
+    std::mutex subs_mu_;
+    std::list<log_subscription*> subscriptions_;
+    bool closing_ = false;
+};
+
+} // namespace portal::infra::detail

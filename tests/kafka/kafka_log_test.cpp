@@ -1,0 +1,375 @@
+/// The Kafka event log (infra/kafka_log.hpp) against a real broker
+/// (PORTAL_KAFKA_BROKERS; scripts/test starts one): the event log contract
+/// suite, where each test gets a fresh topic prefix and mirror directory and
+/// `open()` reopens both (a restart); and what only Kafka has: a second
+/// instance mirrors the same streams and chains, a new writer fences the
+/// old one, topic checks at open, a mirror rebuilt from the topic, an
+/// unreachable broker, and an analytics consumer (kcat) reading the topic.
+
+#include "event_log_contract.hpp"
+#include "portal/events/partition.hpp"
+#include "portal/infra/kafka_log.hpp"
+#include "portal/infra/verify.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+
+using namespace portal;
+using namespace portal::testing;
+using events::expected_version;
+
+namespace {
+
+constexpr std::uint32_t k_partitions = 3;
+
+/// The broker, or a failure: these tests need a real Kafka broker.
+std::string
+brokers()
+{
+    const char* env = std::getenv("PORTAL_KAFKA_BROKERS");
+    if (env == nullptr || *env == '\0') {
+        ADD_FAILURE() << "PORTAL_KAFKA_BROKERS is not set: these tests need a real Kafka broker. "
+                         "Start one with `scripts/kafka start` and set "
+                         "PORTAL_KAFKA_BROKERS=127.0.0.1:19092 (scripts/test does both).";
+        return "127.0.0.1:1";
+    }
+    return env;
+}
+
+/// A topic prefix no other test (or run) uses.
+std::string
+unique_prefix()
+{
+    std::random_device rd;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info != nullptr ? info->name() : "test";
+    for (auto& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) {
+            c = '-';
+        }
+    }
+    return fmt::format("portal-test.{}.{:08x}{:08x}", name, rd(), rd());
+}
+
+infra::kafka_log_options
+options_for(const std::string& prefix, const std::filesystem::path& dir)
+{
+    infra::kafka_log_options o;
+    o.brokers = brokers();
+    o.topic_prefix = prefix;
+    o.partitions = k_partitions;
+    o.instance = dir.filename().string();
+    o.mirror_dir = dir;
+    o.sync = false; // Kafka holds the events; the mirror is rebuilt after a crash
+    return o;
+}
+
+/// The contract suite's factory: a fresh prefix and mirror per test.
+struct kafka_factory
+{
+    std::unique_ptr<temp_dir> dir;
+    std::string prefix;
+
+    void prepare()
+    {
+        dir = std::make_unique<temp_dir>();
+        prefix = unique_prefix();
+    }
+
+    std::unique_ptr<events::event_log> open()
+    {
+        auto log = infra::open_kafka_log(options_for(prefix, dir->path() / "mirror"));
+        EXPECT_TRUE(log.has_value()) << log.error().code << ": " << log.error().message;
+        return log ? std::move(*log) : nullptr;
+    }
+};
+
+} // namespace
+
+namespace portal::testing {
+INSTANTIATE_TYPED_TEST_SUITE_P(Kafka, EventLogContract, kafka_factory);
+}
+
+namespace {
+
+/// Each test: the broker, a fresh prefix, a directory for mirrors.
+class KafkaLog : public ::testing::Test
+{
+  protected:
+    void SetUp() override { prefix_ = unique_prefix(); }
+
+    std::unique_ptr<infra::kafka_log> open(
+      const std::string& name,
+      std::optional<std::vector<std::uint32_t>> owned = std::nullopt)
+    {
+        auto o = options_for(prefix_, dir_.path() / name);
+        o.owned = std::move(owned);
+        auto log = infra::open_kafka_log(std::move(o));
+        EXPECT_TRUE(log.has_value()) << log.error().code << ": " << log.error().message;
+        return log ? std::move(*log) : nullptr;
+    }
+
+    /// Appends to streams of three partition keys, some with command ids.
+    void write_some(events::event_log& log)
+    {
+        const std::array<std::string, 3> keys = { "company-1", "company-2", "exam-7" };
+        for (int i = 0; i < 30; ++i) {
+            const auto& key = keys[static_cast<std::size_t>(i) % keys.size()];
+            auto stream = fmt::format("{}-stream-{}", key, i % 5);
+            auto r = log.append(request(stream,
+                                        expected_version::any(),
+                                        fmt::format("w{}", i),
+                                        1 + i % 3,
+                                        i % 2 == 0 ? fmt::format("cmd-{}", i) : "",
+                                        key));
+            ASSERT_TRUE(r.has_value()) << r.error().message;
+        }
+    }
+
+    std::vector<events::recorded_event> all(events::event_log& log)
+    {
+        std::vector<events::recorded_event> out;
+        events::position after;
+        for (;;) {
+            auto batch = log.read_all(after, 1000);
+            EXPECT_TRUE(batch.has_value());
+            if (!batch || batch->empty()) {
+                return out;
+            }
+            after = batch->back().position;
+            out.insert(out.end(), batch->begin(), batch->end());
+        }
+    }
+
+    /// Stream -> (version -> envelope bytes) of a whole log.
+    std::map<std::string, std::map<std::uint64_t, std::string>> by_stream(events::event_log& log)
+    {
+        std::map<std::string, std::map<std::uint64_t, std::string>> out;
+        for (const auto& e : all(log)) {
+            out[e.stream][e.version] = e.envelope_bytes;
+        }
+        return out;
+    }
+
+    /// Per partition of the stream's partition key: the envelopes in the
+    /// order of the log.
+    std::map<std::uint32_t, std::vector<std::string>> by_partition(events::event_log& log)
+    {
+        std::map<std::uint32_t, std::vector<std::string>> out;
+        for (const auto& e : all(log)) {
+            auto env = events::envelope::decode(e.envelope_bytes);
+            EXPECT_TRUE(env.has_value());
+            auto key = std::string(env->reader().getPartitionKey().cStr());
+            out[events::partition_for(key, k_partitions)].push_back(e.envelope_bytes);
+        }
+        return out;
+    }
+
+    std::string prefix_;
+    temp_dir dir_;
+};
+
+TEST_F(KafkaLog, ASecondInstanceMirrorsTheSameStreamsVersionsAndChains)
+{
+    auto a = open("a");
+    ASSERT_TRUE(a);
+    write_some(*a);
+    auto b = open("b", std::vector<std::uint32_t>{}); // reads, writes nothing
+    ASSERT_TRUE(b);
+    ASSERT_TRUE(b->wait_for_offsets(a->partition_offsets(), std::chrono::seconds(30)));
+
+    auto streams_a = by_stream(*a);
+    auto streams_b = by_stream(*b);
+    EXPECT_EQ(streams_a.size(), 5U * 3U);
+    EXPECT_EQ(streams_b, streams_a);
+    EXPECT_EQ(b->last_position(), a->last_position());
+    for (const auto& [stream, versions] : streams_a) {
+        auto head_a = a->head(stream);
+        auto head_b = b->head(stream);
+        ASSERT_TRUE(head_a && head_b);
+        EXPECT_EQ(head_b->version, versions.size()) << stream;
+        EXPECT_EQ(head_b->last_hash, head_a->last_hash) << stream;
+        EXPECT_EQ(head_b->partition_key, head_a->partition_key) << stream;
+    }
+    auto found = b->find_command("cmd-4");
+    ASSERT_TRUE(found.has_value());
+    ASSERT_TRUE(found->has_value());
+    auto original = a->find_command("cmd-4");
+    EXPECT_EQ((*found)->stream, (*original)->stream);
+    EXPECT_EQ((*found)->first_version, (*original)->first_version);
+    EXPECT_EQ((*found)->last_version, (*original)->last_version);
+
+    auto report = infra::verify_chains(*b);
+    ASSERT_TRUE(report.has_value());
+    EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+    EXPECT_EQ(report->events, a->last_position().value);
+
+    // A reader refuses to write; the owner's later appends reach it live.
+    auto refused = b->append(request("company-1-stream-0", expected_version::any(), "x"));
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, "log.not_owner");
+    auto later = a->append(request("company-1-stream-0", expected_version::any(), "late", 2));
+    ASSERT_TRUE(later.has_value()) << later.error().message;
+    ASSERT_TRUE(b->wait_for_offsets(a->partition_offsets(), std::chrono::seconds(30)));
+    auto tail = b->read_stream("company-1-stream-0", later->first_version);
+    ASSERT_TRUE(tail.has_value());
+    ASSERT_EQ(tail->size(), 2U);
+    EXPECT_EQ(tag_of(tail->at(0)), "late-0");
+}
+
+TEST_F(KafkaLog, ANewWriterFencesTheOldOneWhoseAppendsNeverAppear)
+{
+    auto a = open("a");
+    ASSERT_TRUE(a);
+    auto first = a->append(request("report-1", expected_version::no_stream(), "a-first"));
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+
+    auto b = open("b"); // claims every partition: fences a
+    ASSERT_TRUE(b);
+    auto zombie = a->append(request("report-1", expected_version::exact(1), "zombie", 2, "cmd-z"));
+    ASSERT_FALSE(zombie.has_value())
+      << "the fenced writer appended at " << zombie->first_position.value;
+    EXPECT_EQ(zombie.error().code, "log.fenced") << zombie.error().message;
+    EXPECT_EQ(zombie.error().cls, error_class::unavailable);
+    // Fenced for good: it does not take the partition back.
+    auto again = a->append(request("report-1", expected_version::exact(1), "zombie2"));
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, "log.fenced");
+
+    // The new writer continues the stream where the old one left it.
+    auto next = b->append(request("report-1", expected_version::exact(1), "b-next", 1, "cmd-z"));
+    ASSERT_TRUE(next.has_value()) << next.error().message;
+    EXPECT_FALSE(next->duplicate);
+    EXPECT_EQ(next->first_version, 2U);
+
+    // Nobody ever sees the zombie's events: not a fresh reader, not the
+    // zombie's own mirror.
+    auto c = open("c", std::vector<std::uint32_t>{});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->wait_for_offsets(b->partition_offsets(), std::chrono::seconds(30)));
+    ASSERT_TRUE(a->wait_for_offsets(b->partition_offsets(), std::chrono::seconds(30)));
+    for (auto* log :
+         { static_cast<events::event_log*>(c.get()), static_cast<events::event_log*>(a.get()) }) {
+        auto events = log->read_stream("report-1");
+        ASSERT_TRUE(events.has_value());
+        ASSERT_EQ(events->size(), 2U);
+        EXPECT_EQ(tag_of(events->at(0)), "a-first-0");
+        EXPECT_EQ(tag_of(events->at(1)), "b-next-0");
+        auto report = infra::verify_chains(*log);
+        ASSERT_TRUE(report.has_value());
+        EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+        EXPECT_EQ(report->events, 2U);
+    }
+}
+
+TEST_F(KafkaLog, ATopicWithAnotherPartitionCountIsAClearErrorAtOpen)
+{
+    ASSERT_TRUE(open("a"));
+    auto o = options_for(prefix_, dir_.path() / "other");
+    o.partitions = k_partitions + 2;
+    auto log = infra::open_kafka_log(o);
+    ASSERT_FALSE(log.has_value());
+    EXPECT_EQ(log.error().code, "kafka.topic_mismatch");
+    EXPECT_EQ(log.error().cls, error_class::invalid);
+    EXPECT_NE(log.error().message.find(prefix_ + ".events has 3 partitions"), std::string::npos)
+      << log.error().message;
+}
+
+TEST_F(KafkaLog, AMirrorDeletedAndRebuiltFromTheTopicEqualsTheOldOne)
+{
+    std::map<std::string, std::map<std::uint64_t, std::string>> streams;
+    std::map<std::uint32_t, std::vector<std::string>> partitions;
+    std::optional<events::append_result> command;
+    events::position last;
+    {
+        auto a = open("a");
+        ASSERT_TRUE(a);
+        write_some(*a);
+        streams = by_stream(*a);
+        partitions = by_partition(*a);
+        command = *a->find_command("cmd-10");
+        last = a->last_position();
+    }
+    std::filesystem::remove_all(dir_.path() / "a");
+    auto rebuilt = open("a");
+    ASSERT_TRUE(rebuilt);
+    // Open mirrors the owned partitions to their ends before it returns.
+    EXPECT_EQ(rebuilt->last_position(), last);
+    EXPECT_EQ(by_stream(*rebuilt), streams);
+    // Positions are local: the order of the partitions' events may
+    // interleave differently, the order within each partition may not.
+    EXPECT_EQ(by_partition(*rebuilt), partitions);
+    auto found = rebuilt->find_command("cmd-10");
+    ASSERT_TRUE(found.has_value() && found->has_value());
+    EXPECT_EQ((*found)->stream, command->stream);
+    EXPECT_EQ((*found)->last_version, command->last_version);
+    for (const auto& [stream, versions] : streams) {
+        EXPECT_EQ(rebuilt->head(stream)->version, versions.size());
+    }
+    auto report = infra::verify_chains(*rebuilt);
+    ASSERT_TRUE(report.has_value());
+    EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+}
+
+TEST_F(KafkaLog, AnUnreachableBrokerIsUnavailableWithinTheTimeout)
+{
+    auto o = options_for(prefix_, dir_.path() / "a");
+    o.brokers = "127.0.0.1:1";
+    o.timeout = std::chrono::seconds(3);
+    auto started = std::chrono::steady_clock::now();
+    auto log = infra::open_kafka_log(o);
+    auto took = std::chrono::steady_clock::now() - started;
+    ASSERT_FALSE(log.has_value());
+    EXPECT_EQ(log.error().code, "log.unavailable");
+    EXPECT_EQ(log.error().cls, error_class::unavailable);
+    EXPECT_NE(log.error().message.find("127.0.0.1:1"), std::string::npos) << log.error().message;
+    EXPECT_LT(took, std::chrono::seconds(20));
+}
+
+TEST_F(KafkaLog, KcatReadsTheEventsWithTheirTypeHeaders)
+{
+    auto a = open("a");
+    ASSERT_TRUE(a);
+    auto r = a->append(request("report-3", expected_version::no_stream(), "k", 2, "cmd-k"));
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+
+    // kcat is an analytics consumer outside the portal; scripts/install-deps
+    // installs it.
+    ASSERT_EQ(std::system("command -v kcat >/dev/null 2>&1"), 0)
+      << "kcat is not installed (scripts/install-deps installs it)";
+    auto command = fmt::format("kcat -C -b {} -t {}.events -J -e -q -o beginning "
+                               "-X isolation.level=read_committed 2>&1",
+                               brokers(),
+                               prefix_);
+    std::string output;
+    {
+        std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+        ASSERT_TRUE(pipe) << command;
+        std::array<char, 4096> buffer{};
+        while (auto n = std::fread(buffer.data(), 1, buffer.size(), pipe.get())) {
+            output.append(buffer.data(), n);
+        }
+    }
+    std::size_t lines = 0;
+    for (auto c : output) {
+        lines += c == '\n' ? 1 : 0;
+    }
+    EXPECT_EQ(lines, 2U) << output;
+    EXPECT_NE(output.find(R"("key":"report-3")"), std::string::npos) << output;
+    EXPECT_NE(output.find(R"("type","document.withdrawn")"), std::string::npos) << output;
+    EXPECT_NE(output.find(R"("stream","report-3")"), std::string::npos) << output;
+    EXPECT_NE(output.find(R"("version","2")"), std::string::npos) << output;
+    EXPECT_NE(output.find(R"("command-id","cmd-k")"), std::string::npos) << output;
+    auto partition = events::partition_for("company-1", k_partitions);
+    EXPECT_NE(output.find(fmt::format(R"("partition":{})", partition)), std::string::npos)
+      << output;
+}
+
+} // namespace
