@@ -33,11 +33,6 @@ require_staff(const context& ctx)
 
 } // namespace
 
-state::state()
-  : current(default_settings())
-{
-}
-
 settings
 default_settings()
 {

@@ -55,14 +55,17 @@ struct occupation
     friend bool operator==(const occupation&, const occupation&) = default;
 };
 
+/// The defaults: 5 failed logins, 1440 lock minutes, weekly records and
+/// the grade table of DOMAIN.md (92-100 = 1, 81-91 = 2, 67-80 = 3,
+/// 50-66 = 4, 30-49 = 5, below 30 = 6).
+settings default_settings();
+
 /// The folded chamber; `current` holds the defaults until staff change them.
 struct state
 {
     bool exists = false;
-    settings current;
+    settings current = default_settings();
     std::map<std::string, occupation> occupations;
-
-    state();
 };
 
 /// Facts a decision may need from outside the stream (none beyond actor and
@@ -95,11 +98,6 @@ decision decide(const state&, const change_settings&, const context&);
 /// No events when unchanged. Errors: `chamber.forbidden`,
 /// `validation.occupation`, `validation.duration_months` (1..60).
 decision decide(const state&, const configure_occupation&, const context&);
-
-/// The defaults: 5 failed logins, 1440 lock minutes, weekly records and
-/// the grade table of DOMAIN.md (92-100 = 1, 81-91 = 2, 67-80 = 3,
-/// 50-66 = 4, 30-49 = 5, below 30 = 6).
-settings default_settings();
 
 /// Checks a grade table; nullopt when valid. Codes (class invalid):
 /// `chamber.grade_table_points_out_of_range` (a minimum above 100),

@@ -10,6 +10,7 @@
 /// const Ctx&)` must exist (see common/domain.hpp).
 
 #include "common/domain.hpp"
+#include "common/snapshot.hpp"
 #include "portal/events/event_log.hpp"
 #include "portal/events/message.hpp"
 #include "portal/events/state_cache.hpp"
@@ -35,8 +36,10 @@ struct loaded
 };
 
 /// Folds the events of `stream` into a `State` with its `evolve`. When the
-/// log also is an `events::state_cache`, starts from the cached state and
-/// folds only the newer events (and caches the result).
+/// log also is an `events::state_cache`, starts from the cached state, or
+/// else from the stream's persisted snapshot, folds only the newer events,
+/// caches the result and persists a new snapshot every
+/// `snapshot_interval()` events.
 /// Errors: the log's (`log.unavailable`), `codec.malformed` for an event
 /// that does not decode.
 template<class State>
@@ -45,13 +48,25 @@ load(events::event_log& log, std::string_view stream)
 {
     loaded<State> out;
     auto* cache = dynamic_cast<events::state_cache*>(&log);
+    std::uint64_t cached_version = 0;
+    std::uint64_t snapshot_version = 0;
+    std::uint64_t interval = cache != nullptr ? cache->snapshot_interval() : 0;
     if (cache != nullptr) {
         if (auto hit = cache->find_state(stream, typeid(State))) {
             out.state = *static_cast<const State*>(hit->state.get());
             out.version = hit->version;
+            cached_version = hit->version;
+            snapshot_version = hit->snapshot_version;
+        } else if (interval > 0) {
+            if (auto snap = cache->find_snapshot(stream, snapshot::tag<State>())) {
+                if (auto s = snapshot::decode<State>(snap->bytes)) {
+                    out.state = std::move(*s);
+                    out.version = snap->version;
+                    snapshot_version = snap->version;
+                }
+            }
         }
     }
-    auto cached_version = out.version;
     constexpr std::size_t k_chunk = 4096;
     for (;;) {
         auto batch = log.read_stream(stream, out.version + 1, k_chunk);
@@ -78,8 +93,15 @@ load(events::event_log& log, std::string_view stream)
         }
     }
     if (cache != nullptr && out.version > cached_version) {
+        if (interval > 0 && out.version - snapshot_version >= interval) {
+            cache->store_snapshot(
+              stream, snapshot::tag<State>(), { snapshot::encode(out.state), out.version });
+            snapshot_version = out.version;
+        }
         cache->store_state(
-          stream, typeid(State), { std::make_shared<const State>(out.state), out.version });
+          stream,
+          typeid(State),
+          { std::make_shared<const State>(out.state), out.version, snapshot_version });
     }
     return out;
 }

@@ -169,7 +169,8 @@ cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream
     d.add_options()("projection",
                     po::value(&only),
                     "rebuild only this read model (training, exams, report_audit, "
-                    "account_security, public_listing, outbox)");
+                    "account_security, public_listing, outbox); without it, every read "
+                    "model is rebuilt and the aggregate snapshots are dropped");
     po::variables_map vm;
     if (auto code =
           parse(args, d, {}, vm, out, err, "Usage: portal replay [--projection NAME] [options]")) {
@@ -190,6 +191,15 @@ cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream
             if (!reset) {
                 return report_open_failure(reset.error(), err);
             }
+        }
+    }
+    if (only.empty()) {
+        // A full rebuild is what follows a change of the folding code: the
+        // aggregate snapshots go too (they are caches, rebuilt on demand).
+        infra::write_batch drop;
+        drop.erase_prefix(infra::k_snapshot_prefix);
+        if (auto dropped = (*store)->write(drop, true); !dropped) {
+            return report_open_failure(dropped.error(), err);
         }
     }
     auto started = std::chrono::steady_clock::now();

@@ -220,8 +220,10 @@ instance::start(instance_options options)
     if (!key) {
         return fail(key.error());
     }
-    // The command path folds states through a bounded cache.
-    self->cached_ = infra::make_caching_log(*self->log_, k_cached_states);
+    // The command path folds states through a bounded cache, backed by
+    // snapshots kept beside the read models.
+    self->cached_ =
+      infra::make_caching_log(*self->log_, k_cached_states, { .store = self->store_.get() });
     self->services_ = std::make_unique<app::services>(make_services(*self->cached_, *key));
     auto secrets = make_secret_source(*key, options.api.password_cost);
     auto policies =

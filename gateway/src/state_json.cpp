@@ -288,40 +288,7 @@ fold_stream_as_of(events::event_log& log, std::string_view stream, std::optional
                       stream)));
     }
     const auto k = *kind;
-    if (k == "account") {
-        return render<domain::account::state>(log, stream, k, as_of);
-    }
-    if (k == "company") {
-        return render<domain::company::state>(log, stream, k, as_of);
-    }
-    if (k == "contract") {
-        return render<domain::contract::state>(log, stream, k, as_of);
-    }
-    if (k == "document") {
-        return render<domain::document::state>(log, stream, k, as_of);
-    }
-    if (k == "report") {
-        return render<domain::report::state>(log, stream, k, as_of);
-    }
-    if (k == "grant") {
-        return render<domain::access_grant::state>(log, stream, k, as_of);
-    }
-    if (k == "exam") {
-        return render<domain::exam::state>(log, stream, k, as_of);
-    }
-    if (k == "examiner") {
-        return render<domain::examiner::state>(log, stream, k, as_of);
-    }
-    if (k == "proposal") {
-        return render<domain::proposal::state>(log, stream, k, as_of);
-    }
-    if (k == "seminar") {
-        return render<domain::seminar::state>(log, stream, k, as_of);
-    }
-    if (k == "reminders") {
-        return render<domain::reminder::state>(log, stream, k, as_of);
-    }
-    return render<domain::chamber::state>(log, stream, k, as_of);
+    return with_state_type(k, [&]<class State>() { return render<State>(log, stream, k, as_of); });
 }
 
 // --- states ---------------------------------------------------------------------------

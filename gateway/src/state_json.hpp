@@ -46,6 +46,48 @@ namespace portal::gateway {
 /// other stream id.
 std::optional<std::string_view> stream_kind(std::string_view stream) noexcept;
 
+/// Calls `f.template operator()<State>()` with the state type of the
+/// aggregate `kind` (a `stream_kind`; any other kind is the chamber's).
+template<class F>
+decltype(auto)
+with_state_type(std::string_view kind, F&& f)
+{
+    if (kind == "account") {
+        return f.template operator()<domain::account::state>();
+    }
+    if (kind == "company") {
+        return f.template operator()<domain::company::state>();
+    }
+    if (kind == "contract") {
+        return f.template operator()<domain::contract::state>();
+    }
+    if (kind == "document") {
+        return f.template operator()<domain::document::state>();
+    }
+    if (kind == "report") {
+        return f.template operator()<domain::report::state>();
+    }
+    if (kind == "grant") {
+        return f.template operator()<domain::access_grant::state>();
+    }
+    if (kind == "exam") {
+        return f.template operator()<domain::exam::state>();
+    }
+    if (kind == "examiner") {
+        return f.template operator()<domain::examiner::state>();
+    }
+    if (kind == "proposal") {
+        return f.template operator()<domain::proposal::state>();
+    }
+    if (kind == "seminar") {
+        return f.template operator()<domain::seminar::state>();
+    }
+    if (kind == "reminders") {
+        return f.template operator()<domain::reminder::state>();
+    }
+    return f.template operator()<domain::chamber::state>();
+}
+
 /// Folds the events of `stream` recorded (envelope `recordedAt`, the log's
 /// clock) at or before `as_of` (every event when empty; the fold stops at
 /// the first later event, as `portal history` does) with the aggregate's

@@ -3,13 +3,16 @@
 
 #include "app/accounts.hpp"
 #include "app/policies.hpp"
+#include "common/processor.hpp"
 #include "demo.hpp"
 #include "mail_writer.hpp"
+#include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/read_models.hpp"
 #include "portal/projections/runner.hpp"
+#include "state_json.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -325,6 +328,51 @@ TEST_F(EndToEnd, ARebuildFromZeroEqualsTheIncrementalModels)
     }
     caught_up();
     EXPECT_EQ(dump(), incremental);
+}
+
+TEST_F(EndToEnd, EveryDemoStateComesBackFromItsSnapshot)
+{
+    std::set<std::string> streams;
+    auto all = log->read_all({}, SIZE_MAX);
+    ASSERT_TRUE(all.has_value());
+    for (const auto& e : *all) {
+        streams.insert(e.stream);
+    }
+    std::set<std::string> kinds;
+    for (const auto& s : streams) {
+        auto kind = gateway::stream_kind(s);
+        ASSERT_TRUE(kind.has_value()) << s;
+        kinds.emplace(*kind);
+    }
+    for (auto kind : { "account", "company", "contract", "document", "report", "exam" }) {
+        EXPECT_TRUE(kinds.contains(kind)) << kind;
+    }
+
+    // Snapshot every stream, as a process does after each event.
+    auto writer = infra::make_caching_log(*log, 16, { .store = store.get(), .interval = 1 });
+    for (const auto& s : streams) {
+        gateway::with_state_type(*gateway::stream_kind(s), [&]<class State>() {
+            ASSERT_TRUE(domain::load<State>(*writer, s).has_value()) << s;
+        });
+    }
+    EXPECT_EQ(writer->stats().snapshots_written, streams.size());
+
+    // A restarted process folds every state from its snapshot alone, and
+    // gets what a fold from the first event gives.
+    auto restarted = infra::make_caching_log(*log, 16, { .store = store.get(), .interval = 1 });
+    for (const auto& s : streams) {
+        gateway::with_state_type(*gateway::stream_kind(s), [&]<class State>() {
+            auto direct = domain::load<State>(*log, s);
+            auto from_snapshot = domain::load<State>(*restarted, s);
+            ASSERT_TRUE(direct.has_value() && from_snapshot.has_value()) << s;
+            EXPECT_EQ(from_snapshot->version, direct->version) << s;
+            EXPECT_EQ(gateway::to_json(from_snapshot->state), gateway::to_json(direct->state)) << s;
+            EXPECT_EQ(domain::snapshot::encode(from_snapshot->state),
+                      domain::snapshot::encode(direct->state))
+              << s;
+        });
+    }
+    EXPECT_EQ(restarted->stats().snapshots_read, streams.size());
 }
 
 } // namespace

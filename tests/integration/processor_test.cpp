@@ -4,6 +4,7 @@
 #include "common/processor.hpp"
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
+#include "portal/infra/kv_store.hpp"
 #include "test_support.hpp"
 
 #include <capnp/any.h>
@@ -315,6 +316,106 @@ TEST_F(ProcessorTest, TheCacheIsBoundedAndKeepsTheRecentlyUsed)
     // Empty streams are not cached.
     ASSERT_TRUE(load<counter::state>(*cached, "nothing-1"));
     EXPECT_EQ(cached->stats().entries, 2U);
+}
+
+/// Forwards to a log and counts the events `read_stream` returns.
+class counting_log final : public events::event_log
+{
+  public:
+    explicit counting_log(events::event_log& inner)
+      : inner_(inner)
+    {
+    }
+    std::size_t events_read = 0;
+
+    result<events::append_result> append(events::append_request r) override
+    {
+        return inner_.append(std::move(r));
+    }
+    result<std::vector<events::recorded_event>> read_stream(std::string_view s,
+                                                            std::uint64_t from,
+                                                            std::size_t max) override
+    {
+        auto r = inner_.read_stream(s, from, max);
+        if (r) {
+            events_read += r->size();
+        }
+        return r;
+    }
+    result<std::vector<events::recorded_event>> read_all(events::position a,
+                                                         std::size_t max) override
+    {
+        return inner_.read_all(a, max);
+    }
+    result<std::unique_ptr<events::subscription>> subscribe(events::position a,
+                                                            events::event_handler h) override
+    {
+        return inner_.subscribe(a, std::move(h));
+    }
+    result<events::stream_head> head(std::string_view s) override { return inner_.head(s); }
+    result<std::optional<events::append_result>> find_command(std::string_view id) override
+    {
+        return inner_.find_command(id);
+    }
+    events::position last_position() const override { return inner_.last_position(); }
+
+  private:
+    events::event_log& inner_;
+};
+
+TEST_F(ProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
+{
+    set_limit(1000);
+    auto store = infra::open_kv_store({ .dir = dir.path() / "snapshots" });
+    ASSERT_TRUE(store.has_value());
+    {
+        auto cached = infra::make_caching_log(*log, 16, { .store = store->get(), .interval = 100 });
+        for (int i = 0; i < 250; ++i) {
+            ASSERT_TRUE(run_on(*cached, 1, "s-" + std::to_string(i), 8));
+        }
+        // The counter reached 100 and 200; the limit stream was loaded with
+        // its 1000 events once.
+        EXPECT_EQ(cached->stats().snapshots_written, 3U);
+    }
+    auto direct = load<counter::state>(*log, "counter-1");
+    ASSERT_TRUE(direct.has_value());
+    ASSERT_EQ(direct->state.value, 250);
+
+    // A restarted process (an empty memory cache) starts from the snapshot
+    // and reads only the 50 newer events.
+    counting_log counted(*log);
+    auto restarted =
+      infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 100 });
+    auto from_snapshot = load<counter::state>(*restarted, "counter-1");
+    ASSERT_TRUE(from_snapshot.has_value());
+    EXPECT_EQ(from_snapshot->state.value, 250);
+    EXPECT_EQ(from_snapshot->version, 250U);
+    EXPECT_EQ(counted.events_read, 50U);
+    EXPECT_EQ(restarted->stats().snapshots_read, 1U);
+
+    // A damaged snapshot is ignored: the stream is folded from its start.
+    infra::write_batch damage;
+    damage.put(std::string(infra::k_snapshot_prefix) + "counter-1" + std::string(1, '\0') +
+                 snapshot::tag<counter::state>(),
+               std::string(8, '\0') + "\xff\xff");
+    ASSERT_TRUE((*store)->write(damage));
+    counted.events_read = 0;
+    auto after_damage =
+      infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 1000 });
+    auto folded = load<counter::state>(*after_damage, "counter-1");
+    ASSERT_TRUE(folded.has_value());
+    EXPECT_EQ(folded->state.value, 250);
+    EXPECT_EQ(counted.events_read, 250U);
+
+    // Deleting every snapshot changes no result either.
+    infra::write_batch drop;
+    drop.erase_prefix(infra::k_snapshot_prefix);
+    ASSERT_TRUE((*store)->write(drop));
+    auto without = infra::make_caching_log(*log, 16, { .store = store->get(), .interval = 100 });
+    auto again = load<counter::state>(*without, "counter-1");
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->state.value, 250);
+    EXPECT_EQ(without->stats().snapshots_read, 0U);
 }
 
 } // namespace
