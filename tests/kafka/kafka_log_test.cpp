@@ -11,8 +11,11 @@
 #include "portal/infra/kafka_log.hpp"
 #include "portal/infra/verify.hpp"
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <array>
 #include <cctype>
@@ -267,6 +270,132 @@ TEST_F(KafkaLog, ANewWriterFencesTheOldOneWhoseAppendsNeverAppear)
         EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
         EXPECT_EQ(report->events, 2U);
     }
+}
+
+/// An envelope as the writer of `stream` would produce it for `version`.
+std::string
+envelope_for(const std::string& stream, std::uint64_t version, const std::string& tag)
+{
+    capnp::MallocMessageBuilder builder;
+    auto env = builder.initRoot<schema::Envelope>();
+    std::array<capnp::byte, 16> id{};
+    id[6] = 0x70;
+    env.setEventId(capnp::Data::Reader(id.data(), id.size()));
+    env.setStreamId(stream);
+    env.setStreamVersion(version);
+    env.setRecordedAt(1'700'000'000'000'000);
+    env.setPartitionKey("company-1");
+    env.setSchemaVersion(events::k_schema_version);
+    auto payload = events::event_payload::decode(tagged_event(tag));
+    EXPECT_TRUE(payload.has_value());
+    env.setPayload(payload->reader());
+    auto words = capnp::messageToFlatArray(builder);
+    return std::string(reinterpret_cast<const char*>(words.begin()),
+                       words.size() * sizeof(capnp::word));
+}
+
+/// A bare transactional producer with the transactional.id of a partition
+/// of the events topic: an old owner of the partition that is in the middle
+/// of a transaction.
+class raw_owner
+{
+  public:
+    raw_owner(const std::string& prefix, std::uint32_t partition)
+      : topic_(prefix + ".events")
+      , partition_(partition)
+    {
+        char err[512];
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        auto txn_id = fmt::format("{}.{}", topic_, partition);
+        EXPECT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", brokers().c_str(), err, sizeof err),
+                  RD_KAFKA_CONF_OK);
+        EXPECT_EQ(rd_kafka_conf_set(conf, "transactional.id", txn_id.c_str(), err, sizeof err),
+                  RD_KAFKA_CONF_OK);
+        producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+        EXPECT_NE(producer_, nullptr) << err;
+    }
+    ~raw_owner() { rd_kafka_destroy(producer_); }
+
+    /// The message of a failed transactional call, or empty.
+    static std::string failed(rd_kafka_error_t* e)
+    {
+        if (e == nullptr) {
+            return "";
+        }
+        std::string out = rd_kafka_error_name(e);
+        out += std::string(": ") + rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+        return out;
+    }
+
+    std::string init() { return failed(rd_kafka_init_transactions(producer_, 30'000)); }
+    std::string begin() { return failed(rd_kafka_begin_transaction(producer_)); }
+    std::string commit() { return failed(rd_kafka_commit_transaction(producer_, 30'000)); }
+
+    /// Produces one event record with the writer's headers and flushes it.
+    rd_kafka_resp_err_t produce(const std::string& stream, const std::string& envelope)
+    {
+        auto err =
+          rd_kafka_producev(producer_,
+                            RD_KAFKA_V_TOPIC(topic_.c_str()),
+                            RD_KAFKA_V_PARTITION(static_cast<std::int32_t>(partition_)),
+                            RD_KAFKA_V_KEY(stream.data(), stream.size()),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(envelope.data()), envelope.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_HEADER(infra::kafka_headers::append_index, "0", 1),
+                            RD_KAFKA_V_HEADER(infra::kafka_headers::append_count, "1", 1),
+                            RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return err;
+        }
+        return rd_kafka_flush(producer_, 30'000);
+    }
+
+  private:
+    std::string topic_;
+    std::uint32_t partition_;
+    rd_kafka_t* producer_ = nullptr;
+};
+
+TEST_F(KafkaLog, AnOldOwnerInTheMiddleOfATransactionIsFencedAndItsEventsNeverAppear)
+{
+    auto reader = open("reader", std::vector<std::uint32_t>{}); // creates the topics
+    ASSERT_TRUE(reader);
+    auto partition = events::partition_for("company-1", k_partitions);
+    raw_owner old(prefix_, partition);
+    ASSERT_EQ(old.init(), "");
+
+    // What the old owner committed is in the log (the control)...
+    ASSERT_EQ(old.begin(), "");
+    ASSERT_EQ(old.produce("control-1", envelope_for("control-1", 1, "committed")),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(old.commit(), "");
+    // ...then it writes into a transaction and pauses before the commit.
+    ASSERT_EQ(old.begin(), "");
+    ASSERT_EQ(old.produce("zombie-1", envelope_for("zombie-1", 1, "zombie")),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+
+    // The new owner fences it, and mirrors the partition to its end (past
+    // the aborted transaction) before it decides.
+    auto owner = open("owner");
+    ASSERT_TRUE(owner);
+    auto committed = old.commit();
+    EXPECT_NE(committed, "") << "the fenced owner committed";
+    EXPECT_NE(committed.find("FENCED"), std::string::npos) << committed;
+
+    ASSERT_EQ(owner->read_stream("control-1")->size(), 1U);
+    EXPECT_TRUE(owner->read_stream("zombie-1")->empty());
+    auto mine = owner->append(request("zombie-1", expected_version::no_stream(), "owner"));
+    ASSERT_TRUE(mine.has_value()) << mine.error().message;
+    EXPECT_EQ(mine->first_version, 1U);
+
+    ASSERT_TRUE(reader->wait_for_offsets(owner->partition_offsets(), std::chrono::seconds(30)));
+    auto control = reader->read_stream("control-1");
+    ASSERT_EQ(control->size(), 1U);
+    EXPECT_EQ(tag_of(control->at(0)), "committed");
+    auto stream = reader->read_stream("zombie-1");
+    ASSERT_EQ(stream->size(), 1U);
+    EXPECT_EQ(tag_of(stream->at(0)), "owner-0");
 }
 
 TEST_F(KafkaLog, ATopicWithAnotherPartitionCountIsAClearErrorAtOpen)

@@ -23,6 +23,11 @@
 /// subscriptions, heads and command results are served locally. An append
 /// returns after its events are in the mirror (read-your-writes).
 ///
+/// Idempotency: the first result of a command id is kept in the mirror from
+/// the records (the envelope carries the command id), so it survives
+/// restarts and is known to every instance. A retry must name the same
+/// partition key: the writers of two partitions do not coordinate.
+///
 /// Positions are local to an instance: the order in which it mirrored the
 /// events (the events of one append stay contiguous). Stream versions, the
 /// hash chains and the envelopes are the same on every instance. Across
