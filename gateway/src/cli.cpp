@@ -324,6 +324,24 @@ cmd_staff(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return k_ok;
 }
 
+/// The repository's built front end seen from the binary
+/// (`<repo>/build/<flavour>/gateway/portal` -> `<repo>/web/dist`), when it
+/// was built; else empty (no front end).
+std::filesystem::path
+default_web_root()
+{
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        return {};
+    }
+    auto dist = exe.parent_path() / ".." / ".." / ".." / "web" / "dist";
+    if (!std::filesystem::is_regular_file(dist / "index.html", ec)) {
+        return {};
+    }
+    return dist.lexically_normal();
+}
+
 int
 cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
@@ -341,6 +359,7 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     std::string smtp_user;
     std::string smtp_password_file;
     bool smtp_starttls = false;
+    std::string web_root;
     auto d = common_description(c);
     d.add_options()("public-url",
                     po::value(&public_url)->default_value("http://127.0.0.1:8080"),
@@ -375,6 +394,11 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       po::value(&smtp_password_file),
       "file holding the SMTP AUTH password (never on the command line)")(
       "smtp-starttls", po::bool_switch(&smtp_starttls), "require STARTTLS on an smtp:// URL");
+    d.add_options()("web-root",
+                    po::value(&web_root),
+                    "directory of the built web front end served at / (default: the "
+                    "repository's web/dist next to the build directory, when built; 'none': "
+                    "no front end)");
     po::variables_map vm;
     if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal serve [options]")) {
         return *code;
@@ -431,6 +455,15 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     options.server.address = endpoint->first;
     options.server.port = endpoint->second;
     options.server.worker_threads = std::max(1U, workers);
+    if (web_root.empty()) {
+        options.server.web_root = default_web_root();
+    } else if (web_root != "none") {
+        if (!std::filesystem::is_regular_file(std::filesystem::path(web_root) / "index.html")) {
+            err << "portal: --web-root " << web_root << " holds no index.html\n";
+            return k_usage;
+        }
+        options.server.web_root = web_root;
+    }
     // SIGTERM and SIGINT are blocked in every thread (threads started later
     // inherit the mask) and taken by sigwait below: no race with start-up.
     sigset_t stop_signals;
@@ -453,6 +486,9 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
                  endpoint->first,
                  (*portal)->port(),
                  (*portal)->log().last_position().value);
+    if (!options.server.web_root.empty()) {
+        spdlog::info("web front end served from {}", options.server.web_root.string());
+    }
     // Everything runs on its own threads; this one waits for SIGTERM or
     // SIGINT, then stops gracefully: in-flight requests finish first.
     int received = 0;

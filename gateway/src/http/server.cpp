@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include "http/static_files.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -10,6 +12,7 @@
 #include <condition_variable>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace portal::gateway {
@@ -40,6 +43,7 @@ struct server::impl
     asio::thread_pool workers;
     tcp::acceptor acceptor;
     std::vector<std::thread> threads;
+    std::optional<static_files> web;
 
     impl(api& a, server_options o)
       : handler(a)
@@ -48,6 +52,9 @@ struct server::impl
       , workers(options.worker_threads)
       , acceptor(ioc)
     {
+        if (!options.web_root.empty()) {
+            web.emplace(options.web_root);
+        }
     }
 
     void accept();
@@ -207,6 +214,11 @@ class connection : public std::enable_shared_from_this<connection>
     void dispatch()
     {
         auto req = std::make_shared<request>(parser_->release());
+        if (owner_.web && static_files::claims(*req)) {
+            // The web front end: small files read on this I/O thread.
+            respond(*req, std::make_shared<reply>(owner_.web->serve(*req)));
+            return;
+        }
         if ((req->method() == http::verb::get || req->method() == http::verb::head) &&
             (*req)["Portal-Min-Position"].empty()) {
             // A plain read only reads committed state (the read models and

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,8 @@ struct server_options
     std::chrono::milliseconds shutdown_grace{ 10000 };
     /// How often an idle event stream gets a comment line.
     std::chrono::milliseconds stream_heartbeat{ 15000 };
+    /// The built web front end served at `/` (static_files.hpp); empty: none.
+    std::filesystem::path web_root;
 };
 
 /// A running server.
