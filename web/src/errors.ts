@@ -51,6 +51,12 @@ const byCode: Record<string, string> = {
   "validation.token": "Der Link ist unvollständig. Bitte öffnen Sie ihn erneut aus der E-Mail.",
   "validation.too_short": "Die Eingabe ist zu kurz.",
   "validation.json": "Die Anfrage war fehlerhaft.",
+  "validation.entry_minutes": "Eine Tätigkeit umfasst höchstens 24 Stunden – bitte auf mehrere Einträge aufteilen.",
+  "validation.entry_text": "Bitte beschreiben Sie jede Tätigkeit.",
+  "validation.entry_kind": "Bitte wählen Sie die Art jeder Tätigkeit.",
+  "validation.absence_minutes": "Eine Abwesenheit umfasst höchstens 24 Stunden.",
+  "validation.absence_date": "Die Abwesenheit liegt nicht im Zeitraum des Nachweises.",
+  "validation.period": "Ungültiger Zeitraum.",
   "validation.field": "Bitte prüfen Sie die markierten Eingaben.",
   "validation.required": "Pflichtfeld.",
   "validation.type": "Ungültiger Wert.",
@@ -118,9 +124,9 @@ export function germanMessage(code: string | undefined, status: number, detail?:
   if (code?.endsWith(".already_exists") || code?.endsWith(".exists") || code?.endsWith(".taken"))
     return "Das gibt es bereits.";
   const base = byStatus[status] ?? byCode.internal;
-  // Domain rules (422) carry an English detail that names the rule: keep it
-  // visible as a hint for support without making it the message.
-  return status === 422 && detail ? `${base} (${detail})` : base;
+  // Domain rules (422) and input checks (400) carry an English detail that
+  // names the rule: keep it visible as a hint without making it the message.
+  return (status === 422 || status === 400) && detail ? `${base} (${detail})` : base;
 }
 
 /** A field path of a validation error in German ("entries[2].hours"). */

@@ -49,7 +49,7 @@ export function ApprovalsPage() {
                 .map((f) => germanMessage(f.code, f.status, f.detail))
                 .join(" ")}`,
             }
-          : { kind: "success", text: `${ok} Nachweise freigegeben.` },
+          : { kind: "success", text: `${ok} ${ok === 1 ? "Nachweis" : "Nachweise"} freigegeben.` },
       );
       setSelected(new Set());
       state.reload();

@@ -63,10 +63,12 @@ export function AuditPage() {
     }
   };
 
-  const loadState = async () => {
+  /** The state as of `at` (RFC 3339; the input's local time when empty). */
+  const loadState = async (at?: string) => {
     setError(null);
     try {
-      const t = new Date(asOf).toISOString();
+      const t = at ?? new Date(asOf).toISOString();
+      if (at) setAsOf(toLocalInput(at));
       setState(await api.get(`/api/v1/reports/${enc(id.trim())}?asOf=${enc(t)}`));
     } catch (e) {
       setState(null);
@@ -106,6 +108,14 @@ export function AuditPage() {
                       {e.actor?.onBehalfOfCompanyId && <> für Betrieb {e.actor.onBehalfOfCompanyId}</>}
                     </div>
                     {changeText(e) && <div class="muted">{changeText(e)}</div>}
+                    <button
+                      type="button"
+                      class="link-button"
+                      aria-label={`Stand nach „${eventLabels[e.event] ?? e.event}“ (Version ${e.version}) anzeigen`}
+                      onClick={() => loadState(e.recordedAt)}
+                    >
+                      Stand danach anzeigen
+                    </button>
                   </div>
                 </li>
               ))}

@@ -87,7 +87,11 @@ export function ProgressChart(props: { contracts: any[] }) {
           );
         })}
         {progressKinds.map(([, label, color], i) => (
-          <g transform={`translate(${labelW + i * 92}, ${rows.length * rowH + 14})`}>
+          <g
+            transform={`translate(${labelW + progressKinds.slice(0, i).reduce((a, [, l]) => a + l.length * 7 + 30, 0)}, ${
+              rows.length * rowH + 14
+            })`}
+          >
             <rect width="12" height="12" fill={color} />
             <text x="16" y="11" font-size="12" fill="#1a1a1a">
               {label}

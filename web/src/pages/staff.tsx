@@ -425,6 +425,7 @@ export function StaffExaminersPage() {
         <div>
           <h2>In einen Prüfungsausschuss berufen</h2>
           <Form
+            label="In einen Prüfungsausschuss berufen"
             submit="Berufen"
             action={async () => {
               const body: any = {
@@ -459,6 +460,7 @@ export function StaffExaminersPage() {
         <div>
           <h2>Konto anlegen</h2>
           <Form
+            label="Konto anlegen"
             submit="Konto anlegen"
             action={async () => {
               await api.post("/api/v1/accounts", { role: acc.role, name: acc.name.trim(), email: acc.email.trim() });

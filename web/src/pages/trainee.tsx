@@ -169,12 +169,12 @@ export function ReportPage(props: { reportId?: string; periodKey?: string }) {
     return { report: null };
   }, [props.reportId]);
   const period: Period | null = props.periodKey ? parsePeriodKey(props.periodKey) : null;
-  const [flash, setFlash] = useState<string | null>(null);
-  useEffect(() => setFlash(null), [props.reportId, props.periodKey]);
-  const onSaved = (id: string, message: string) => {
+  // A message after saving or deciding, for the record it belongs to.
+  const [flash, setFlash] = useState<{ id: string; text: string } | null>(null);
+  const onSaved = (id: string, text: string) => {
+    setFlash({ id, text });
     if (id !== props.reportId) navigate(`/reports/${enc(id)}`, true);
     else state.reload();
-    queueMicrotask(() => setFlash(message));
   };
   return (
     <Loaded state={state}>
@@ -193,7 +193,9 @@ export function ReportPage(props: { reportId?: string; periodKey?: string }) {
                 {report.trainingYear && <> · {report.trainingYear}. Ausbildungsjahr</>}
               </p>
             )}
-            {flash && <Alert kind="success">{flash}</Alert>}
+            {flash && flash.id === props.reportId && (
+              <Alert kind="success">{flash.text}</Alert>
+            )}
             {report?.remarks && (report.status === "rejected" || report.reopened) && (
               <div class="remarks" role="note" aria-label="Bemerkungen des Ausbilders">
                 <h2>Bemerkungen des Ausbilders</h2>
@@ -217,7 +219,7 @@ export function ReportPage(props: { reportId?: string; periodKey?: string }) {
             ) : (
               <ReportView report={report} />
             )}
-            {report && !isTrainee && <Decision report={report} onDone={state.reload} />}
+            {report && !isTrainee && <Decision report={report} onDone={(text) => onSaved(report.reportId, text)} />}
           </Page>
         );
       }}
@@ -471,7 +473,7 @@ function WeekEditor(props: {
 }
 
 /** Approve / reject a submitted record; reopen an approved one. */
-function Decision(props: { report: any; onDone: () => void }) {
+function Decision(props: { report: any; onDone: (message: string) => void }) {
   const r = props.report;
   const [comment, setComment] = useState("");
   const [remarks, setRemarks] = useState("");
@@ -484,8 +486,7 @@ function Decision(props: { report: any; onDone: () => void }) {
           submit="Freigeben"
           action={async () => {
             await api.post(`/api/v1/reports/${enc(r.reportId)}/approve`, comment.trim() ? { comment: comment.trim() } : {});
-            props.onDone();
-            return "Der Nachweis wurde freigegeben.";
+            props.onDone("Der Nachweis wurde freigegeben.");
           }}
         >
           <h2>Freigeben</h2>
@@ -499,8 +500,7 @@ function Decision(props: { report: any; onDone: () => void }) {
         action={async () => {
           if (!remarks.trim()) throw new Error("Bitte geben Sie Bemerkungen an: eine Ablehnung braucht eine Begründung.");
           await api.post(`/api/v1/reports/${enc(r.reportId)}/reject`, { remarks: remarks.trim() });
-          props.onDone();
-          return r.status === "approved" ? "Der Nachweis wurde wieder geöffnet." : "Der Nachweis wurde abgelehnt.";
+          props.onDone(r.status === "approved" ? "Der Nachweis wurde wieder geöffnet." : "Der Nachweis wurde abgelehnt.");
         }}
       >
         <h2>{r.status === "approved" ? "Freigegebenen Nachweis wieder öffnen" : "Ablehnen"}</h2>
