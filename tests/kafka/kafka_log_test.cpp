@@ -74,11 +74,52 @@ options_for(const std::string& prefix, const std::filesystem::path& dir)
     return o;
 }
 
+/// Deletes the topics of `prefix` (best effort: a test's topics are unique
+/// to it, a leftover only costs the broker some disk).
+void
+delete_topics(const std::string& prefix)
+{
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers().c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return;
+    }
+    rd_kafka_t* admin = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (admin == nullptr) {
+        rd_kafka_conf_destroy(conf);
+        return;
+    }
+    std::vector<rd_kafka_DeleteTopic_t*> topics;
+    for (const char* suffix : { ".events", ".commands", ".command-results" }) {
+        topics.push_back(rd_kafka_DeleteTopic_new((prefix + suffix).c_str()));
+    }
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
+    rd_kafka_DeleteTopics(admin, topics.data(), topics.size(), nullptr, queue);
+    if (auto* ev = rd_kafka_queue_poll(queue, 10'000)) {
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_DeleteTopic_destroy_array(topics.data(), topics.size());
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_destroy(admin);
+}
+
 /// The contract suite's factory: a fresh prefix and mirror per test.
 struct kafka_factory
 {
     std::unique_ptr<temp_dir> dir;
     std::string prefix;
+
+    kafka_factory() = default;
+    kafka_factory(const kafka_factory&) = delete;
+    kafka_factory& operator=(const kafka_factory&) = delete;
+    ~kafka_factory()
+    {
+        if (!prefix.empty()) {
+            delete_topics(prefix);
+        }
+    }
 
     void prepare()
     {
@@ -107,6 +148,7 @@ class KafkaLog : public ::testing::Test
 {
   protected:
     void SetUp() override { prefix_ = unique_prefix(); }
+    void TearDown() override { delete_topics(prefix_); }
 
     std::unique_ptr<infra::kafka_log> open(
       const std::string& name,
