@@ -51,12 +51,19 @@ load(events::event_log& log, std::string_view stream)
     std::uint64_t cached_version = 0;
     std::uint64_t snapshot_version = 0;
     std::uint64_t interval = cache != nullptr ? cache->snapshot_interval() : 0;
+    // Read before the stream: an event appended after this point moves it.
+    const auto seen = log.last_position().value;
+    std::shared_ptr<const void> cached_state;
     if (cache != nullptr) {
         if (auto hit = cache->find_state(stream, typeid(State))) {
             out.state = *static_cast<const State*>(hit->state.get());
             out.version = hit->version;
+            if (hit->checked_at == seen && seen != 0) {
+                return out; // nothing was appended anywhere since it was read
+            }
             cached_version = hit->version;
             snapshot_version = hit->snapshot_version;
+            cached_state = std::move(hit->state);
         } else if (interval > 0) {
             if (auto snap = cache->find_snapshot(stream, snapshot::tag<State>())) {
                 if (auto s = snapshot::decode<State>(snap->bytes)) {
@@ -101,7 +108,11 @@ load(events::event_log& log, std::string_view stream)
         cache->store_state(
           stream,
           typeid(State),
-          { std::make_shared<const State>(out.state), out.version, snapshot_version });
+          { std::make_shared<const State>(out.state), out.version, snapshot_version, seen });
+    } else if (cache != nullptr && cached_state != nullptr) {
+        // Unchanged: only confirm the cached state at `seen`.
+        cache->store_state(
+          stream, typeid(State), { std::move(cached_state), out.version, snapshot_version, seen });
     }
     return out;
 }

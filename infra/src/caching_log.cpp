@@ -75,7 +75,9 @@ class lru_caching_log final : public caching_log
         std::lock_guard lock(mu_);
         auto k = key(stream, type);
         if (auto it = index_.find(k); it != index_.end()) {
-            if (it->second->value.version < e.version) {
+            const auto& cur = it->second->value;
+            if (cur.version < e.version ||
+                (cur.version == e.version && cur.checked_at < e.checked_at)) {
                 it->second->value = std::move(e);
             }
             lru_.splice(lru_.begin(), lru_, it->second);

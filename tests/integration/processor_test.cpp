@@ -327,6 +327,7 @@ class counting_log final : public events::event_log
     {
     }
     std::size_t events_read = 0;
+    std::size_t stream_reads = 0;
 
     result<events::append_result> append(events::append_request r) override
     {
@@ -336,6 +337,7 @@ class counting_log final : public events::event_log
                                                             std::uint64_t from,
                                                             std::size_t max) override
     {
+        ++stream_reads;
         auto r = inner_.read_stream(s, from, max);
         if (r) {
             events_read += r->size();
@@ -362,6 +364,28 @@ class counting_log final : public events::event_log
   private:
     events::event_log& inner_;
 };
+
+TEST_F(ProcessorTest, ACachedStateIsCurrentWithoutAReadWhileNothingWasAppended)
+{
+    set_limit(3);
+    counting_log counted(*log);
+    auto cached = infra::make_caching_log(counted, 16);
+    ASSERT_EQ(load<counter::state>(*cached, "limit-1")->state.value, 3);
+    auto reads = counted.stream_reads;
+    // Nothing appended since: the state comes from memory alone.
+    ASSERT_EQ(load<counter::state>(*cached, "limit-1")->state.value, 3);
+    EXPECT_EQ(counted.stream_reads, reads);
+    // An append to another stream moves the log: the next load checks the
+    // stream (one read), then is current again.
+    ASSERT_TRUE(run(1, "elsewhere"));
+    ASSERT_EQ(load<counter::state>(*cached, "limit-1")->state.value, 3);
+    EXPECT_EQ(counted.stream_reads, reads + 1);
+    ASSERT_EQ(load<counter::state>(*cached, "limit-1")->state.value, 3);
+    EXPECT_EQ(counted.stream_reads, reads + 1);
+    // An append to the stream behind the cache's back is seen.
+    set_limit(1);
+    EXPECT_EQ(load<counter::state>(*cached, "limit-1")->state.value, 4);
+}
 
 TEST_F(ProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
 {

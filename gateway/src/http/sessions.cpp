@@ -51,6 +51,15 @@ session_store::find(std::string_view token, timestamp now)
         return std::optional<session>{};
     }
     auto key = session_key(token);
+    // One lock over memory and store, so a `remove` between reading the
+    // store and caching cannot leave an ended session in memory.
+    std::lock_guard lock(mu_);
+    if (auto it = cached_.find(key); it != cached_.end()) {
+        if (it->second.expires > now) {
+            return std::optional<session>{ it->second };
+        }
+        cached_.erase(it); // expired: the store entry goes below
+    }
     auto value = store_.get(key);
     if (!value) {
         return fail(value.error());
@@ -82,14 +91,21 @@ session_store::find(std::string_view token, timestamp now)
         (void)store_.write(batch); // best effort: an expired session is refused anyway
         return std::optional<session>{};
     }
+    if (cached_.size() >= k_cached) {
+        cached_.clear();
+    }
+    cached_.insert_or_assign(std::move(key), s);
     return std::optional<session>{ std::move(s) };
 }
 
 result<void>
 session_store::remove(std::string_view token)
 {
+    auto key = session_key(token);
+    std::lock_guard lock(mu_);
+    cached_.erase(key);
     infra::write_batch batch;
-    batch.erase(session_key(token));
+    batch.erase(key);
     return store_.write(batch);
 }
 

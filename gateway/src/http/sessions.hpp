@@ -7,6 +7,10 @@
 /// read-model store, outside every projection's prefix) with the account,
 /// the login method and the expiry. A stolen store does not reveal tokens.
 ///
+/// Sessions found are also kept in memory (bounded), so an authenticated
+/// request does not read the store; this process is the only writer of
+/// its store, and `remove` drops the memory entry with the stored one.
+///
 /// Thread safety: every member may be called from any thread.
 
 #include "portal/events/error.hpp"
@@ -54,6 +58,10 @@ class session_store
 
   private:
     infra::kv_store& store_;
+    std::mutex mu_;
+    /// Store key -> session, at most `k_cached` (cleared when full).
+    std::unordered_map<std::string, session> cached_;
+    static constexpr std::size_t k_cached = 100000;
 };
 
 /// A token bucket per key (client address): `rate` attempts per minute with

@@ -219,7 +219,10 @@ class event_log
     /// nullopt when no append carried it. Thread-safe.
     virtual result<std::optional<append_result>> find_command(std::string_view command_id) = 0;
 
-    /// The position of the last acknowledged event.
+    /// The position of the last acknowledged event. Every event up to it is
+    /// visible to the reads (it moves only after its events are readable):
+    /// a cache that read a stream after seeing position `p` is current
+    /// while `last_position()` still is `p`.
     virtual position last_position() const = 0;
 };
 

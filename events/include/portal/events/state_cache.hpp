@@ -31,6 +31,10 @@ class state_cache
         std::uint64_t version = 0;
         /// The version of the stream's newest persisted snapshot (0: none).
         std::uint64_t snapshot_version = 0;
+        /// The log's `last_position()` read before the stream was last read
+        /// up to `version`: while the log is still there, nothing was
+        /// appended since and the state is current without a read.
+        std::uint64_t checked_at = 0;
     };
 
     /// An encoded state and the stream version it includes.
@@ -45,7 +49,8 @@ class state_cache
     /// The cached state of `stream` of type `type`, if any. Thread-safe.
     virtual std::optional<entry> find_state(std::string_view stream, std::type_index type) = 0;
 
-    /// Keeps `e` for `stream` unless a newer version is cached. Thread-safe.
+    /// Keeps `e` for `stream` unless a newer version (or the same version
+    /// confirmed later) is cached. Thread-safe.
     virtual void store_state(std::string_view stream, std::type_index type, entry e) = 0;
 
     /// Persist a snapshot once a stream has this many events more than its
