@@ -271,6 +271,14 @@ try {
     noErrors(company);
   });
 
+  await step("the central office switches into its branch's context", async () => {
+    await company.getByLabel("Rolle und Betrieb wechseln").selectOption({ label: "Ausbildungsbetrieb – Muster Maschinenbau GmbH Werk Gersthofen" });
+    await company.getByRole("heading", { level: 1, name: "Übersicht" }).waitFor();
+    await company.getByRole("heading", { level: 2, name: "Muster Maschinenbau GmbH Werk Gersthofen" }).waitFor();
+    await screenshot(company, "29-company-branch-context");
+    noErrors(company);
+  });
+
   await step("staff invite an examiner who activates the account from the mail link", async () => {
     const staff = await page();
     await login(staff, logins.staff);

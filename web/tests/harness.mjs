@@ -159,7 +159,7 @@ export function mailsTo(dataDir, to) {
 }
 
 /** Waits for a mail to `to` whose text matches `pattern`; the match. */
-export function waitForMail(dataDir, to, pattern, timeoutMs = 15000) {
+export function waitForMail(dataDir, to, pattern, timeoutMs = 30000) {
   return waitFor(`a mail to ${to} matching ${pattern}`, () => {
     for (const m of mailsTo(dataDir, to).reverse()) {
       const found = pattern.exec(m);
@@ -176,7 +176,7 @@ export async function launchBrowser() {
 /** A fresh browser context and page that fails the test on page errors. */
 export async function newPage(browser, base, viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ baseURL: base, viewport, locale: "de-DE", timezoneId: "Europe/Berlin" });
-  context.setDefaultTimeout(15000);
+  context.setDefaultTimeout(20000);
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(e.message));
