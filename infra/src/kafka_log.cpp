@@ -85,7 +85,10 @@ kafka_event_log::start_mirror()
         { "enable.partition.eof", "true" },
         { "isolation.level", "read_committed" },
         { "auto.offset.reset", "earliest" },
-        { "fetch.wait.max.ms", "10" },
+        // An append waits for its events to come back through the mirror:
+        // a short fetch wait bounds that latency (an idle instance then
+        // asks each broker 200 times a second).
+        { "fetch.wait.max.ms", "5" },
         { "socket.timeout.ms", std::to_string(std::max<long>(options_.timeout.count(), 10)) } });
     if (!consumer) {
         return fail(std::move(consumer.error()));
