@@ -16,7 +16,7 @@ import {
 import { Alert, Link, roleLabels } from "./ui";
 import { ActivatePage, LoginPage, PasswordResetPage, PinLoginPage } from "./pages/login";
 import { DocumentsPage, ExamsPage, ReportPage, ReportsPage } from "./pages/trainee";
-import { ApprovalsPage, TraineesPage } from "./pages/approver";
+import { ApprovalsPage, TraineeRecordsPage, TraineesPage } from "./pages/approver";
 import {
   CompanyContractsPage,
   CompanyDocumentsPage,
@@ -65,6 +65,9 @@ function Routes(props: { path: string; context: Context }) {
   if (path === "/documents") return <DocumentsPage />;
   if (path === "/approvals") return <ApprovalsPage />;
   if (path === "/trainees") return <TraineesPage />;
+  if ((params = m("/trainees/:contract"))) return <TraineeRecordsPage contractId={params.contract} back="/trainees" />;
+  if ((params = m("/company/contracts/:contract")))
+    return <TraineeRecordsPage contractId={params.contract} back="/company/contracts" />;
   if (path === "/company") return <CompanyHomePage />;
   if (path === "/company/contracts") return <CompanyContractsPage />;
   if (path === "/company/trainers") return <CompanyTrainersPage />;

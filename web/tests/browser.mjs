@@ -87,7 +87,7 @@ function noErrors(p) {
 }
 
 try {
-  let trainee, supervisor, reportUrl, periodKey;
+  let trainee, supervisor, trainerPage, reportUrl, periodKey;
 
   await step("the gateway serves the app for client routes and keeps the API", async () => {
     const app = await fetch(`${portal.base}/activate?token=x`);
@@ -199,11 +199,30 @@ try {
     await trainer.locator(`tr[data-report$="${periodKey}"]`).filter({ hasText: "Lena Hoffmann" }).waitFor({ state: "detached" });
     await visit(trainer, "/trainees", "Ihre Auszubildenden", "08-trainer-trainees");
     noErrors(trainer);
+    trainerPage = trainer;
     await trainee.goto(reportUrl);
     await trainee.getByText("Freigegeben", { exact: true }).first().waitFor();
     await trainee.getByText("Fräsen von Flanschen aus C45").waitFor();
     assert.equal(await trainee.getByRole("button", { name: "Zur Freigabe senden" }).count(), 0, "approved is read-only");
     await screenshot(trainee, "09-trainee-approved");
+  });
+
+  await step("trainer reopens an approved record with remarks", async () => {
+    const trainer = trainerPage;
+    await trainer.getByRole("link", { name: "Lena Hoffmann" }).click();
+    await trainer.getByRole("heading", { name: "Ausbildungsnachweise: Lena Hoffmann" }).waitFor();
+    const other = trainer.locator("tr.row-approved").nth(1);
+    await other.waitFor();
+    const otherPeriod = await other.getAttribute("data-period");
+    assert.notEqual(otherPeriod, periodKey);
+    await other.getByRole("link", { name: "Öffnen" }).click();
+    await trainer.getByRole("heading", { name: "Freigegebenen Nachweis wieder öffnen" }).waitFor();
+    await trainer.getByLabel("Bemerkungen des Ausbilders").fill("Bitte die Berufsschulthemen ergänzen.");
+    await trainer.getByRole("button", { name: "Wieder öffnen" }).click();
+    await trainer.getByText("Der Nachweis wurde wieder geöffnet.").waitFor();
+    await trainer.getByText("Abgelehnt", { exact: true }).first().waitFor();
+    await screenshot(trainer, "08b-trainer-reopened");
+    noErrors(trainer);
   });
 
   await step("trainee pages: exams with results, documents, phone width", async () => {

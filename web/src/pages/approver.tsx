@@ -22,9 +22,20 @@ async function contractsOf(ids: string[]): Promise<Record<string, any>> {
   return out;
 }
 
+/** Contracts this account saw records of (the overview's list), per account. */
+function remember(accountId: string, ids: string[]): string[] {
+  const key = `portal.trainees.${accountId}`;
+  const known: string[] = JSON.parse(localStorage.getItem(key) ?? "[]");
+  const out = [...new Set([...known, ...ids])];
+  localStorage.setItem(key, JSON.stringify(out));
+  return out;
+}
+
 export function ApprovalsPage() {
+  const { me } = useSession();
   const state = useAsync(async () => {
     const items = await all<any>("/api/v1/approvals");
+    remember(me.id, items.map((i) => i.contractId));
     return { items, contracts: await contractsOf(items.map((i) => i.contractId)) };
   }, []);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -135,12 +146,9 @@ export function ApprovalsPage() {
  */
 export function TraineesPage() {
   const { me } = useSession();
-  const storeKey = `portal.trainees.${me.id}`;
   const state = useAsync(async () => {
     const waiting = await all<any>("/api/v1/approvals");
-    const remembered: string[] = JSON.parse(localStorage.getItem(storeKey) ?? "[]");
-    const ids = [...new Set([...remembered, ...waiting.map((w) => w.contractId)])];
-    localStorage.setItem(storeKey, JSON.stringify(ids));
+    const ids = remember(me.id, waiting.map((w) => w.contractId));
     const contracts = await contractsOf(ids);
     const rows = await Promise.all(
       ids
@@ -166,7 +174,9 @@ export function TraineesPage() {
               const count = (s: string) => slots.filter((x) => x.status === s).length;
               return (
                 <tr>
-                  <td>{contract.trainee?.name}</td>
+                  <td>
+                    <Link href={`/trainees/${enc(contract.contractId)}`}>{contract.trainee?.name}</Link>
+                  </td>
                   <td>{contract.occupation}</td>
                   <td>{waiting}</td>
                   <td>{slots.length ? count("approved") : "–"}</td>
@@ -179,5 +189,39 @@ export function TraineesPage() {
         )}
       </Loaded>
     </Page>
+  );
+}
+
+/** One trainee's record periods (trainer, company): open a record to decide or reopen it. */
+export function TraineeRecordsPage(props: { contractId: string; back: string }) {
+  const state = useAsync(async () => {
+    const [contract, slots] = await Promise.all([
+      api.get(`/api/v1/contracts/${enc(props.contractId)}`),
+      all<Slot>(`/api/v1/contracts/${enc(props.contractId)}/reports`),
+    ]);
+    return { contract, slots };
+  }, [props.contractId]);
+  return (
+    <Loaded state={state}>
+      {({ contract, slots }) => (
+        <Page title={`Ausbildungsnachweise: ${contract.trainee?.name ?? ""}`} actions={<Link href={props.back}>Zurück</Link>}>
+          <p class="lead">
+            {contract.occupation} · Azubinummer {contract.traineeNumber}
+          </p>
+          <Table caption="Zeiträume" head={["Zeitraum", "Status", "Bemerkungen", ""]} empty={!slots.length}>
+            {[...slots].reverse().map((s) => (
+              <tr class={`row-${s.status}`} data-period={s.periodKey}>
+                <td>{periodLabel(s.period)}</td>
+                <td>
+                  <StatusBadge status={s.status} />
+                </td>
+                <td>{s.remarks ?? ""}</td>
+                <td>{s.reportId ? <Link href={`/reports/${enc(s.reportId)}`}>Öffnen</Link> : "–"}</td>
+              </tr>
+            ))}
+          </Table>
+        </Page>
+      )}
+    </Loaded>
   );
 }

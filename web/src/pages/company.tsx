@@ -6,17 +6,16 @@ import { useState } from "preact/hooks";
 import { all, api, enc } from "../api";
 import { useSession } from "../session";
 import {
-  Alert,
   Checkbox,
   examStatusLabels,
   examTypeLabels,
   Form,
   formatDate,
   Input,
+  Link,
   Loaded,
   Page,
   Select,
-  StatusBadge,
   Table,
   useAsync,
 } from "../ui";
@@ -213,7 +212,7 @@ export function CompanyContractsPage() {
             {items.map((c) => (
               <tr data-contract={c.contractId}>
                 <td>
-                  {c.traineeName}
+                  <Link href={`/company/contracts/${enc(c.contractId)}`}>{c.traineeName}</Link>
                   <div class="muted">Azubinummer {c.traineeNumber}</div>
                 </td>
                 <td>{c.occupation}</td>
@@ -498,4 +497,3 @@ export function CompanyDocumentsPage() {
   );
 }
 
-export { StatusBadge, Alert };

@@ -359,7 +359,9 @@ function WeekEditor(props: {
         {entries.map((e, i) => (
           <div class="entry" data-entry={i}>
             <label>
-              <span>Art</span>
+              <span>
+                Art <span class="sr-only">(Zeile {i + 1})</span>
+              </span>
               <select
                 name={`entry-kind-${i}`}
                 value={e.kind}
@@ -371,7 +373,9 @@ function WeekEditor(props: {
               </select>
             </label>
             <label class="grow">
-              <span>Beschreibung</span>
+              <span>
+                Beschreibung <span class="sr-only">(Zeile {i + 1})</span>
+              </span>
               <textarea
                 name={`entry-text-${i}`}
                 rows={2}
@@ -380,7 +384,9 @@ function WeekEditor(props: {
               />
             </label>
             <label class="hours">
-              <span>Stunden</span>
+              <span>
+                Stunden <span class="sr-only">(Zeile {i + 1})</span>
+              </span>
               <input
                 name={`entry-hours-${i}`}
                 inputMode="decimal"
