@@ -33,7 +33,7 @@ import {
   StaffRepresentativesPage,
   StaffSeminarsPage,
 } from "./pages/staff";
-import { ExaminingPage, ProposalPage, ProposalsPage, SeminarsPage } from "./pages/examiner";
+import { ExaminingPage, ProposalPage, ProposalsPage, SeminarsPage, TraineeProposalsPage } from "./pages/examiner";
 import { AuditPage } from "./pages/auditor";
 import { AccountPage } from "./pages/account";
 import "./style.css";
@@ -81,7 +81,7 @@ function Routes(props: { path: string; context: Context }) {
   if (path === "/staff/examiners") return <StaffExaminersPage />;
   if (path === "/staff/seminars") return <StaffSeminarsPage />;
   if (path === "/examining") return <ExaminingPage />;
-  if (path === "/proposals") return <ProposalsPage />;
+  if (path === "/proposals") return props.context.role === "trainee" ? <TraineeProposalsPage /> : <ProposalsPage />;
   if ((params = m("/proposals/:id"))) return <ProposalPage id={params.id} />;
   if (path === "/seminars") return <SeminarsPage />;
   if (path === "/audit") return <AuditPage />;

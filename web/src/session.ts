@@ -75,6 +75,7 @@ export function navFor(role: string): [string, string][] {
       return [
         ["/reports", "Ausbildungsnachweise"],
         ["/exams", "Prüfungen"],
+        ["/proposals", "Projektanträge"],
         ["/documents", "Dokumente"],
       ];
     case "trainer":

@@ -228,6 +228,7 @@ try {
   await step("trainee pages: exams with results, documents, phone width", async () => {
     await visit(trainee, "/exams", "Prüfungen", "10-trainee-exams");
     await trainee.getByText("59 Punkte").waitFor();
+    await visit(trainee, "/proposals", "Projektanträge", "10b-trainee-proposals");
     await visit(trainee, "/documents", "Dokumente", "11-trainee-documents");
     await trainee.getByText("Eintragungsbestätigung Lena Hoffmann").click();
     await trainee.getByText("Azubinummer: 20250001").waitFor();

@@ -2,10 +2,13 @@
 // seminars.
 import { useState } from "preact/hooks";
 import { all, api, enc } from "../api";
+import { useSession } from "../session";
 import {
+  Checkbox,
   examTypeLabels,
   Form,
   formatDate,
+  Input,
   Link,
   Loaded,
   Page,
@@ -86,6 +89,7 @@ export function ProposalsPage() {
 }
 
 export function ProposalPage(props: { id: string }) {
+  const { context } = useSession();
   const state = useAsync(() => api.get(`/api/v1/proposals/${enc(props.id)}`), [props.id]);
   const [outcome, setOutcome] = useState("approved");
   const [remarks, setRemarks] = useState("");
@@ -99,11 +103,17 @@ export function ProposalPage(props: { id: string }) {
             {(p.phases ?? []).map((ph: any) => (
               <tr>
                 <td>{ph.name}</td>
-                <td>{ph.hours}</td>
+                <td>{ph.hours ?? (ph.minutes ? ph.minutes / 60 : "")}</td>
               </tr>
             ))}
           </Table>
-          {p.status === "submitted" && (
+          {p.remarks && (
+            <div class="remarks">
+              <h2>Begründung / Hinweise</h2>
+              <p class="pre">{p.remarks}</p>
+            </div>
+          )}
+          {p.status === "submitted" && context.role === "examiner" && (
             <Form
               submit="Entscheidung speichern"
               action={async () => {
@@ -166,6 +176,81 @@ export function SeminarsPage() {
                 </tr>
               ))}
             </Table>
+          </>
+        )}
+      </Loaded>
+    </Page>
+  );
+}
+
+/** The trainee's project proposals and a new one for an exam. */
+export function TraineeProposalsPage() {
+  const { context } = useSession();
+  const state = useAsync(async () => {
+    const [proposals, exams] = await Promise.all([all<any>("/api/v1/me/proposals"), all<any>("/api/v1/me/exams")]);
+    return { proposals, exams };
+  }, []);
+  const [examId, setExamId] = useState("");
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [phases, setPhases] = useState("Planung: 8\nDurchführung: 20\nDokumentation: 7");
+  const [consent, setConsent] = useState(false);
+  return (
+    <Page title="Projektanträge">
+      <Loaded state={state}>
+        {({ proposals, exams }) => (
+          <>
+            <Table caption="Ihre Projektanträge" head={["Titel", "Status", ""]} empty={!proposals.length}>
+              {proposals.map((p: any) => (
+                <tr>
+                  <td>{p.title}</td>
+                  <td>{outcomeLabels[p.status] ?? p.status}</td>
+                  <td>
+                    <Link href={`/proposals/${enc(p.proposalId ?? p.id)}`}>Öffnen</Link>
+                  </td>
+                </tr>
+              ))}
+            </Table>
+            {exams.length > 0 && context.contractId && (
+              <>
+                <h2>Neuer Projektantrag</h2>
+                <Form
+                  submit="Projektantrag einreichen"
+                  action={async () => {
+                    const list = phases
+                      .split("\n")
+                      .map((l) => l.trim())
+                      .filter(Boolean)
+                      .map((l) => {
+                        const m = /^(.*?):\s*([\d.,]+)$/.exec(l);
+                        if (!m) throw new Error(`Bitte „Phase: Stunden“ je Zeile angeben („${l}“).`);
+                        return { name: m[1].trim(), hours: Number(m[2].replace(",", ".")) };
+                      });
+                    await api.post("/api/v1/proposals", {
+                      contractId: context.contractId,
+                      examId: examId || exams[0].examId,
+                      title: title.trim(),
+                      phases: list,
+                      description: description.trim(),
+                      companyConsent: consent,
+                    });
+                    state.reload();
+                    return "Eingereicht.";
+                  }}
+                >
+                  <Select
+                    label="Prüfung"
+                    value={examId || exams[0].examId}
+                    onChange={setExamId}
+                    options={exams.map((e: any) => [e.examId, `${e.name ?? examTypeLabels[e.type]} (${formatDate(e.date)})`])}
+                  />
+                  <Input label="Titel" value={title} onInput={setTitle} required />
+                  <TextArea label="Beschreibung" value={description} onInput={setDescription} rows={5} required />
+                  <TextArea label="Phasen mit Stunden (je Zeile „Phase: Stunden“)" value={phases} onInput={setPhases} />
+                  <Checkbox label="Der Ausbildungsbetrieb ist mit dem Projekt einverstanden" checked={consent} onChange={setConsent} />
+                </Form>
+              </>
+            )}
           </>
         )}
       </Loaded>
