@@ -80,6 +80,9 @@ const byCode: Record<string, string> = {
   "company.not_found": "Der Betrieb wurde nicht gefunden.",
   "company.exists": "Dieser Betrieb ist bereits eingetragen.",
   "account.already_exists": "Für diese E-Mail-Adresse gibt es bereits ein Konto.",
+  "exam.records_incomplete":
+    "Zulassung nicht möglich: Nicht alle vergangenen Ausbildungsnachweise des Ausbildungsverhältnisses sind freigegeben.",
+  "exam.already_decided": "Über diese Anmeldung wurde bereits entschieden.",
   "exam.not_found": "Der Prüfungstermin wurde nicht gefunden.",
   "projection.timeout": "Die Daten werden gerade aktualisiert. Bitte versuchen Sie es gleich noch einmal.",
   "http.not_found": "Nicht gefunden.",

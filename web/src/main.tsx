@@ -104,6 +104,11 @@ function Shell(props: { session: SessionState; path: string }) {
   const { me, context } = props.session;
   const [menuOpen, setMenuOpen] = useState(false);
   const nav = navFor(context.role);
+  // The menu entry of this page: the longest one the path starts with.
+  const active = nav
+    .map(([href]) => href)
+    .filter((href) => props.path === href || props.path.startsWith(href + "/"))
+    .sort((a, b) => b.length - a.length)[0];
   useEffect(() => setMenuOpen(false), [props.path]);
   return (
     <>
@@ -161,7 +166,8 @@ function Shell(props: { session: SessionState; path: string }) {
             <li>
               <Link
                 href={href}
-                class={props.path === href || (href !== "/company" && props.path.startsWith(href + "/")) ? "active" : ""}
+                class={href === active ? "active" : ""}
+                aria-current={href === active ? "page" : undefined}
               >
                 {label}
               </Link>

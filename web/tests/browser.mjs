@@ -276,7 +276,20 @@ try {
     await row.getByRole("button", { name: "Vertrag beenden" }).click();
     await row.getByText("beendet").waitFor();
     await screenshot(staff, "31-staff-contract-ended");
-    await visit(staff, "/staff/exams", "Prüfungen", "32-staff-exams");
+    await visit(staff, "/staff/exams", "Prüfungen");
+    const noah = staff.getByRole("row").filter({ hasText: "Noah Schwarz" });
+    // The final exam needs every past record approved: refused in German.
+    await noah.getByRole("button", { name: "Zulassen", exact: true }).click();
+    await noah.getByRole("alert").getByText(/Nicht alle vergangenen Ausbildungsnachweise/).waitFor();
+    await noah.getByLabel("Begründung").fill("Ausbildungsnachweise unvollständig");
+    await noah.getByRole("button", { name: "Nicht zulassen" }).click();
+    await noah.getByText("Nicht zugelassen").waitFor();
+    // The committee corrects a final result.
+    const ben = staff.getByRole("row").filter({ hasText: "Ben Lange" });
+    await ben.getByLabel(/Bereiche und Punkte/).fill("Arbeitsauftrag: 95\nSchriftliche Prüfung: 71");
+    await ben.getByRole("button", { name: "Ergebnis speichern" }).click();
+    await ben.getByText("Schriftliche Prüfung: 71 Punkte").waitFor();
+    await screenshot(staff, "32-staff-exams");
     await visit(staff, "/staff/representatives", "Vertretungen genehmigen", "33-staff-representatives");
     await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer", "34-staff-examiners");
     await visit(staff, "/staff/seminars", "Prüferseminare", "35-staff-seminars");

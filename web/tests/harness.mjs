@@ -170,7 +170,8 @@ export function waitForMail(dataDir, to, pattern, timeoutMs = 30000) {
 }
 
 export async function launchBrowser() {
-  return chromium.launch({ executablePath: config.chromium, args: chromiumArgs, headless: true });
+  // German UI of Chromium itself (date pickers) for realistic screenshots.
+  return chromium.launch({ executablePath: config.chromium, args: [...chromiumArgs, "--lang=de-DE"], headless: true });
 }
 
 /** A fresh browser context and page that fails the test on page errors. */

@@ -214,8 +214,11 @@ export function StaffHomePage() {
 }
 
 function ResultForm(props: { exam: any; reg: any; onDone: () => void }) {
-  const [parts, setParts] = useState("Schriftliche Prüfung: 70\nPraktische Prüfung: 75");
-  const [final, setFinal] = useState(false);
+  const [parts, setParts] = useState(
+    (props.reg.result?.parts?.map((p: any) => `${p.name}: ${p.points}`).join("\n") as string | undefined) ??
+      "Schriftliche Prüfung: \nPraktische Prüfung: ",
+  );
+  const [final, setFinal] = useState<boolean>(props.reg.result?.final ?? false);
   return (
     <Form
       class="inline-form"
