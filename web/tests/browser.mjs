@@ -290,7 +290,6 @@ try {
     await ben.getByRole("button", { name: "Ergebnis speichern" }).click();
     await ben.getByText("Schriftliche Prüfung: 71 Punkte").waitFor();
     await screenshot(staff, "32-staff-exams");
-    await visit(staff, "/staff/representatives", "Vertretungen genehmigen", "33-staff-representatives");
     await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer", "34-staff-examiners");
     await visit(staff, "/staff/seminars", "Prüferseminare", "35-staff-seminars");
     noErrors(staff);
@@ -302,6 +301,56 @@ try {
     assert.equal(await company.getByText("59 Punkte").count(), 0, "no results of the ended contract");
     await screenshot(company, "28-company-exams-after-end");
     noErrors(company);
+  });
+
+  await step("company registers a trainer and creates the account (Konto erstellen); record settings", async () => {
+    await visit(company, "/company/trainers", "Ausbilder");
+    const form = company.getByRole("form", { name: "Ausbilder/in eintragen" });
+    await form.getByLabel("Name").fill("Karin Neu");
+    await form.getByLabel("E-Mail-Adresse").fill("k.neu@muster-maschinenbau.de");
+    await form.getByRole("button", { name: "Eintragen" }).click();
+    const row = company.getByRole("row").filter({ hasText: "Karin Neu" });
+    await row.getByRole("button", { name: "Konto erstellen" }).click();
+    await row.getByText("vorhanden").waitFor();
+    await waitForMail(portal.dataDir, "k.neu@muster-maschinenbau.de", /http:\/\/\S+\/activate\?token=\S+/);
+    await visit(company, "/company/settings", "Einstellungen zum Ausbildungsnachweis");
+    await company.getByLabel("Ausbildungsberuf").selectOption("Mechatroniker/-in");
+    await company.getByLabel("Erinnerungs-E-Mail senden").uncheck();
+    await company.getByRole("button", { name: "Speichern" }).click();
+    await company.getByRole("row").filter({ hasText: "Mechatroniker/-in" }).getByText("nein").waitFor();
+    noErrors(company);
+  });
+
+  await step("an employee proposed as representative is approved by the chamber and acts for the company", async () => {
+    await visit(company, "/company/representatives", "Vertretung");
+    const form = company.getByRole("form", { name: "Firmenmitarbeiter/in als Vertretung" });
+    await form.getByLabel("Name").fill("Karl Vertreter");
+    await form.getByLabel("E-Mail-Adresse").fill("karl.vertreter@example.org");
+    await form.getByRole("button", { name: "Zur Genehmigung vorschlagen" }).click();
+    await company.getByRole("row").filter({ hasText: "Karl Vertreter" }).getByText("wartet auf Genehmigung der IHK").waitFor();
+    const staff = await page();
+    await login(staff, logins.staff);
+    await visit(staff, "/staff/representatives", "Vertretungen genehmigen");
+    await staff.getByLabel("Betrieb (Kennung)").fill("member-10001");
+    await staff.getByRole("button", { name: "Anzeigen" }).click();
+    const row = staff.getByRole("row").filter({ hasText: "Karl Vertreter" });
+    await row.getByRole("button", { name: "Genehmigen" }).click();
+    await row.getByText("aktiv").waitFor();
+    await screenshot(staff, "33-staff-representatives");
+    const [link] = await waitForMail(portal.dataDir, "karl.vertreter@example.org", /http:\/\/\S+\/activate\?token=\S+/);
+    const rep = await page();
+    await rep.goto(link);
+    await rep.getByLabel("Neues Passwort").fill("Vertreter-Passwort-1");
+    await rep.getByLabel("Passwort wiederholen").fill("Vertreter-Passwort-1");
+    await rep.getByRole("button", { name: "Konto aktivieren" }).click();
+    await rep.getByText("Ihr Konto ist aktiviert.").waitFor();
+    await login(rep, "karl.vertreter@example.org", "Vertreter-Passwort-1");
+    await rep.getByRole("heading", { level: 2, name: "Muster Maschinenbau GmbH" }).waitFor();
+    // Acting as the company's representative (and for its branch on request).
+    assert.equal(await rep.getByLabel("Rolle und Betrieb wechseln").inputValue(), "representative|member-10001|");
+    await screenshot(rep, "24b-representative-company");
+    noErrors(rep);
+    noErrors(staff);
   });
 
   await step("the central office switches into its branch's context", async () => {

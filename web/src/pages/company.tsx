@@ -282,6 +282,7 @@ export function CompanyTrainersPage() {
       </Loaded>
       <h2>Ausbilder/in eintragen</h2>
       <Form
+        label="Ausbilder/in eintragen"
         submit="Eintragen"
         action={async () => {
           await api.post(`/api/v1/companies/${enc(id)}/trainers`, { name: name.trim(), email: email.trim() });
@@ -433,7 +434,15 @@ export function CompanyRepresentativesPage() {
               <tr>
                 <td>{r.name ?? r.email ?? r.accountId}</td>
                 <td>{r.employee ? "Firmenmitarbeiter/in" : "Konto"}</td>
-                <td>{r.status === "pending" ? "wartet auf Genehmigung der IHK" : r.status === "active" ? "aktiv" : r.status}</td>
+                <td>
+                  {r.status === "pending"
+                    ? "wartet auf Genehmigung der IHK"
+                    : r.status === "active"
+                      ? "aktiv"
+                      : r.status === "revoked"
+                        ? "widerrufen"
+                        : r.status}
+                </td>
                 <td>
                   {r.status !== "revoked" && (
                     <Form
@@ -457,6 +466,7 @@ export function CompanyRepresentativesPage() {
         <div>
           <h2>Bestehendes Konto als Vertretung</h2>
           <Form
+            label="Bestehendes Konto als Vertretung"
             submit="Vertretung eintragen"
             action={async () => {
               await api.post(`/api/v1/companies/${enc(id)}/representatives`, { accountId: accountId.trim() });
@@ -471,6 +481,7 @@ export function CompanyRepresentativesPage() {
           <h2>Firmenmitarbeiter/in als Vertretung</h2>
           <p class="muted">Braucht die Genehmigung der IHK; danach erhält die Person ihre Zugangsdaten per E-Mail.</p>
           <Form
+            label="Firmenmitarbeiter/in als Vertretung"
             submit="Zur Genehmigung vorschlagen"
             action={async () => {
               await api.post(`/api/v1/companies/${enc(id)}/representatives`, { name: name.trim(), email: email.trim(), employee: true });

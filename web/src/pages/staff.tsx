@@ -392,7 +392,7 @@ export function StaffRepresentativesPage() {
                   <tr>
                     <td>{r.name}</td>
                     <td>{r.email}</td>
-                    <td>{r.status}</td>
+                    <td>{r.status === "pending" ? "wartet auf Genehmigung" : r.status === "active" ? "aktiv" : r.status === "revoked" ? "widerrufen" : r.status}</td>
                     <td>
                       {r.status === "pending" && (
                         <Form
