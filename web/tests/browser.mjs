@@ -290,8 +290,6 @@ try {
     await ben.getByRole("button", { name: "Ergebnis speichern" }).click();
     await ben.getByText("Schriftliche Prüfung: 71 Punkte").waitFor();
     await screenshot(staff, "32-staff-exams");
-    await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer", "34-staff-examiners");
-    await visit(staff, "/staff/seminars", "Prüferseminare", "35-staff-seminars");
     noErrors(staff);
 
     await company.goto("/company/exams");
@@ -380,10 +378,39 @@ try {
     await examiner.getByRole("button", { name: "Konto aktivieren" }).click();
     await examiner.getByText("Ihr Konto ist aktiviert.").waitFor();
     await login(examiner, "petra.pruefer@example.org", "Pruefer-Passwort-1");
-    await visit(examiner, "/examining", "Prüfertätigkeit", "41-examiner-examining");
+    // The chamber appoints her to a committee.
+    const appoint = staff.getByRole("form", { name: "In einen Prüfungsausschuss berufen" });
+    await appoint.getByLabel("E-Mail-Adresse").fill("petra.pruefer@example.org");
+    await appoint.getByLabel("Prüfungsausschuss").fill("PA Industriemechaniker Augsburg 1");
+    await appoint.getByLabel("Ausbildungsberuf").fill("Industriemechaniker/-in");
+    await appoint.getByLabel("Amtszeit bis").fill("2030-12-31");
+    await appoint.getByRole("button", { name: "Berufen" }).click();
+    await staff.getByText(/^Berufen;/).waitFor();
+    await screenshot(staff, "34-staff-examiners");
+    await visit(examiner, "/examining", "Prüfertätigkeit");
+    await examiner.getByRole("row").filter({ hasText: "PA Industriemechaniker Augsburg 1" }).waitFor();
+    await screenshot(examiner, "41-examiner-examining");
     await visit(examiner, "/proposals", "Projektanträge", "42-examiner-proposals");
-    await visit(examiner, "/seminars", "Prüferseminare", "43-examiner-seminars");
+    // A seminar: the examiner asks for a place, the chamber confirms it.
+    await visit(staff, "/staff/seminars", "Prüferseminare");
+    const seminar = staff.getByRole("form", { name: "Seminar anlegen" });
+    await seminar.getByLabel("Titel").fill("Prüferschulung Bewertung");
+    await seminar.getByLabel("Datum").fill("2027-03-10");
+    await seminar.getByLabel("Ort").fill("IHK Augsburg");
+    await seminar.getByRole("button", { name: "Seminar anlegen" }).click();
+    await staff.getByRole("heading", { name: /Prüferschulung Bewertung/ }).waitFor();
+    await visit(examiner, "/seminars", "Prüferseminare");
+    await examiner.getByRole("row").filter({ hasText: "Prüferschulung Bewertung" }).getByRole("button", { name: "Platz anfragen" }).click();
+    await examiner.getByRole("table", { name: "Ihre Anmeldungen" }).getByText("angefragt").waitFor();
+    await staff.reload();
+    await staff.getByRole("button", { name: "Bestätigen" }).click();
+    await staff.getByText("1 von 20 Plätzen bestätigt").waitFor();
+    await screenshot(staff, "35-staff-seminars");
+    await examiner.reload();
+    await examiner.getByRole("table", { name: "Ihre Anmeldungen" }).getByText("bestätigt").waitFor();
+    await screenshot(examiner, "43-examiner-seminars");
     noErrors(examiner);
+    noErrors(staff);
   });
 
   await step("password reset with the trainee number", async () => {

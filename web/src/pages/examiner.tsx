@@ -18,6 +18,12 @@ import {
   useAsync,
 } from "../ui";
 
+const memberRoleLabels: Record<string, string> = {
+  employer: "Beauftragte/r der Arbeitgeber",
+  employee: "Beauftragte/r der Arbeitnehmer",
+  teacher: "Lehrkraft",
+};
+
 const outcomeLabels: Record<string, string> = {
   approved: "genehmigt",
   approved_with_notes: "genehmigt mit Hinweisen",
@@ -39,7 +45,7 @@ export function ExaminingPage() {
                 <tr>
                   <td>{c.committee}</td>
                   <td>{c.occupation}</td>
-                  <td>{c.memberRole}</td>
+                  <td>{memberRoleLabels[c.memberRole] ?? c.memberRole}</td>
                   <td>{formatDate(c.termEnd)}</td>
                 </tr>
               ))}

@@ -516,11 +516,11 @@ export function StaffSeminarsPage() {
                     {s.title} · {formatDate(s.date)}
                   </h2>
                   <p>
-                    {s.location} · {s.taken ?? s.registrations?.length ?? 0} von {s.capacity} Plätzen
+                    {s.location} · {s.placesTaken ?? 0} von {s.capacity} Plätzen bestätigt
                   </p>
-                  <Table caption="Anmeldungen" head={["Prüfer/in", "Status", ""]} empty={!s.registrations?.length}>
+                  <Table caption="Anmeldungen" head={["Prüfer/in (Konto)", "Status", ""]} empty={!s.registrations?.length}>
                     {(s.registrations ?? []).map((r: any) => (
-                      <tr>
+                      <tr data-account={r.accountId}>
                         <td>{r.name ?? r.accountId}</td>
                         <td>{r.status === "confirmed" ? "bestätigt" : r.status === "requested" ? "angefragt" : r.status}</td>
                         <td>
@@ -549,6 +549,7 @@ export function StaffSeminarsPage() {
       </Loaded>
       <h2>Seminar anlegen</h2>
       <Form
+        label="Seminar anlegen"
         submit="Seminar anlegen"
         action={async () => {
           await api.post("/api/v1/seminars", {
