@@ -52,7 +52,7 @@ struct period_slot
 };
 
 std::vector<period_slot>
-contract_periods(const json::object& c, date today)
+contract_periods(const json::object& c, date today, bool describe = true)
 {
     std::vector<period_slot> out;
     auto start = parse_date(get_str(c, "start"));
@@ -75,8 +75,10 @@ contract_periods(const json::object& c, date today)
                 continue;
             }
             auto text_date = format_date(date(d));
-            out.push_back(
-              { text_date, json::object{ { "kind", "day" }, { "date", text_date } }, date(d) });
+            out.push_back({ text_date,
+                            describe ? json::object{ { "kind", "day" }, { "date", text_date } }
+                                     : json::object{},
+                            date(d) });
         }
         return out;
     }
@@ -87,9 +89,11 @@ contract_periods(const json::object& c, date today)
     }
     for (auto m = sys_days(*monday); m <= sys_days(last); m += days(7)) {
         auto w = iso_week_of(date(m));
-        out.push_back({ fmt::format("{:04}-W{:02}", w.year, w.week),
-                        json::object{ { "kind", "week" }, { "year", w.year }, { "week", w.week } },
-                        date(m + days(6)) });
+        out.push_back(
+          { fmt::format("{:04}-W{:02}", w.year, w.week),
+            describe ? json::object{ { "kind", "week" }, { "year", w.year }, { "week", w.week } }
+                     : json::object{},
+            date(m + days(6)) });
     }
     return out;
 }
@@ -107,21 +111,15 @@ result<json::array>
 records_of(const reader& model, const json::object& c, date today)
 {
     auto contract_id = get_str(c, "contractId");
-    auto ids = model.keys(fmt::format("ix/contract-report/{}/", contract_id));
-    if (!ids) {
-        return fail(ids.error());
+    // The index entries hold the records' summaries.
+    auto summaries = model.documents(fmt::format("ix/contract-report/{}/", contract_id));
+    if (!summaries) {
+        return fail(summaries.error());
     }
     std::map<std::string, json::object> by_period;
-    for (const auto& k : *ids) {
-        auto slash = k.rfind('/');
-        auto r = load(model, "report/" + k.substr(slash + 1));
-        if (!r) {
-            return fail(r.error());
-        }
-        if (*r) {
-            auto period = get_str(**r, "periodKey");
-            by_period[period] = record_summary(std::move(**r));
-        }
+    for (auto& r : *summaries) {
+        auto period = get_str(r, "periodKey");
+        by_period[period] = std::move(r);
     }
     json::array out;
     if (get_str(c, "recordForm") != "paper") {
@@ -142,13 +140,65 @@ records_of(const reader& model, const json::object& c, date today)
     for (auto& [key, r] : by_period) {
         out.push_back(std::move(r));
     }
-    std::stable_sort(out.begin(), out.end(), [](const json::value& a, const json::value& b) {
-        return get_str(a.as_object(), "periodKey") < get_str(b.as_object(), "periodKey");
+    auto period_of = [](const json::value& v) -> std::string_view {
+        const auto* k = v.as_object().if_contains("periodKey");
+        return k != nullptr && k->is_string() ? std::string_view(k->get_string()) : "";
+    };
+    std::stable_sort(out.begin(), out.end(), [&](const json::value& a, const json::value& b) {
+        return period_of(a) < period_of(b);
     });
     return out;
 }
 
 /// Counts of records per status (incl. missing) of a contract.
+json::object progress_of(const json::array& records);
+
+/// `progress_of(records_of(model, c, today))` from the status index alone,
+/// for views that show the counts but not the records.
+result<json::object>
+progress_for(const reader& model, const json::object& c, date today)
+{
+    std::map<std::string, std::string, std::less<>> by_period;
+    auto scanned = model.scan_prefix(
+      fmt::format("ix/contract-status/{}/", get_str(c, "contractId")),
+      [&](std::string_view key, std::string_view status) {
+          // key: ix/contract-status/<contractId>/<periodKey>/<reportId>
+          auto end = key.rfind('/');
+          auto begin = key.rfind('/', end - 1);
+          by_period.insert_or_assign(std::string(key.substr(begin + 1, end - begin - 1)),
+                                     std::string(status));
+          return true;
+      });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    std::map<std::string, std::int64_t, std::less<>> counts{ { "draft", 0 },    { "submitted", 0 },
+                                                             { "approved", 0 }, { "rejected", 0 },
+                                                             { "missing", 0 },  { "open", 0 } };
+    std::int64_t total = 0;
+    if (get_str(c, "recordForm") != "paper") {
+        for (const auto& slot : contract_periods(c, today, false)) {
+            ++total;
+            if (auto it = by_period.find(slot.key); it != by_period.end()) {
+                ++counts[it->second];
+                by_period.erase(it);
+            } else {
+                ++counts[slot.last_day < today ? "missing" : "open"];
+            }
+        }
+    }
+    for (const auto& [period, status] : by_period) {
+        ++total;
+        ++counts[status];
+    }
+    json::object o;
+    for (const auto& [k, v] : counts) {
+        o[k] = v;
+    }
+    o["total"] = total;
+    return o;
+}
+
 json::object
 progress_of(const json::array& records)
 {
@@ -413,12 +463,12 @@ trainer_view(infra::kv_store& store, std::string_view account_id, date today)
                 }
             }
         }
-        auto records = records_of(training, **c, today);
-        if (!records) {
-            return fail(records.error());
+        auto progress = progress_for(training, **c, today);
+        if (!progress) {
+            return fail(progress.error());
         }
         auto summary = contract_summary(**c);
-        summary["progress"] = progress_of(*records);
+        summary["progress"] = std::move(*progress);
         trainees.push_back(std::move(summary));
     }
     json::array waiting;
@@ -513,14 +563,14 @@ company_view(infra::kv_store& store, std::string_view company_id, date today)
         if (get_str(**c, "status") == "active") {
             running.insert(id);
         }
-        auto records = records_of(training, **c, today);
-        if (!records) {
-            return fail(records.error());
+        auto progress = progress_for(training, **c, today);
+        if (!progress) {
+            return fail(progress.error());
         }
         auto summary = contract_summary(**c);
         summary["trainerIds"] = arr(**c, "trainerIds");
         summary["traineeAccountId"] = get_str(**c, "traineeAccountId");
-        summary["progress"] = progress_of(*records);
+        summary["progress"] = std::move(*progress);
         contracts.push_back(std::move(summary));
     }
     auto documents = docs_by_index(

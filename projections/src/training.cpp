@@ -8,6 +8,9 @@
 //   ix/account-trainer/<accountId>/<trainerId>
 //   ix/trainee-account/<accountId>/<contractId>
 //   ix/contract-report/<contractId>/<periodKey>/<reportId>
+//                                      the record without entries and absences
+//                                      (what lists and progress need)
+//   ix/contract-status/<contractId>/<periodKey>/<reportId>   the record's status
 //   ix/waiting/<email>/<reportId>      records waiting for that approver
 //   ix/sent-to/<email>/<reportId>      every record ever sent to that approver
 //   ix/company-document/<companyId>/<documentId>
@@ -120,6 +123,7 @@ class context
     }
 
     void store(const std::string& key, const json::object& doc) { batch_.put_json(key, doc); }
+    void store_text(const std::string& key, std::string_view value) { batch_.put(key, value); }
     void index(const std::string& key) { batch_.put(key, ""); }
     void unindex(const std::string& key) { batch_.erase(key); }
 
@@ -146,7 +150,7 @@ class training final : public projector
 {
   public:
     std::string_view name() const override { return k_training; }
-    std::uint32_t version() const override { return 1; }
+    std::uint32_t version() const override { return 3; }
 
     result<void> apply(const events::recorded_event& event,
                        schema::Envelope::Reader env,
@@ -550,8 +554,6 @@ class training final : public projector
                 r["status"] = "draft";
                 r["createdAt"] = at(env.getRecordedAt());
                 r["traineeAccountId"] = text(env.getActor().getAccountId());
-                ctx.index(
-                  fmt::format("ix/contract-report/{}/{}/{}", str(d.getContractId()), period, id));
                 break;
             }
             case schema::ReportEvent::EDITED:
@@ -589,6 +591,19 @@ class training final : public projector
                 break;
         }
         ctx.store(key, r);
+        // The summary lists and progress read, kept with the index entry so
+        // a list does not parse every record's entries.
+        auto summary = r;
+        summary.erase("entries");
+        summary.erase("absences");
+        ctx.store(
+          fmt::format(
+            "ix/contract-report/{}/{}/{}", get_str(r, "contractId"), get_str(r, "periodKey"), id),
+          summary);
+        ctx.store_text(
+          fmt::format(
+            "ix/contract-status/{}/{}/{}", get_str(r, "contractId"), get_str(r, "periodKey"), id),
+          get_str(r, "status"));
         return {};
     }
 

@@ -120,6 +120,46 @@ TEST_F(EndToEnd, TheTrainerSeesWaitingRecordsAndTheSupervisorTheirs)
     EXPECT_FALSE(supervisor->at("records").as_array().empty());
 }
 
+TEST_F(EndToEnd, ProgressCountsEqualTheTraineesRecordLists)
+{
+    // The company view counts from the status index; the trainee view
+    // lists the records themselves: both must agree, period by period.
+    std::size_t compared = 0;
+    for (auto member : { "10001", "10002", "20001" }) {
+        auto view = projections::company_view(*store, app::company_id_for(member), today);
+        ASSERT_TRUE(view.has_value()) << view.error().message;
+        for (const auto& cv : view->at("contracts").as_array()) {
+            const auto& summary = cv.as_object();
+            auto account = str(summary.at("traineeAccountId"));
+            if (account.empty()) {
+                continue;
+            }
+            auto trainee = projections::trainee_view(*store, account, today);
+            ASSERT_TRUE(trainee.has_value()) << trainee.error().message;
+            for (const auto& tc : trainee->at("contracts").as_array()) {
+                const auto& contract = tc.at("contract").as_object();
+                if (str(contract.at("contractId")) != str(summary.at("contractId"))) {
+                    continue;
+                }
+                EXPECT_EQ(contract.at("progress"), summary.at("progress"))
+                  << str(summary.at("contractId"));
+                std::map<std::string, std::int64_t> counted;
+                for (const auto& r : tc.at("records").as_array()) {
+                    ++counted[str(r.at("status"))];
+                }
+                const auto& progress = summary.at("progress").as_object();
+                for (const auto& [status, n] : counted) {
+                    EXPECT_EQ(progress.at(status).as_int64(), n) << status;
+                }
+                EXPECT_EQ(progress.at("total").as_int64(),
+                          static_cast<std::int64_t>(tc.at("records").as_array().size()));
+                ++compared;
+            }
+        }
+    }
+    EXPECT_GE(compared, 5U);
+}
+
 TEST_F(EndToEnd, TheCompanySeesResultsOnlyWhileTheContractRuns)
 {
     auto company_id = app::company_id_for("10001");
