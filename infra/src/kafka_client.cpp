@@ -143,7 +143,9 @@ result<client_ptr>
 make_client(rd_kafka_type_t type,
             const std::string& brokers,
             const settings& extra,
-            delivery_callback on_delivery)
+            delivery_callback on_delivery,
+            rebalance_callback on_rebalance,
+            void* opaque)
 {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -162,6 +164,12 @@ make_client(rd_kafka_type_t type,
     rd_kafka_conf_set_log_cb(conf, log_to_spdlog);
     if (on_delivery != nullptr) {
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    }
+    if (on_rebalance != nullptr) {
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    }
+    if (opaque != nullptr) {
+        rd_kafka_conf_set_opaque(conf, opaque);
     }
     rd_kafka_t* k = rd_kafka_new(type, conf, err, sizeof err);
     if (k == nullptr) {

@@ -49,12 +49,22 @@ using settings = std::vector<std::pair<std::string, std::string>>;
 /// message's `_private` is the opaque given to produce).
 using delivery_callback = void (*)(rd_kafka_t*, const rd_kafka_message_t*, void*);
 
+/// Called on a consumer group's assignment and revocation (librdkafka's
+/// rebalance callback; must call `rd_kafka_assign`).
+using rebalance_callback = void (*)(rd_kafka_t*,
+                                    rd_kafka_resp_err_t,
+                                    rd_kafka_topic_partition_list_t*,
+                                    void*);
+
 /// A client of `type` for `brokers` with `extra` settings; librdkafka's log
-/// goes to spdlog. Errors: `log.invalid_request` for a bad setting.
+/// goes to spdlog. `opaque` is passed to the callbacks. Errors:
+/// `log.invalid_request` for a bad setting.
 result<client_ptr> make_client(rd_kafka_type_t type,
                                const std::string& brokers,
                                const settings& extra,
-                               delivery_callback on_delivery = nullptr);
+                               delivery_callback on_delivery = nullptr,
+                               rebalance_callback on_rebalance = nullptr,
+                               void* opaque = nullptr);
 
 /// A topic the portal needs.
 struct topic_spec

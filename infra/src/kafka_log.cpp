@@ -1,6 +1,7 @@
 #include "portal/infra/kafka_log.hpp"
 
 #include "kafka_client.hpp"
+#include "kafka_command.hpp"
 #include "kafka_log_impl.hpp"
 #include "portal/events/partition.hpp"
 
@@ -42,6 +43,8 @@ kafka_event_log::kafka_event_log(kafka_log_options options, std::unique_ptr<log_
   , store_(std::move(store))
   , consumed_(options_.partitions)
   , pending_(options_.partitions)
+  , commands_topic_(options_.topic_prefix + ".commands")
+  , results_topic_(options_.topic_prefix + ".command-results")
 {
     if (!options_.clock) {
         options_.clock = system_now;
@@ -52,12 +55,35 @@ kafka_event_log::kafka_event_log(kafka_log_options options, std::unique_ptr<log_
 kafka_event_log::~kafka_event_log()
 {
     store_->close_subscriptions();
-    for (auto& w : writers_) {
+    group_stopping_ = true;
+    if (processor_thread_.joinable()) {
+        processor_thread_.join();
+    }
+    processor_.reset(); // leaves the group: revokes (stops) every writer
+    if (results_thread_.joinable()) {
+        results_thread_.join();
+    }
+    {
+        std::lock_guard lock(pending_mu_);
+        for (auto& [id, waiter] : pending_requests_) {
+            waiter->set_value(std::string{});
+        }
+        pending_requests_.clear();
+    }
+    std::vector<std::shared_ptr<partition_writer>> writers;
+    {
+        std::lock_guard lock(writers_mu_);
+        writers.swap(writers_);
+    }
+    for (auto& w : writers) {
         if (w) {
             w->stop();
         }
     }
-    writers_.clear();
+    writers.clear();
+    processor_.reset();
+    results_consumer_.reset();
+    sender_.reset();
     {
         std::lock_guard lock(mirror_mu_);
         mirror_stopping_ = true;
@@ -420,6 +446,7 @@ kafka_event_log::start_writers()
             owned.push_back(p);
         }
     }
+    std::lock_guard lock(writers_mu_);
     writers_.resize(options_.partitions);
     for (auto p : owned) {
         if (p >= options_.partitions) {
@@ -430,7 +457,7 @@ kafka_event_log::start_writers()
         if (writers_[p]) {
             continue;
         }
-        auto w = std::make_unique<partition_writer>(*this, p);
+        auto w = std::make_shared<partition_writer>(*this, p);
         auto claimed = w->claim();
         if (!claimed) {
             return claimed;
@@ -449,7 +476,8 @@ kafka_event_log::append(append_request request)
         return fail(std::move(payloads.error()));
     }
     auto p = events::partition_for(request.partition_key, options_.partitions);
-    if (!writers_[p]) {
+    auto writer = writer_of(p);
+    if (!writer && !options_.group_ownership) {
         return fail(error::unavailable(
           "log.not_owner",
           fmt::format("instance {} does not write partition {} of {} (partition key {})",
@@ -458,7 +486,39 @@ kafka_event_log::append(append_request request)
                       topic_,
                       request.partition_key)));
     }
-    return writers_[p]->submit(std::move(request), std::move(*payloads));
+    if (writer) {
+        if (!options_.group_ownership) {
+            return writer->submit(std::move(request), std::move(*payloads));
+        }
+        auto copy = request;
+        auto written = writer->submit(std::move(copy), std::move(*payloads));
+        if (written ||
+            (written.error().code != "log.not_owner" && written.error().code != "log.fenced")) {
+            return written;
+        }
+        // Nothing was written: the partition moved, its new owner decides.
+    }
+    return send_command(std::move(request), p);
+}
+
+std::shared_ptr<partition_writer>
+kafka_event_log::writer_of(std::uint32_t partition) const
+{
+    std::lock_guard lock(writers_mu_);
+    return partition < writers_.size() ? writers_[partition] : nullptr;
+}
+
+std::vector<std::uint32_t>
+kafka_event_log::owned_partitions() const
+{
+    std::vector<std::uint32_t> out;
+    std::lock_guard lock(writers_mu_);
+    for (std::uint32_t p = 0; p < writers_.size(); ++p) {
+        if (writers_[p]) {
+            out.push_back(p);
+        }
+    }
+    return out;
 }
 
 std::vector<std::int64_t>
@@ -565,7 +625,7 @@ open_kafka_log(kafka_log_options options)
     if (!mirrored) {
         return fail(std::move(mirrored.error()));
     }
-    auto writing = log->start_writers();
+    auto writing = log->options().group_ownership ? log->start_group() : log->start_writers();
     if (!writing) {
         return fail(std::move(writing.error()));
     }

@@ -44,7 +44,13 @@ struct write_item
 {
     events::append_request request;
     std::vector<events::event_payload> payloads;
-    std::promise<result<events::append_result>> done;
+    /// Called once with the outcome, on the writer's thread (or the
+    /// stopping thread). Not called for a command from the commands topic
+    /// whose partition this instance lost (its next owner answers it).
+    std::function<void(result<events::append_result>)> done;
+    /// For a command read from the commands topic: its offset there. The
+    /// writer commits it with the command's events in one transaction.
+    std::optional<std::int64_t> command_offset;
 };
 
 /// The single writer of one partition: a transactional producer whose
@@ -60,11 +66,16 @@ class partition_writer
     /// and waits until the mirror has the partition up to its end.
     result<void> claim();
     void start();
-    /// Fails queued appends and joins the thread.
-    void stop();
+    /// Fails queued appends and joins the thread. `revoked`: the partition
+    /// moved to another instance: local appends fail with `log.not_owner`
+    /// (nothing of them was written; the log sends them to the new owner),
+    /// queued commands of the commands topic are dropped unanswered.
+    void stop(bool revoked = false);
 
     result<events::append_result> submit(events::append_request request,
                                          std::vector<events::event_payload> payloads);
+    /// Queues `item` without waiting; false when the writer stopped.
+    bool enqueue(std::unique_ptr<write_item> item);
 
   private:
     enum class state
@@ -98,7 +109,11 @@ class partition_writer
     void process(std::vector<std::unique_ptr<write_item>>& group);
     /// Produces `records` in one transaction and commits it; returns the
     /// offset of the last record. On failure sets `state_`.
-    result<std::int64_t> produce_and_commit(const std::vector<outgoing>& records);
+    /// With `command_offset`, the commands topic's partition is committed
+    /// up to it (exclusive) in the same transaction. Without records,
+    /// returns -1.
+    result<std::int64_t> produce_and_commit(const std::vector<outgoing>& records,
+                                            std::optional<std::int64_t> command_offset);
     /// The error of a failed transactional call; updates `state_`.
     error transaction_failed(rd_kafka_error_t* raw, std::string_view what, bool in_transaction);
     error fenced_error() const;
@@ -113,6 +128,7 @@ class partition_writer
     std::condition_variable queue_cv_;
     std::deque<std::unique_ptr<write_item>> queue_;
     bool stopping_ = false;
+    bool revoked_ = false;
     std::thread thread_;
 };
 
@@ -125,6 +141,9 @@ class kafka_event_log final : public kafka_log
 
     result<void> start_mirror();
     result<void> start_writers();
+    /// Group ownership: the command results consumer, then the processors'
+    /// consumer group.
+    result<void> start_group();
 
     result<events::append_result> append(events::append_request request) override;
     result<std::vector<events::recorded_event>> read_stream(std::string_view stream,
@@ -153,6 +172,7 @@ class kafka_event_log final : public kafka_log
     }
     events::position last_position() const override { return store_->last_position(); }
     std::vector<std::int64_t> partition_offsets() const override;
+    std::vector<std::uint32_t> owned_partitions() const override;
     result<void> wait_for_offsets(const std::vector<std::int64_t>& offsets,
                                   std::chrono::milliseconds timeout) override;
 
@@ -167,9 +187,33 @@ class kafka_event_log final : public kafka_log
                                std::chrono::steady_clock::time_point deadline);
     /// The partition's end (its high watermark) as the broker says now.
     result<std::int64_t> end_offset(std::uint32_t partition);
+    /// The offset up to which the mirror has read `partition`.
+    std::int64_t mirrored(std::uint32_t partition) const { return consumed_[partition].load(); }
+    /// The processors' group metadata of the current assignment (for
+    /// send_offsets_to_transaction); null without group ownership.
+    std::shared_ptr<rd_kafka_consumer_group_metadata_t> group_metadata() const;
+    const std::string& commands_topic() const { return commands_topic_; }
+    /// Sends a command's result to the instance waiting for it.
+    void reply(const std::string& reply_to,
+               const std::string& request_id,
+               const result<events::append_result>& outcome,
+               std::uint32_t partition);
 
   private:
     void mirror_loop();
+    std::shared_ptr<partition_writer> writer_of(std::uint32_t partition) const;
+    /// Sends `request` to the owner of `partition` and waits for its result.
+    result<events::append_result> send_command(events::append_request request,
+                                               std::uint32_t partition);
+    void results_loop();
+    void processor_loop();
+    void on_command(const rd_kafka_message_t* m);
+    static void on_rebalance(rd_kafka_t* rk,
+                             rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t* partitions,
+                             void* opaque);
+    void assigned(rd_kafka_topic_partition_list_t* partitions);
+    void revoked(rd_kafka_topic_partition_list_t* partitions);
     result<void> apply(const std::vector<kafka::message_ptr>& batch);
     result<mirrored_record> parse_record(const rd_kafka_message_t* m);
     result<void> apply_append(const std::vector<mirrored_record>& records,
@@ -199,7 +243,24 @@ class kafka_event_log final : public kafka_log
     std::uint64_t next_position_ = 1;
 
     /// Index = partition; null where this instance does not write.
-    std::vector<std::unique_ptr<partition_writer>> writers_;
+    mutable std::mutex writers_mu_;
+    std::vector<std::shared_ptr<partition_writer>> writers_;
+
+    // Group ownership.
+    std::string commands_topic_;
+    std::string results_topic_;
+    /// Sends commands and results (idempotent, not transactional).
+    kafka::client_ptr sender_;
+    kafka::client_ptr results_consumer_;
+    kafka::client_ptr processor_;
+    std::thread results_thread_;
+    std::thread processor_thread_;
+    std::atomic<bool> group_stopping_{ false };
+    mutable std::mutex group_mu_;
+    std::shared_ptr<rd_kafka_consumer_group_metadata_t> group_metadata_;
+    /// Commands sent and waiting for their results, by request id.
+    std::mutex pending_mu_;
+    std::unordered_map<std::string, std::shared_ptr<std::promise<std::string>>> pending_requests_;
 };
 
 } // namespace portal::infra::detail

@@ -118,11 +118,12 @@ partition_writer::start()
 }
 
 void
-partition_writer::stop()
+partition_writer::stop(bool revoked)
 {
     {
         std::lock_guard lock(queue_mu_);
         stopping_ = true;
+        revoked_ = revoked_ || revoked;
     }
     queue_cv_.notify_all();
     if (thread_.joinable()) {
@@ -134,9 +135,31 @@ partition_writer::stop()
         left.swap(queue_);
     }
     for (auto& item : left) {
-        item->done.set_value(fail(error::unavailable("log.unavailable", "the log is closing")));
+        if (item->command_offset) {
+            continue; // the commands topic keeps it for the next owner
+        }
+        item->done(fail(revoked ? error::unavailable("log.not_owner",
+                                                     fmt::format("{} partition {} moved to "
+                                                                 "another instance",
+                                                                 log_.topic(),
+                                                                 partition_))
+                                : error::unavailable("log.unavailable", "the log is closing")));
     }
     producer_.reset();
+}
+
+bool
+partition_writer::enqueue(std::unique_ptr<write_item> item)
+{
+    {
+        std::lock_guard lock(queue_mu_);
+        if (stopping_) {
+            return false;
+        }
+        queue_.push_back(std::move(item));
+    }
+    queue_cv_.notify_one();
+    return true;
 }
 
 result<append_result>
@@ -145,15 +168,22 @@ partition_writer::submit(append_request request, std::vector<events::event_paylo
     auto item = std::make_unique<write_item>();
     item->request = std::move(request);
     item->payloads = std::move(payloads);
-    auto future = item->done.get_future();
-    {
-        std::lock_guard lock(queue_mu_);
-        if (stopping_) {
-            return fail(error::unavailable("log.unavailable", "the log is closing"));
+    auto promise = std::make_shared<std::promise<result<append_result>>>();
+    auto future = promise->get_future();
+    item->done = [promise](result<append_result> r) { promise->set_value(std::move(r)); };
+    if (!enqueue(std::move(item))) {
+        bool revoked = false;
+        {
+            std::lock_guard lock(queue_mu_);
+            revoked = revoked_;
         }
-        queue_.push_back(std::move(item));
+        if (revoked) {
+            return fail(error::unavailable(
+              "log.not_owner",
+              fmt::format("{} partition {} moved to another instance", log_.topic(), partition_)));
+        }
+        return fail(error::unavailable("log.unavailable", "the log is closing"));
     }
-    queue_cv_.notify_one();
     return future.get();
 }
 
@@ -185,9 +215,20 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
     auto& store = log_.store();
     std::vector<std::optional<result<append_result>>> results(group.size());
+    std::optional<std::int64_t> command_offset;
+    for (const auto& item : group) {
+        if (item->command_offset) {
+            command_offset = std::max(command_offset.value_or(0), *item->command_offset + 1);
+        }
+    }
     auto answer = [&] {
         for (std::size_t i = 0; i < group.size(); ++i) {
-            group[i]->done.set_value(std::move(*results[i]));
+            const auto& r = *results[i];
+            if (group[i]->command_offset && !r &&
+                (r.error().code == "log.fenced" || r.error().code == "log.not_owner")) {
+                continue; // not committed: the partition's next owner answers it
+            }
+            group[i]->done(std::move(*results[i]));
         }
     };
     if (state_ == state::needs_claim) {
@@ -275,8 +316,19 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
         written[i] = true;
     }
 
+    if (records.empty() && command_offset) {
+        // Only duplicates and refusals: their offsets still commit.
+        auto committed = produce_and_commit(records, command_offset);
+        if (!committed) {
+            for (std::size_t i = 0; i < group.size(); ++i) {
+                if (group[i]->command_offset && *results[i]) {
+                    results[i] = fail(committed.error());
+                }
+            }
+        }
+    }
     if (!records.empty()) {
-        auto last = produce_and_commit(records);
+        auto last = produce_and_commit(records, command_offset);
         std::optional<error> failed;
         if (!last) {
             failed = last.error();
@@ -324,7 +376,8 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
 }
 
 result<std::int64_t>
-partition_writer::produce_and_commit(const std::vector<outgoing>& records)
+partition_writer::produce_and_commit(const std::vector<outgoing>& records,
+                                     std::optional<std::int64_t> command_offset)
 {
     const auto& options = log_.options();
     auto* p = producer_.get();
@@ -388,10 +441,27 @@ partition_writer::produce_and_commit(const std::vector<outgoing>& records)
         return fail(transaction_failed(
           rd_kafka_error_new(*undelivered, "%s", rd_kafka_err2str(*undelivered)), "produce", true));
     }
+    if (command_offset) {
+        auto metadata = log_.group_metadata();
+        if (!metadata) {
+            return fail(transaction_failed(
+              rd_kafka_error_new(RD_KAFKA_RESP_ERR__STATE, "no consumer group assignment"),
+              "send_offsets",
+              true));
+        }
+        kafka::partitions_ptr offsets(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(
+          offsets.get(), log_.commands_topic().c_str(), static_cast<std::int32_t>(partition_))
+          ->offset = *command_offset;
+        if (auto* e =
+              rd_kafka_send_offsets_to_transaction(p, offsets.get(), metadata.get(), timeout_ms)) {
+            return fail(transaction_failed(e, "send_offsets", true));
+        }
+    }
     if (auto* e = rd_kafka_commit_transaction(p, timeout_ms)) {
         return fail(transaction_failed(e, "commit", true));
     }
-    return reports.back().offset;
+    return records.empty() ? std::int64_t{ -1 } : reports.back().offset;
 }
 
 error

@@ -23,6 +23,8 @@
 #include <cstdlib>
 #include <map>
 #include <random>
+#include <set>
+#include <thread>
 
 using namespace portal;
 using namespace portal::testing;
@@ -159,6 +161,40 @@ class KafkaLog : public ::testing::Test
         auto log = infra::open_kafka_log(std::move(o));
         EXPECT_TRUE(log.has_value()) << log.error().code << ": " << log.error().message;
         return log ? std::move(*log) : nullptr;
+    }
+
+    /// An instance in the command processors' group of this test's topics.
+    std::unique_ptr<infra::kafka_log> open_group(const std::string& name)
+    {
+        auto o = options_for(prefix_, dir_.path() / name);
+        o.group_ownership = true;
+        o.session_timeout = std::chrono::milliseconds(6'000);
+        auto log = infra::open_kafka_log(std::move(o));
+        EXPECT_TRUE(log.has_value()) << log.error().code << ": " << log.error().message;
+        return log ? std::move(*log) : nullptr;
+    }
+
+    /// Waits until `logs` own every partition between them, each at least
+    /// one and none twice.
+    bool wait_split(const std::vector<infra::kafka_log*>& logs)
+    {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::vector<int> owners(k_partitions, 0);
+            bool each = true;
+            for (auto* log : logs) {
+                auto owned = log->owned_partitions();
+                each = each && !owned.empty();
+                for (auto p : owned) {
+                    ++owners[p];
+                }
+            }
+            if (each && std::all_of(owners.begin(), owners.end(), [](int n) { return n == 1; })) {
+                return true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
     }
 
     /// Appends to streams of three partition keys, some with command ids.
@@ -544,3 +580,97 @@ TEST_F(KafkaLog, KcatReadsTheEventsWithTheirTypeHeaders)
 }
 
 } // namespace
+
+TEST_F(KafkaLog, TwoInstancesInTheProcessorsGroupSplitThePartitionsAndForwardCommandsToTheOwner)
+{
+    auto a = open_group("a");
+    ASSERT_TRUE(a);
+    auto b = open_group("b");
+    ASSERT_TRUE(b);
+    ASSERT_TRUE(wait_split({ a.get(), b.get() }))
+      << "a owns " << a->owned_partitions().size() << ", b owns " << b->owned_partitions().size();
+
+    // Appends through either instance, to every partition: each is written
+    // by its owner, locally or as a command.
+    const std::array<std::string, 6> keys = { "company-1", "company-2", "exam-7",
+                                              "account-3", "company-9", "exam-2" };
+    std::set<std::uint32_t> partitions;
+    for (int i = 0; i < 36; ++i) {
+        auto& log = i % 2 == 0 ? *a : *b;
+        const auto& key = keys[static_cast<std::size_t>(i) % keys.size()];
+        partitions.insert(events::partition_for(key, k_partitions));
+        auto r = log.append(request(fmt::format("{}-stream-{}", key, i % 4),
+                                    expected_version::any(),
+                                    fmt::format("g{}", i),
+                                    1 + i % 2,
+                                    fmt::format("cmd-{}", i),
+                                    key));
+        ASSERT_TRUE(r.has_value()) << i << ": " << r.error().code << " " << r.error().message;
+        EXPECT_FALSE(r->duplicate);
+        // The caller reads its own write at the positions it got back.
+        auto read = log.read_all(events::position{ r->first_position.value - 1 }, 1);
+        ASSERT_TRUE(read.has_value());
+        ASSERT_EQ(read->size(), 1U);
+        EXPECT_EQ(tag_of(read->front()), fmt::format("g{}-0", i));
+    }
+    EXPECT_EQ(partitions.size(), k_partitions);
+    ASSERT_TRUE(a->wait_for_offsets(b->partition_offsets(), std::chrono::seconds(30)));
+    ASSERT_TRUE(b->wait_for_offsets(a->partition_offsets(), std::chrono::seconds(30)));
+    auto streams = by_stream(*a);
+    EXPECT_EQ(streams.size(), keys.size() * 2);
+    EXPECT_EQ(by_stream(*b), streams);
+    std::size_t events = 0;
+    for (const auto& [stream, versions] : streams) {
+        events += versions.size();
+    }
+    EXPECT_EQ(events, 36U + 18U); // nothing twice
+
+    // A command id seen by one owner is a duplicate through the other
+    // instance too.
+    for (int i : { 4, 5 }) {
+        auto& other = i % 2 == 0 ? *b : *a;
+        const auto& key = keys[static_cast<std::size_t>(i) % keys.size()];
+        auto again = other.append(request(fmt::format("{}-stream-{}", key, i % 4),
+                                          expected_version::any(),
+                                          "again",
+                                          1,
+                                          fmt::format("cmd-{}", i),
+                                          key));
+        ASSERT_TRUE(again.has_value()) << again.error().message;
+        EXPECT_TRUE(again->duplicate);
+    }
+
+    // A stale expected version is a conflict wherever it is sent from, and
+    // after it the sender's mirror has what the owner saw.
+    for (auto* sender : { a.get(), b.get() }) {
+        auto stream = fmt::format("{}-stream-{}", keys[0], 0);
+        auto head = sender->head(stream);
+        ASSERT_TRUE(head.has_value());
+        auto stale = sender->append(
+          request(stream, expected_version::exact(head->version - 1), "stale", 1, "", keys[0]));
+        ASSERT_FALSE(stale.has_value());
+        EXPECT_EQ(stale.error().code, "log.wrong_expected_version");
+        EXPECT_EQ(stale.error().cls, error_class::conflict);
+        auto fresh = sender->append(
+          request(stream, expected_version::exact(head->version), "fresh", 1, "", keys[0]));
+        ASSERT_TRUE(fresh.has_value()) << fresh.error().message;
+        EXPECT_EQ(fresh->first_version, head->version + 1);
+    }
+
+    // b leaves: a takes over its partitions and writes them.
+    b.reset();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (a->owned_partitions().size() < k_partitions &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(a->owned_partitions().size(), k_partitions);
+    for (const auto& key : keys) {
+        auto r =
+          a->append(request(key + "-stream-0", expected_version::any(), "after", 1, "", key));
+        ASSERT_TRUE(r.has_value()) << r.error().message;
+    }
+    auto report = infra::verify_chains(*a);
+    ASSERT_TRUE(report.has_value());
+    EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+}

@@ -72,6 +72,20 @@ struct kafka_log_options
     /// The partitions this instance writes; nullopt = all of them, empty =
     /// none (a reader). Opening fences their previous writers.
     std::optional<std::vector<std::uint32_t>> owned;
+    /// Ownership by the command processors' consumer group instead of
+    /// `owned`: the instances with this option and the same `group_id` form
+    /// a consumer group on `<prefix>.commands`; the partitions assigned to
+    /// an instance are the ones it writes (fenced and mirrored to their end
+    /// before it decides), and it executes the commands other instances send
+    /// for them. An append to a partition owned elsewhere travels through
+    /// `<prefix>.commands` and waits for its result on
+    /// `<prefix>.command-results` (at most `timeout`).
+    bool group_ownership = false;
+    /// The processors' consumer group; empty = `<prefix>.processors`.
+    std::string group_id;
+    /// The group's session timeout: how long a silent (crashed, paused)
+    /// instance keeps its partitions before the others take them over.
+    std::chrono::milliseconds session_timeout{ 10'000 };
     /// Bound of every broker operation at open and of an append (a broker
     /// that does not answer yields `log.unavailable`, never a hang).
     std::chrono::milliseconds timeout{ 30'000 };
@@ -97,6 +111,9 @@ class kafka_log : public events::event_log
     /// `timeout` passes first. Thread-safe.
     virtual result<void> wait_for_offsets(const std::vector<std::int64_t>& offsets,
                                           std::chrono::milliseconds timeout) = 0;
+
+    /// The partitions this instance writes now (ascending). Thread-safe.
+    virtual std::vector<std::uint32_t> owned_partitions() const = 0;
 };
 
 /// Opens the Kafka log: creates missing topics, opens the mirror, fences
@@ -109,9 +126,12 @@ class kafka_log : public events::event_log
 /// another instance fenced this one while it opened; `log.invalid_request`
 /// (invalid) for bad options; the mirror's `log.locked`, `log.newer_format`.
 ///
-/// Appends to a partition this instance does not own fail with
-/// `log.not_owner` (unavailable); appends of a fenced partition with
-/// `log.fenced` (unavailable), and are never acknowledged.
+/// Without `group_ownership`, appends to a partition this instance does not
+/// own fail with `log.not_owner` (unavailable); appends of a fenced
+/// partition with `log.fenced` (unavailable), and are never acknowledged.
+/// With it, such appends go to the partition's owner through the commands
+/// topic; when no owner answers in time they fail with `log.unavailable`
+/// (the outcome is unknown: retry with the same command id).
 result<std::unique_ptr<kafka_log>> open_kafka_log(kafka_log_options options);
 
 /// The on-disk format version of the mirror.
