@@ -276,6 +276,27 @@ try {
     await row.getByRole("button", { name: "Vertrag beenden" }).click();
     await row.getByText("beendet").waitFor();
     await screenshot(staff, "31-staff-contract-ended");
+    // Register a company and a contract (the confirmation is issued).
+    const company2 = staff.getByRole("form", { name: "Betrieb eintragen" });
+    await company2.getByLabel("Name").fill("Beispiel Feinmechanik KG");
+    await company2.getByLabel("Mitgliedsnummer").fill("40001");
+    await company2.getByLabel("E-Mail-Adresse").fill("ausbildung@beispiel-feinmechanik.de");
+    await company2.getByLabel("Straße").fill("Am Werk 3");
+    await company2.getByLabel("PLZ").fill("86150");
+    await company2.getByLabel("Ort").fill("Augsburg");
+    await company2.getByRole("button", { name: "Betrieb eintragen" }).click();
+    await company2.getByText(/Der Betrieb wurde eingetragen/).waitFor();
+    const contract = staff.getByRole("form", { name: "Ausbildungsverhältnis eintragen" });
+    await contract.getByLabel(/^Betrieb \(Kennung/).fill("member-10001");
+    await contract.getByLabel("Ausbilder/in").waitFor();
+    await contract.getByLabel("Name der/des Auszubildenden").fill("Tim Neumann");
+    await contract.getByLabel("Geburtsdatum").fill("2008-05-04");
+    await contract.getByLabel("Ausbildungsberuf").fill("Industriemechaniker/-in");
+    await contract.getByLabel("Beginn", { exact: true }).fill("2026-09-01");
+    await contract.getByLabel("Ende", { exact: true }).fill("2029-08-31");
+    await contract.getByRole("button", { name: "Ausbildungsverhältnis eintragen" }).click();
+    await contract.getByText(/Eingetragen; die Eintragungsbestätigung ist erstellt/).waitFor();
+    await screenshot(staff, "30b-staff-registered");
     await visit(staff, "/staff/exams", "Prüfungen");
     const noah = staff.getByRole("row").filter({ hasText: "Noah Schwarz" });
     // The final exam needs every past record approved: refused in German.
