@@ -8,6 +8,7 @@
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/embedded_log.hpp"
+#include "portal/infra/kafka_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/logging.hpp"
 #include "portal/infra/secrets.hpp"
@@ -24,6 +25,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <array>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
@@ -48,7 +50,7 @@ const char* const k_usage_text =
   R"(Usage: portal <command> [options]
 
 Commands:
-  serve     run the portal on the embedded event log
+  serve     run the portal (embedded event log, or Kafka with --kafka)
   verify    recompute every hash chain of the event log
   replay    rebuild read models from the event log
   export    print events as JSON lines
@@ -272,6 +274,63 @@ cmd_demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     return run_demo(services, options, out, err);
 }
 
+/// The flags of the Kafka event log (`serve`, `staff add`).
+struct kafka_flags
+{
+    std::string brokers;
+    std::string instance;
+    std::string prefix = "portal";
+    unsigned partitions = 12;
+    unsigned session_ms = 10'000;
+};
+
+void
+add_kafka_options(po::options_description& d, kafka_flags& k)
+{
+    d.add_options()("kafka",
+                    po::value(&k.brokers),
+                    "run on the Kafka event log at these bootstrap servers (host:port,...) "
+                    "instead of the embedded one; any number of instances may share it (they "
+                    "need the same secret.key in their data directories)")(
+      "instance",
+      po::value(&k.instance),
+      "this instance's name on Kafka, unique in the cluster (default: host name and port)")(
+      "kafka-prefix",
+      po::value(&k.prefix)->default_value("portal"),
+      "topic prefix: <prefix>.events, <prefix>.commands, <prefix>.command-results")(
+      "kafka-partitions",
+      po::value(&k.partitions)->default_value(12),
+      "partitions of the topics (created with it; existing topics must have it)")(
+      "kafka-session-timeout-ms",
+      po::value(&k.session_ms)->default_value(10'000),
+      "how long a silent instance keeps its partitions before the others take them over");
+}
+
+/// The Kafka log's options from the flags (the instance name defaults to
+/// the host name and `suffix`); nullopt after printing a usage error.
+std::optional<infra::kafka_log_options>
+kafka_options(const kafka_flags& k, std::string_view suffix, std::ostream& err)
+{
+    if (k.partitions == 0 || k.prefix.empty() || k.session_ms < 1000) {
+        err << "portal: --kafka-partitions must be > 0, --kafka-prefix not empty, "
+               "--kafka-session-timeout-ms at least 1000\n";
+        return std::nullopt;
+    }
+    infra::kafka_log_options o;
+    o.brokers = k.brokers;
+    o.topic_prefix = k.prefix;
+    o.partitions = k.partitions;
+    o.instance = k.instance;
+    if (o.instance.empty()) {
+        std::array<char, 256> host{};
+        gethostname(host.data(), host.size() - 1);
+        o.instance = fmt::format("{}-{}", host.data(), suffix);
+    }
+    o.session_timeout = std::chrono::milliseconds(k.session_ms);
+    o.group_ownership = true;
+    return o;
+}
+
 int
 cmd_staff(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
@@ -279,7 +338,9 @@ cmd_staff(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     std::string action;
     std::string login;
     std::string name;
+    kafka_flags kafka;
     auto d = common_description(c);
+    add_kafka_options(d, kafka);
     d.add_options()("action", po::value(&action)->required(), "add")(
       "login", po::value(&login)->required(), "the e-mail address that is the login")(
       "name", po::value(&name)->default_value("IHK-Sachbearbeitung"), "display name");
@@ -302,7 +363,22 @@ cmd_staff(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         return k_usage;
     }
     infra::init_logging(c.log_level, c.log_json);
-    auto log = open_log(c, true, true);
+    result<std::unique_ptr<events::event_log>> log;
+    if (!kafka.brokers.empty()) {
+        auto o = kafka_options(kafka, fmt::format("staff-{}", getpid()), err);
+        if (!o) {
+            return k_usage;
+        }
+        o->mirror_dir = std::filesystem::path(c.data_dir) / "kafka-log";
+        auto opened = infra::open_kafka_log(std::move(*o));
+        if (opened) {
+            log = std::unique_ptr<events::event_log>(std::move(*opened));
+        } else {
+            log = fail(opened.error());
+        }
+    } else {
+        log = open_log(c, true, true);
+    }
     if (!log) {
         return report_open_failure(log.error(), err);
     }
@@ -360,6 +436,7 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     std::string smtp_password_file;
     bool smtp_starttls = false;
     std::string web_root;
+    kafka_flags kafka;
     auto d = common_description(c);
     d.add_options()("public-url",
                     po::value(&public_url)->default_value("http://127.0.0.1:8080"),
@@ -399,6 +476,7 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
                     "directory of the built web front end served at / (default: the "
                     "repository's web/dist next to the build directory, when built; 'none': "
                     "no front end)");
+    add_kafka_options(d, kafka);
     po::variables_map vm;
     if (auto code = parse(args, d, {}, vm, out, err, "Usage: portal serve [options]")) {
         return *code;
@@ -464,6 +542,16 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         }
         options.server.web_root = web_root;
     }
+    if (!kafka.brokers.empty()) {
+        auto opened = kafka_options(kafka, fmt::format("{}", endpoint->second), err);
+        if (!opened) {
+            return k_usage;
+        }
+        options.kafka = std::move(*opened);
+    } else if (!kafka.instance.empty()) {
+        err << "portal: --instance needs --kafka\n";
+        return k_usage;
+    }
     // SIGTERM and SIGINT are blocked in every thread (threads started later
     // inherit the mask) and taken by sigwait below: no race with start-up.
     sigset_t stop_signals;
@@ -486,6 +574,12 @@ cmd_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream&
                  endpoint->first,
                  (*portal)->port(),
                  (*portal)->log().last_position().value);
+    if (options.kafka) {
+        spdlog::info("event log: Kafka at {}, topics {}.*, instance {}",
+                     kafka.brokers,
+                     kafka.prefix,
+                     options.kafka->instance);
+    }
     if (!options.server.web_root.empty()) {
         spdlog::info("web front end served from {}", options.server.web_root.string());
     }

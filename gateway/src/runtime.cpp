@@ -4,6 +4,7 @@
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/embedded_log.hpp"
+#include "portal/infra/kafka_log.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/read_models.hpp"
 
@@ -201,11 +202,27 @@ result<std::unique_ptr<instance>>
 instance::start(instance_options options)
 {
     std::unique_ptr<instance> self(new instance());
-    auto log = infra::open_embedded_log({ .dir = options.data_dir / "log", .sync = options.sync });
-    if (!log) {
-        return fail(log.error());
+    if (options.kafka) {
+        auto kafka = std::move(*options.kafka);
+        if (kafka.mirror_dir.empty()) {
+            kafka.mirror_dir = options.data_dir / "kafka-log";
+        }
+        kafka.sync = options.sync;
+        kafka.group_ownership = true;
+        auto log = infra::open_kafka_log(std::move(kafka));
+        if (!log) {
+            return fail(log.error());
+        }
+        self->kafka_ = log->get();
+        self->log_ = std::move(*log);
+    } else {
+        auto log =
+          infra::open_embedded_log({ .dir = options.data_dir / "log", .sync = options.sync });
+        if (!log) {
+            return fail(log.error());
+        }
+        self->log_ = std::move(*log);
     }
-    self->log_ = std::move(*log);
     auto store = infra::open_kv_store({ .dir = options.data_dir / "read" });
     if (!store) {
         return fail(store.error());
@@ -316,6 +333,7 @@ instance::stop()
     store_.reset();
     services_.reset();
     cached_.reset();
+    kafka_ = nullptr;
     log_.reset();
 }
 

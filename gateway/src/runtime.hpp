@@ -13,6 +13,7 @@
 #include "mail_dispatcher.hpp"
 #include "mail_writer.hpp"
 #include "portal/events/event_log.hpp"
+#include "portal/infra/kafka_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/runner.hpp"
@@ -115,6 +116,12 @@ struct instance_options
     std::optional<infra::smtp_options> smtp;
     /// Retries of SMTP delivery.
     mail_retry_policy mail_retry;
+    /// Run on the Kafka log (infra/kafka_log.hpp) instead of the embedded
+    /// one: the instance joins the command processors' group (group
+    /// ownership is forced on); its mirror lives in `<data-dir>/kafka-log`
+    /// unless `mirror_dir` is set. The read models stay in
+    /// `<data-dir>/read`.
+    std::optional<infra::kafka_log_options> kafka;
 };
 
 /// A running portal: log, read models, process managers, mail files, the
@@ -134,6 +141,8 @@ class instance
     unsigned short port() const;
     gateway::api& api() { return *api_; }
     events::event_log& log() { return *log_; }
+    /// The Kafka log when the instance runs on Kafka, else null.
+    infra::kafka_log* kafka() { return kafka_; }
     infra::kv_store& store() { return *store_; }
     const app::services& services() const { return *services_; }
     /// The reminder scheduler (null with `reminders` off).
@@ -147,6 +156,7 @@ class instance
     instance() = default;
 
     std::unique_ptr<events::event_log> log_;
+    infra::kafka_log* kafka_ = nullptr;
     std::unique_ptr<infra::kv_store> store_;
     std::unique_ptr<read_side> side_;
     std::unique_ptr<events::event_log> cached_;
