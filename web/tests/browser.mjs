@@ -87,7 +87,7 @@ function noErrors(p) {
 }
 
 try {
-  let trainee, supervisor, trainerPage, reportUrl, periodKey;
+  let trainee, supervisor, trainerPage, staffPage, examinerPage, company, reportUrl, periodKey;
 
   await step("the gateway serves the app for client routes and keeps the API", async () => {
     const app = await fetch(`${portal.base}/activate?token=x`);
@@ -245,7 +245,6 @@ try {
     noErrors(trainee);
   });
 
-  let company;
   await step("company pages; exam results shown while the contract runs", async () => {
     company = await page();
     await login(company, logins.company);
@@ -377,6 +376,8 @@ try {
     await company.getByRole("heading", { level: 1, name: "Übersicht" }).waitFor();
     await company.getByRole("heading", { level: 2, name: "Muster Maschinenbau GmbH Werk Gersthofen" }).waitFor();
     await screenshot(company, "29-company-branch-context");
+    await company.getByLabel("Rolle und Betrieb wechseln").selectOption({ label: "Ausbildungsbetrieb – Muster Maschinenbau GmbH" });
+    await company.getByRole("heading", { level: 2, name: "Muster Maschinenbau GmbH", exact: true }).waitFor();
     noErrors(company);
   });
 
@@ -432,6 +433,55 @@ try {
     await screenshot(examiner, "43-examiner-seminars");
     noErrors(examiner);
     noErrors(staff);
+    staffPage = staff;
+    examinerPage = examiner;
+  });
+
+  await step("project proposal: a registered trainee submits, an examiner of the occupation decides", async () => {
+    const staff = staffPage;
+    const examiner = examinerPage;
+    await visit(staff, "/staff/exams", "Prüfungen");
+    const exam = staff.getByRole("form", { name: "Prüfungstermin anlegen" });
+    await exam.getByLabel("Bezeichnung").fill("Abschlussprüfung Teil 2 Winter");
+    await exam.getByLabel("Ausbildungsberuf").fill("Industriemechaniker/-in");
+    await exam.getByLabel("Prüfungsart").selectOption("final_part2");
+    await exam.getByLabel("Datum").fill("2027-06-15");
+    await exam.getByLabel("Ort").fill("IHK-Prüfungszentrum Augsburg");
+    await exam.getByLabel(/Abgabefrist/).fill("2027-03-01");
+    await exam.getByRole("button", { name: "Prüfungstermin anlegen" }).click();
+    await staff.getByRole("heading", { name: /Abschlussprüfung Teil 2 Winter/ }).waitFor();
+    // The company registers Mia for it.
+    await visit(company, "/company/contracts", "Ausbildungsverhältnisse");
+    const mia = company.getByRole("row").filter({ hasText: "Mia Schneider" });
+    await mia.getByLabel("Prüfungstermin").selectOption({ label: "Abschlussprüfung Teil 2 Winter (15.6.2027)" });
+    await mia.getByRole("button", { name: "Zur Prüfung anmelden" }).click();
+    await mia.getByText("Angemeldet.").waitFor();
+    // Mia submits her proposal.
+    const trainee = await page();
+    await login(trainee, "mia.schneider@demo-azubi.de");
+    await visit(trainee, "/proposals", "Projektanträge");
+    await trainee.getByLabel("Prüfung").selectOption({ label: "Abschlussprüfung Teil 2 Winter (15.6.2027)" });
+    await trainee.getByLabel("Titel").fill("Umbau einer Spannvorrichtung für die Fräsmaschine");
+    await trainee.getByLabel("Beschreibung").fill("Analyse, Konstruktion und Fertigung einer neuen Spannvorrichtung.");
+    await trainee.getByLabel(/Ausbildungsbetrieb ist mit dem Projekt einverstanden/).check();
+    await trainee.getByRole("button", { name: "Projektantrag einreichen" }).click();
+    await trainee.getByRole("row").filter({ hasText: "Umbau einer Spannvorrichtung" }).waitFor();
+    await screenshot(trainee, "13-trainee-proposals");
+    // The examiner decides: changes required, with reasons.
+    await visit(examiner, "/proposals", "Projektanträge");
+    const row = examiner.getByRole("row").filter({ hasText: "Umbau einer Spannvorrichtung" });
+    await row.getByRole("link", { name: "Öffnen" }).click();
+    await examiner.getByRole("heading", { name: /Projektantrag: Umbau einer Spannvorrichtung/ }).waitFor();
+    await examiner.getByLabel("Entscheidung").selectOption("changes_required");
+    await examiner.getByLabel("Begründung / Hinweise").fill("Bitte die Phase Dokumentation genauer planen.");
+    await examiner.getByRole("button", { name: "Entscheidung speichern" }).click();
+    await examiner.getByText("Status: Änderungen erforderlich").waitFor();
+    await screenshot(examiner, "44-examiner-proposal-decided");
+    await trainee.reload();
+    await trainee.getByRole("row").filter({ hasText: "Umbau einer Spannvorrichtung" }).getByText("Änderungen erforderlich").waitFor();
+    noErrors(trainee);
+    noErrors(examiner);
+    noErrors(company);
   });
 
   await step("password reset with the trainee number", async () => {

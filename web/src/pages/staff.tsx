@@ -254,7 +254,7 @@ function ResultForm(props: { exam: any; reg: any; onDone: () => void }) {
 
 export function StaffExamsPage() {
   const state = useAsync(() => all<any>("/api/v1/exams"), []);
-  const [f, setF] = useState({ occupation: "", type: "intermediate", date: "", location: "", name: "" });
+  const [f, setF] = useState({ occupation: "", type: "intermediate", date: "", location: "", name: "", deadline: "" });
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
   return (
     <Page title="Prüfungen">
@@ -323,10 +323,12 @@ export function StaffExamsPage() {
       </Loaded>
       <h2>Prüfungstermin anlegen</h2>
       <Form
+        label="Prüfungstermin anlegen"
         submit="Prüfungstermin anlegen"
         action={async () => {
           const body: any = { occupation: f.occupation.trim(), type: f.type, date: f.date, location: f.location.trim() };
           if (f.name.trim()) body.name = f.name.trim();
+          if (f.deadline) body.proposalDeadline = f.deadline;
           await api.post("/api/v1/exams", body);
           state.reload();
           return "Angelegt.";
@@ -337,6 +339,12 @@ export function StaffExamsPage() {
         <Select label="Prüfungsart" value={f.type} onChange={set("type")} options={Object.entries(examTypeLabels)} />
         <Input label="Datum" type="date" value={f.date} onInput={set("date")} required />
         <Input label="Ort" value={f.location} onInput={set("location")} required />
+        <Input
+          label="Abgabefrist für Projektanträge (optional)"
+          type="date"
+          value={f.deadline}
+          onInput={set("deadline")}
+        />
       </Form>
     </Page>
   );
