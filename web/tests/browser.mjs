@@ -476,9 +476,14 @@ try {
     await examiner.getByLabel("Begründung / Hinweise").fill("Bitte die Phase Dokumentation genauer planen.");
     await examiner.getByRole("button", { name: "Entscheidung speichern" }).click();
     await examiner.getByText("Status: Änderungen erforderlich").waitFor();
+    await examiner.getByText("Bitte die Phase Dokumentation genauer planen.").waitFor();
     await screenshot(examiner, "44-examiner-proposal-decided");
     await trainee.reload();
-    await trainee.getByRole("row").filter({ hasText: "Umbau einer Spannvorrichtung" }).getByText("Änderungen erforderlich").waitFor();
+    const mine = trainee.getByRole("row").filter({ hasText: "Umbau einer Spannvorrichtung" });
+    await mine.getByText("Änderungen erforderlich").waitFor();
+    await mine.getByRole("link", { name: "Öffnen" }).click();
+    await trainee.getByText("Bitte die Phase Dokumentation genauer planen.").waitFor();
+    assert.equal(await trainee.getByRole("button", { name: "Entscheidung speichern" }).count(), 0, "trainees do not decide");
     noErrors(trainee);
     noErrors(examiner);
     noErrors(company);

@@ -113,11 +113,22 @@ export function ProposalPage(props: { id: string }) {
               </tr>
             ))}
           </Table>
-          {p.remarks && (
-            <div class="remarks">
-              <h2>Begründung / Hinweise</h2>
-              <p class="pre">{p.remarks}</p>
-            </div>
+          {(p.decisions ?? []).length > 0 && (
+            <>
+              <h2>Entscheidungen</h2>
+              <ol class="timeline">
+                {p.decisions.map((d: any) => (
+                  <li>
+                    <time dateTime={d.decidedAt}>{formatDate(d.decidedAt?.slice(0, 10))}</time>
+                    <div>
+                      <strong>{outcomeLabels[d.outcome] ?? d.outcome}</strong>
+                      {d.committee && <> · {d.committee}</>}
+                    </div>
+                    {d.remarks && <div class="pre">{d.remarks}</div>}
+                  </li>
+                ))}
+              </ol>
+            </>
           )}
           {p.status === "submitted" && context.role === "examiner" && (
             <Form
