@@ -544,8 +544,14 @@ try {
   // reported by step()
 } finally {
   await browser.close().catch(() => {});
+  // The portal stops gracefully and cleanly (with the sanitizers of a debug
+  // build, an error or leak found at exit fails the test too).
+  const exit = await portal.stop();
+  if (exit !== 0) {
+    failed = true;
+    console.error(`FAIL portal serve did not exit cleanly on SIGTERM: ${exit}`);
+  }
   if (failed) console.error(`portal log (last 3000 characters):\n${portal.log().slice(-3000)}`);
-  await portal.stop();
 }
 
 console.log(

@@ -103,7 +103,7 @@ export async function startPortal() {
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
   let exited = null;
-  child.on("exit", (code) => (exited = code));
+  child.on("exit", (code, signal) => (exited = code ?? signal));
   try {
     await waitFor("portal /readyz", async () => {
       if (exited !== null) throw new Error(`portal exited with ${exited}: ${log}`);
@@ -119,14 +119,20 @@ export async function startPortal() {
     dataDir,
     demoOutput: demo.stdout,
     log: () => log,
+    /** Stops the portal (SIGTERM: graceful); its exit code, or the signal that ended it. */
     async stop() {
       if (exited === null) {
         const done = new Promise((r) => child.on("exit", r));
         child.kill("SIGTERM");
-        await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
-        if (exited === null) child.kill("SIGKILL");
+        await Promise.race([done, new Promise((r) => setTimeout(r, 20000))]);
+        if (exited === null) {
+          child.kill("SIGKILL");
+          await done;
+          exited = "SIGKILL after 20 s";
+        }
       }
       rmSync(dataDir, { recursive: true, force: true });
+      return exited;
     },
   };
 }
