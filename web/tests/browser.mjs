@@ -144,17 +144,24 @@ try {
     noErrors(trainee);
   });
 
-  await step("supervisor signs in with the PIN from the mail and rejects with remarks", async () => {
+  await step("supervisor follows the mail's record link, signs in with the PIN and rejects with remarks", async () => {
     const [, pin] = await waitForMail(portal.dataDir, supervisorEmail, /PIN: (\d+)/);
-    const [link] = await waitForMail(portal.dataDir, supervisorEmail, /http:\/\/\S+\/pin-login\S*/);
+    const [pinLink] = await waitForMail(portal.dataDir, supervisorEmail, /http:\/\/\S+\/pin-login\S*/);
+    assert.match(pinLink, new RegExp(`^${portal.base}/pin-login`));
+    const [recordLink] = await waitForMail(portal.dataDir, supervisorEmail, /http:\/\/\S+\/reports\/[^\s"<]+/);
     supervisor = await page();
-    await supervisor.goto(link);
+    await supervisor.goto(recordLink);
+    await supervisor.getByRole("heading", { name: "Anmelden" }).waitFor();
+    await supervisor.getByRole("link", { name: /Anmelden mit PIN/ }).click();
     await supervisor.getByRole("heading", { name: "Anmelden mit PIN" }).waitFor();
     await screenshot(supervisor, "03-pin-login");
     await supervisor.getByLabel("E-Mail-Adresse").fill(supervisorEmail);
     await supervisor.getByLabel("PIN").fill(pin);
     await supervisor.getByRole("button", { name: "Anmelden" }).click();
-    await supervisor.getByRole("heading", { name: "Freigaben" }).waitFor();
+    // Back at the record the mail links to.
+    await supervisor.getByRole("heading", { name: /Ausbildungsnachweis KW/ }).waitFor();
+    assert.equal(new URL(supervisor.url()).pathname, reportUrl);
+    await visit(supervisor, "/approvals", "Freigaben");
     // A supervisor reads the records sent to them, not the contract (no name).
     const row = supervisor.locator(`tr[data-report$="${periodKey}"]`);
     await row.waitFor();

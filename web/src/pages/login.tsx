@@ -3,7 +3,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { navigate, useLocation } from "../router";
+import { useLocation } from "../router";
 import { Alert, errorText, Form, Input, Link } from "../ui";
 
 function Card(props: { title: string; children: ComponentChildren }) {
@@ -27,7 +27,14 @@ function lockedText(e: ApiError): string {
   return e.full;
 }
 
+/** The `?next=` of a sign-in page, to carry between the sign-in pages. */
+function nextSuffix(query: URLSearchParams): string {
+  const next = query.get("next");
+  return next && next.startsWith("/") ? `?next=${encodeURIComponent(next)}` : "";
+}
+
 export function LoginPage(props: { onLogin: () => Promise<void> }) {
+  const { query } = useLocation();
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -70,7 +77,7 @@ export function LoginPage(props: { onLogin: () => Promise<void> }) {
           <Link href="/password-reset">Passwort vergessen?</Link>
         </li>
         <li>
-          <Link href="/pin-login">Anmelden mit PIN (Ausbildungsbeauftragte)</Link>
+          <Link href={`/pin-login${nextSuffix(query)}`}>Anmelden mit PIN (Ausbildungsbeauftragte)</Link>
         </li>
       </ul>
     </Card>
@@ -110,7 +117,7 @@ export function PinLoginPage(props: { onLogin: () => Promise<void> }) {
         </button>
       </form>
       <p>
-        <Link href="/login">Zur Anmeldung mit Passwort</Link>
+        <Link href={`/login${nextSuffix(query)}`}>Zur Anmeldung mit Passwort</Link>
       </p>
     </Card>
   );
@@ -236,8 +243,4 @@ export function ActivatePage() {
       )}
     </Card>
   );
-}
-
-export function goLogin() {
-  navigate("/login");
 }
