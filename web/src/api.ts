@@ -32,6 +32,9 @@ export interface Context {
 
 let context: Context | null = null;
 let lastPosition: string | null = null;
+let lastPositionAt = 0;
+/** How long reads wait for the read models to include the last write. */
+const readYourWritesMs = 30000;
 let onUnauthenticated: (() => void) | null = null;
 
 export function setContext(c: Context | null) {
@@ -61,7 +64,7 @@ async function call<T>(method: string, path: string, opts: Options = {}): Promis
   if (write) {
     headers["X-Requested-With"] = "portal";
     if (opts.idempotent !== false && method === "POST") headers["Idempotency-Key"] = crypto.randomUUID();
-  } else if (lastPosition) {
+  } else if (lastPosition && Date.now() - lastPositionAt < readYourWritesMs) {
     headers["Portal-Min-Position"] = lastPosition;
   }
   if (context) {
@@ -96,7 +99,10 @@ async function call<T>(method: string, path: string, opts: Options = {}): Promis
     if (code === "validation.position") lastPosition = null;
     throw new ApiError(res.status, code, germanMessage(code, res.status, data?.detail), data?.errors ?? [], data);
   }
-  if (write && data && typeof data.position === "string") lastPosition = data.position;
+  if (write && data && typeof data.position === "string") {
+    lastPosition = data.position;
+    lastPositionAt = Date.now();
+  }
   return data as T;
 }
 
