@@ -8,7 +8,7 @@ import {
   Alert,
   entryKindLabels,
   errorText,
-  formatDateTime,
+  formatDate,
   Input,
   Page,
   roleLabels,
@@ -100,7 +100,9 @@ export function AuditPage() {
             <ol class="timeline">
               {history.map((e) => (
                 <li>
-                  <time dateTime={e.recordedAt}>{formatDateTime(e.recordedAt)}</time>
+                  <time dateTime={e.recordedAt}>
+                    {new Date(e.recordedAt).toLocaleString("de-DE", { dateStyle: "medium", timeStyle: "medium" })}
+                  </time>
                   <div>
                     <strong>{eventLabels[e.event] ?? e.event}</strong> (Version {e.version})
                     <div>
@@ -144,7 +146,7 @@ export function AuditPage() {
                   <tr>
                     <td>{entryKindLabels[x.kind] ?? x.kind}</td>
                     <td>{x.text}</td>
-                    <td>{x.hours ?? (x.minutes ? x.minutes / 60 : "")}</td>
+                    <td>{String(x.hours ?? (x.minutes ? x.minutes / 60 : "")).replace(".", ",")}</td>
                   </tr>
                 ))}
               </Table>
@@ -152,7 +154,7 @@ export function AuditPage() {
                 <ul>
                   {state.absences.map((a: any) => (
                     <li>
-                      {a.date}: {absenceKindLabels[a.kind] ?? a.kind}
+                      {formatDate(a.date)}: {absenceKindLabels[a.kind] ?? a.kind}
                     </li>
                   ))}
                 </ul>
