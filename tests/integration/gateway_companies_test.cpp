@@ -388,6 +388,60 @@ TEST(GatewayCompanies, PublicationConsentListsAndDropsTheCompany)
     EXPECT_TRUE(items(after_withdrawal).empty()) << after_withdrawal.body;
 }
 
+TEST(GatewayCompanies, TheDashboardIsReusedOnlyWhileNothingChanged)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto path = "/api/v1/companies/" + a.id + "/dashboard";
+    auto first = http.get(path, a.token, after(a.last_write));
+    ASSERT_EQ(first.status, 200) << first.body;
+    // Wait until every process manager's follow-up is projected, so the
+    // next reads see a still log.
+    ASSERT_TRUE(wait_until([&] {
+        auto pos = env.portal().log().last_position();
+        for (const auto* r : env.portal().api().runners()) {
+            if (r->position() < pos) {
+                return false;
+            }
+        }
+        return true;
+    }));
+    auto settled = http.get(path, a.token);
+    auto hits = env.portal().api().views().hits();
+    auto again = http.get(path, a.token);
+    EXPECT_EQ(again.body, settled.body);
+    EXPECT_EQ(env.portal().api().views().hits(), hits + 1) << "nothing changed: reused";
+    // Authorisation is checked before the stored view: another company
+    // still gets no view.
+    auto b = make_company(env, staff, "20001", "other.example");
+    EXPECT_EQ(http.get(path, b.token).status, 404);
+
+    // A change is seen at once: a new view, not the stored one.
+    auto consent =
+      http.put("/api/v1/companies/" + a.id + "/publication", R"({"consent":false})", a.token);
+    ASSERT_EQ(consent.status, 200) << consent.body;
+    auto changed = http.get(path, a.token, after(consent));
+    ASSERT_EQ(changed.status, 200) << changed.body;
+    EXPECT_EQ(changed.json().at("company").at("consent"), false) << changed.body;
+    auto given =
+      http.put("/api/v1/companies/" + a.id + "/publication", R"({"consent":true})", a.token);
+    ASSERT_EQ(given.status, 200) << given.body;
+    auto back = http.get(path, a.token, after(given));
+    EXPECT_EQ(back.json().at("company").at("consent"), true) << back.body;
+
+    // Another day is another view (records become missing with time).
+    auto staff_first = http.get(path, staff);
+    ASSERT_EQ(staff_first.status, 200) << staff_first.body;
+    env.advance(std::chrono::days(1));
+    auto next_day_staff = env.staff_token();
+    auto hits_before = env.portal().api().views().hits();
+    auto next_day = http.get(path, next_day_staff);
+    ASSERT_EQ(next_day.status, 200) << next_day.body;
+    EXPECT_EQ(env.portal().api().views().hits(), hits_before);
+}
+
 TEST(GatewayCompanies, RecordSettingsApplyPerOccupationOrToAll)
 {
     gateway_env env;

@@ -483,4 +483,29 @@ api::page_reply(const call& c, boost::json::array items) const
     return ok_json(*listed);
 }
 
+reply
+api::view_reply(const std::string& key, const std::function<result<boost::json::object>()>& compute)
+{
+    std::uint64_t stamp = 0;
+    for (const auto* r : runners_) {
+        stamp += r->position().value;
+    }
+    auto body = views_.get(key, stamp, [&]() -> result<std::string> {
+        auto view = compute();
+        if (!view) {
+            return fail(std::move(view.error()));
+        }
+        return boost::json::serialize(*view);
+    });
+    if (!body) {
+        return error_response(body.error());
+    }
+    response res{ http::status::ok, 11 };
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = **body;
+    res.prepare_payload();
+    return res;
+}
+
 } // namespace portal::gateway

@@ -25,6 +25,7 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/sessions.hpp"
+#include "http/view_cache.hpp"
 #include "portal/events/event_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/secrets.hpp"
@@ -186,6 +187,16 @@ class api
     /// `page` as the reply of a list route (200, or the 400 problem).
     reply page_reply(const call& c, boost::json::array items) const;
 
+    /// The 200 JSON reply of the read-model view `key`, computed by
+    /// `compute` or reused while no projection moved (see view_cache.hpp).
+    /// Check the viewer first: the view is the same for everyone who may
+    /// see it.
+    reply view_reply(const std::string& key,
+                     const std::function<result<boost::json::object>()>& compute);
+
+    /// The memoised views.
+    const view_cache& views() const { return views_; }
+
   private:
     reply dispatch(const request& req, const peer& from);
 
@@ -198,6 +209,7 @@ class api
     app::secret_source secrets_;
     session_store sessions_;
     metrics metrics_;
+    view_cache views_;
     rate_limiter auth_limiter_;
     router router_;
 

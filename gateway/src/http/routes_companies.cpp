@@ -266,11 +266,17 @@ get_company(api& a, call& c)
 reply
 company_dashboard(api& a, call& c)
 {
-    auto view = company_view_of(a, c);
-    if (!view) {
-        return std::move(view.error());
+    auto v = company_viewer(a, c);
+    if (!v) {
+        return std::move(v.error());
     }
-    return ok_json(*view);
+    if (auto waited = a.await_position(c); !waited) {
+        return error_response(waited.error());
+    }
+    const auto& id = c.param("id");
+    auto today = day_of(c.now);
+    return a.view_reply(fmt::format("company/{}/{}", id, format_date(today)),
+                        [&] { return projections::company_view(a.store(), id, today); });
 }
 
 reply

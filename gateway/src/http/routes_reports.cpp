@@ -460,11 +460,21 @@ contract_reports(api& a, call& c)
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
     }
-    auto records = projections::contract_records(a.store(), id, day_of(c.now));
-    if (!records) {
-        return error_response(records.error());
-    }
-    return a.page_reply(c, std::move(*records));
+    auto today = day_of(c.now);
+    // Absent and present parameters, and their bounds, stay distinct.
+    auto part = [&](std::string_view name) {
+        auto given = c.query_param(name);
+        return given ? fmt::format("{}:{}", given->size(), *given) : std::string("-");
+    };
+    auto key = fmt::format(
+      "contract-records/{}/{}/{}/{}", id, format_date(today), part("cursor"), part("limit"));
+    return a.view_reply(key, [&]() -> result<boost::json::object> {
+        auto records = projections::contract_records(a.store(), id, today);
+        if (!records) {
+            return fail(std::move(records.error()));
+        }
+        return a.page(c, std::move(*records));
+    });
 }
 
 /// Records waiting for the caller's decision: as a trainer of the
