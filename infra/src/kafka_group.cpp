@@ -90,19 +90,12 @@ kafka_event_log::start_group()
     results_consumer_ = std::move(*results);
     auto mine =
       static_cast<std::int32_t>(events::partition_for(options_.instance, options_.partitions));
-    std::int64_t low = 0;
-    std::int64_t high = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(results_consumer_.get(),
-                                                    results_topic_.c_str(),
-                                                    mine,
-                                                    &low,
-                                                    &high,
-                                                    static_cast<int>(options_.timeout.count()));
-        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return fail(kafka::unavailable(fmt::format("the end of {}/{}", results_topic_, mine), err));
+    auto high = high_watermark(results_topic_, static_cast<std::uint32_t>(mine));
+    if (!high) {
+        return fail(std::move(high.error()));
     }
     kafka::partitions_ptr list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), results_topic_.c_str(), mine)->offset = high;
+    rd_kafka_topic_partition_list_add(list.get(), results_topic_.c_str(), mine)->offset = *high;
     if (auto err = rd_kafka_assign(results_consumer_.get(), list.get());
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return fail(kafka::unavailable("assigning the command results topic", err));

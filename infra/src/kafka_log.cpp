@@ -421,18 +421,57 @@ kafka_event_log::wait_mirrored(std::uint32_t partition,
 result<std::int64_t>
 kafka_event_log::end_offset(std::uint32_t partition)
 {
-    std::int64_t low = 0;
-    std::int64_t high = 0;
-    auto err = rd_kafka_query_watermark_offsets(consumer_.get(),
-                                                topic_.c_str(),
-                                                static_cast<std::int32_t>(partition),
-                                                &low,
-                                                &high,
-                                                static_cast<int>(options_.timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return fail(kafka::unavailable(fmt::format("the end of {}/{}", topic_, partition), err));
+    return high_watermark(topic_, partition);
+}
+
+result<std::int64_t>
+kafka_event_log::high_watermark(const std::string& topic, std::uint32_t partition)
+{
+    auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+    for (;;) {
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+        auto err =
+          rd_kafka_query_watermark_offsets(consumer_.get(),
+                                           topic.c_str(),
+                                           static_cast<std::int32_t>(partition),
+                                           &low,
+                                           &high,
+                                           static_cast<int>(std::max<long>(left.count(), 1)));
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return high;
+        }
+        // A partition whose leader is still being elected (a broker that
+        // just started or moved leaders) answers soon.
+        bool transient = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                         err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                         err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+        if (!transient ||
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(100) >= deadline) {
+            return fail(kafka::unavailable(fmt::format("the end of {}/{}", topic, partition), err));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return high;
+}
+
+result<void>
+kafka_event_log::catch_up()
+{
+    auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+    for (std::uint32_t p = 0; p < options_.partitions; ++p) {
+        auto end = end_offset(p);
+        if (!end) {
+            return fail(std::move(end.error()));
+        }
+        auto mirrored = wait_mirrored(p, *end, deadline);
+        if (!mirrored) {
+            return mirrored;
+        }
+    }
+    return {};
 }
 
 result<void>
@@ -624,6 +663,14 @@ open_kafka_log(kafka_log_options options)
     auto mirrored = log->start_mirror();
     if (!mirrored) {
         return fail(std::move(mirrored.error()));
+    }
+    if (log->options().group_ownership) {
+        // An instance of many starts with the whole log: its reads (and
+        // read models) are then complete from the start.
+        auto caught_up = log->catch_up();
+        if (!caught_up) {
+            return fail(std::move(caught_up.error()));
+        }
     }
     auto writing = log->options().group_ownership ? log->start_group() : log->start_writers();
     if (!writing) {

@@ -187,6 +187,11 @@ class kafka_event_log final : public kafka_log
                                std::chrono::steady_clock::time_point deadline);
     /// The partition's end (its high watermark) as the broker says now.
     result<std::int64_t> end_offset(std::uint32_t partition);
+    /// The high watermark of `topic`'s `partition`; retries while the
+    /// partition has no leader, within the timeout.
+    result<std::int64_t> high_watermark(const std::string& topic, std::uint32_t partition);
+    /// Waits until the mirror has every partition up to its current end.
+    result<void> catch_up();
     /// The offset up to which the mirror has read `partition`.
     std::int64_t mirrored(std::uint32_t partition) const { return consumed_[partition].load(); }
     /// The processors' group metadata of the current assignment (for

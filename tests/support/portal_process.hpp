@@ -79,6 +79,9 @@ class portal_process
           std::chrono::seconds{ 60 });
     }
 
+    /// The child's process id (-1 after it was killed or terminated).
+    pid_t pid() const { return pid_; }
+
     /// SIGKILL, and waits for the child.
     void kill_now()
     {
