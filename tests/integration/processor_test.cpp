@@ -2,6 +2,7 @@
 // embedded log.
 
 #include "common/processor.hpp"
+#include "forwarding_log.hpp"
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
@@ -114,45 +115,17 @@ struct ProcessorTest : ::testing::Test
 };
 
 /// Forwards to a log but answers every append with a version conflict.
-class always_conflicting final : public events::event_log
+class always_conflicting final : public portal::testing::forwarding_log
 {
   public:
-    explicit always_conflicting(events::event_log& inner)
-      : inner_(inner)
-    {
-    }
+    using forwarding_log::forwarding_log;
     result<events::append_result> append(events::append_request) override
     {
         ++appends;
         return fail(error::conflict("log.wrong_expected_version", "test"));
     }
-    result<std::vector<events::recorded_event>> read_stream(std::string_view s,
-                                                            std::uint64_t from,
-                                                            std::size_t max) override
-    {
-        return inner_.read_stream(s, from, max);
-    }
-    result<std::vector<events::recorded_event>> read_all(events::position after,
-                                                         std::size_t max) override
-    {
-        return inner_.read_all(after, max);
-    }
-    result<std::unique_ptr<events::subscription>> subscribe(events::position after,
-                                                            events::event_handler h) override
-    {
-        return inner_.subscribe(after, std::move(h));
-    }
-    result<events::stream_head> head(std::string_view s) override { return inner_.head(s); }
-    result<std::optional<events::append_result>> find_command(std::string_view id) override
-    {
-        return inner_.find_command(id);
-    }
-    events::position last_position() const override { return inner_.last_position(); }
 
     int appends = 0;
-
-  private:
-    events::event_log& inner_;
 };
 
 TEST_F(ProcessorTest, DecidesAndAppendsWithTheFactsOfOtherStreams)
@@ -319,20 +292,13 @@ TEST_F(ProcessorTest, TheCacheIsBoundedAndKeepsTheRecentlyUsed)
 }
 
 /// Forwards to a log and counts the events `read_stream` returns.
-class counting_log final : public events::event_log
+class counting_log final : public portal::testing::forwarding_log
 {
   public:
-    explicit counting_log(events::event_log& inner)
-      : inner_(inner)
-    {
-    }
+    using forwarding_log::forwarding_log;
     std::size_t events_read = 0;
     std::size_t stream_reads = 0;
 
-    result<events::append_result> append(events::append_request r) override
-    {
-        return inner_.append(std::move(r));
-    }
     result<std::vector<events::recorded_event>> read_stream(std::string_view s,
                                                             std::uint64_t from,
                                                             std::size_t max) override
@@ -344,25 +310,6 @@ class counting_log final : public events::event_log
         }
         return r;
     }
-    result<std::vector<events::recorded_event>> read_all(events::position a,
-                                                         std::size_t max) override
-    {
-        return inner_.read_all(a, max);
-    }
-    result<std::unique_ptr<events::subscription>> subscribe(events::position a,
-                                                            events::event_handler h) override
-    {
-        return inner_.subscribe(a, std::move(h));
-    }
-    result<events::stream_head> head(std::string_view s) override { return inner_.head(s); }
-    result<std::optional<events::append_result>> find_command(std::string_view id) override
-    {
-        return inner_.find_command(id);
-    }
-    events::position last_position() const override { return inner_.last_position(); }
-
-  private:
-    events::event_log& inner_;
 };
 
 TEST_F(ProcessorTest, ACachedStateIsCurrentWithoutAReadWhileNothingWasAppended)
