@@ -8,7 +8,8 @@
 //
 // Needs PORTAL_KAFKA_BROKERS (scripts/kafka start). Prints a Markdown
 // section "## Kafka" (benchmarks/kafka_bench.sh puts it into
-// docs/benchmarks.md). Arguments: [commands per client] [clients].
+// docs/benchmarks.md). Arguments: [commands per run] [clients...] (default
+// 6400 commands, at 64 and at 256 concurrent clients).
 
 #include "portal/events/message.hpp"
 #include "portal/events/partition.hpp"
@@ -257,8 +258,14 @@ main(int argc, char** argv)
         return 2;
     }
     std::string brokers = env;
-    int per_client = argc > 1 ? std::atoi(argv[1]) : 200;
-    int clients = argc > 2 ? std::atoi(argv[2]) : 64;
+    int total = argc > 1 ? std::atoi(argv[1]) : 6400;
+    std::vector<int> client_counts;
+    for (int i = 2; i < argc; ++i) {
+        client_counts.push_back(std::max(1, std::atoi(argv[i])));
+    }
+    if (client_counts.empty()) {
+        client_counts = { 64, 256 };
+    }
     auto prefix = fmt::format("portal-bench.{:08x}", std::random_device{}());
     auto dir = std::filesystem::temp_directory_path() / (prefix + ".mirror");
     std::filesystem::remove_all(dir);
@@ -293,8 +300,13 @@ main(int argc, char** argv)
         });
     };
     run_log(8, 20, "warm"); // producers, connections and the mirror warm
-    rows.push_back({ "kafka_log append", 1, run_log(1, std::max(per_client, 100), "seq") });
-    rows.push_back({ "kafka_log append", clients, run_log(clients, per_client, "load") });
+    rows.push_back({ "kafka_log append", 1, run_log(1, 200, "seq") });
+    for (auto clients : client_counts) {
+        rows.push_back(
+          { "kafka_log append",
+            clients,
+            run_log(clients, std::max(1, total / clients), fmt::format("c{}", clients)) });
+    }
 
     // The same bytes: the envelopes the log wrote.
     auto recorded = log.read_all(events::position{}, SIZE_MAX);
@@ -317,15 +329,19 @@ main(int argc, char** argv)
             });
         };
         run_raw(8, 20);
-        rows.push_back({ "raw transactional produce", 1, run_raw(1, std::max(per_client, 100)) });
-        rows.push_back({ "raw transactional produce", clients, run_raw(clients, per_client) });
+        rows.push_back({ "raw transactional produce", 1, run_raw(1, 200) });
+        for (auto clients : client_counts) {
+            rows.push_back({ "raw transactional produce",
+                             clients,
+                             run_raw(clients, std::max(1, total / clients)) });
+        }
     }
     opened->reset();
     std::filesystem::remove_all(dir);
 
     std::printf("\n## Kafka\n\n");
     std::printf(
-      "`benchmarks/kafka_bench.sh` (build/kafka-release/benchmarks/kafka_bench %d %d): commands "
+      "`benchmarks/kafka_bench.sh` (%d commands per row; 200 for one client): commands "
       "through `kafka_log::append` on the single development broker (Kafka 3.9.1, KRaft, one "
       "node on 127.0.0.1, %u partitions), one event (a submitted record, %zu-byte envelope) per "
       "command, each on a new stream with an expected version and a command id, mirror without "
@@ -335,8 +351,7 @@ main(int argc, char** argv)
       "after commit. The log also decides on its mirror and waits until the events are back in "
       "it (read-your-writes). Closed loop: each client sends its next command when the last is "
       "acknowledged.\n\n",
-      per_client,
-      clients,
+      total,
       k_partitions,
       envelopes.front().size(),
       k_max_group);
@@ -351,8 +366,15 @@ main(int argc, char** argv)
                     r.m.percentile(0.99),
                     r.m.failed);
     }
-    std::printf("\nRatio kafka_log / raw at %d clients: %.2f (commands/s).\n",
-                clients,
-                rows[1].m.per_second() / rows[3].m.per_second());
+    std::printf("\nkafka_log / raw (commands/s):");
+    auto half = rows.size() / 2;
+    for (std::size_t i = 0; i < half; ++i) {
+        std::printf("%s %.2f at %d client%s",
+                    i == 0 ? "" : ",",
+                    rows[i].m.per_second() / rows[half + i].m.per_second(),
+                    rows[i].clients,
+                    rows[i].clients == 1 ? "" : "s");
+    }
+    std::printf(".\n");
     return 0;
 }
