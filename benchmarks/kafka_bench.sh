@@ -20,7 +20,7 @@ if [[ -z ${PORTAL_KAFKA_BROKERS:-} ]]; then
     export PORTAL_KAFKA_BROKERS=127.0.0.1:${PORTAL_KAFKA_PORT:-19092}
 fi
 section=$(mktemp)
-"$build/benchmarks/kafka_bench" "$@" | grep -v '^\(\[\|[0-9]\{4\}-\)' > "$section"
+"$build/benchmarks/kafka_bench" "$@" | grep -v '^\(\[\|[0-9]\{4\}-\)' | sed '/./,$!d' > "$section"
 rest=$(mktemp)
 awk '/^## /{skip = ($0 == "## Kafka")} !skip' docs/benchmarks.md > "$rest"
 # The Kafka section goes before "## HTTP (wrk)" (which benchmarks/run keeps
