@@ -486,24 +486,33 @@ api::page_reply(const call& c, boost::json::array items) const
 reply
 api::view_reply(const std::string& key, const std::function<result<boost::json::object>()>& compute)
 {
-    std::uint64_t stamp = 0;
-    for (const auto* r : runners_) {
-        stamp += r->position().value;
-    }
-    auto body = views_.get(key, stamp, [&]() -> result<std::string> {
+    return view_reply(key, [&]() -> result<cached_view> {
         auto view = compute();
         if (!view) {
             return fail(std::move(view.error()));
         }
-        return boost::json::serialize(*view);
+        return cached_view{ boost::json::serialize(*view), {} };
     });
-    if (!body) {
-        return error_response(body.error());
+}
+
+reply
+api::view_reply(const std::string& key, const std::function<result<cached_view>()>& compute)
+{
+    std::uint64_t stamp = 0;
+    for (const auto* r : runners_) {
+        stamp += r->position().value;
+    }
+    auto view = views_.get(key, stamp, compute);
+    if (!view) {
+        return error_response(view.error());
     }
     response res{ http::status::ok, 11 };
     res.set(http::field::content_type, "application/json");
     res.set(http::field::cache_control, "no-store");
-    res.body() = **body;
+    if (!(*view)->etag.empty()) {
+        res.set(http::field::etag, fmt::format("\"{}\"", (*view)->etag));
+    }
+    res.body() = (*view)->body;
     res.prepare_payload();
     return res;
 }

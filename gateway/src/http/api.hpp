@@ -194,6 +194,9 @@ class api
     reply view_reply(const std::string& key,
                      const std::function<result<boost::json::object>()>& compute);
 
+    /// `view_reply` of a view with an entity tag (`ETag: "<tag>"`).
+    reply view_reply(const std::string& key, const std::function<result<cached_view>()>& compute);
+
     /// The memoised views.
     const view_cache& views() const { return views_; }
 

@@ -257,14 +257,14 @@ get_report(api& a, call& c)
         }
         return ok_json(*state);
     }
-    auto doc = projections::record(a.store(), id);
-    if (!doc) {
-        return error_response(doc.error());
-    }
-    auto version = doc->contains("version") ? boost::json::serialize((*doc)["version"]) : "0";
-    auto res = ok_json(record_json(std::move(*doc)));
-    res.res.set(http::field::etag, fmt::format("\"{}\"", version));
-    return res;
+    return a.view_reply("record/" + id, [&]() -> result<cached_view> {
+        auto doc = projections::record(a.store(), id);
+        if (!doc) {
+            return fail(std::move(doc.error()));
+        }
+        auto version = doc->contains("version") ? boost::json::serialize((*doc)["version"]) : "0";
+        return cached_view{ boost::json::serialize(record_json(std::move(*doc))), version };
+    });
 }
 
 reply

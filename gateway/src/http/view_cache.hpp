@@ -25,6 +25,13 @@
 
 namespace portal::gateway {
 
+/// A serialised view and its entity tag (empty: none).
+struct cached_view
+{
+    std::string body;
+    std::string etag;
+};
+
 class view_cache
 {
   public:
@@ -33,12 +40,12 @@ class view_cache
     {
     }
 
-    /// The body stored for `key` at `stamp`, else `compute()`'s (stored
+    /// The view stored for `key` at `stamp`, else `compute()`'s (stored
     /// for `stamp` when it succeeds).
-    result<std::shared_ptr<const std::string>> get(
+    result<std::shared_ptr<const cached_view>> get(
       const std::string& key,
       std::uint64_t stamp,
-      const std::function<result<std::string>()>& compute);
+      const std::function<result<cached_view>()>& compute);
 
     /// Hits and misses so far.
     std::uint64_t hits() const;
@@ -48,7 +55,7 @@ class view_cache
     struct entry
     {
         std::uint64_t stamp = 0;
-        std::shared_ptr<const std::string> body;
+        std::shared_ptr<const cached_view> view;
     };
     std::size_t capacity_;
     mutable std::mutex mu_;
