@@ -2,7 +2,8 @@
 // records"): drafting, editing with If-Match, submitting, approving and
 // rejecting (one and many), the record read model, its state as of a time,
 // its history, a contract's records with missing periods and the approvals
-// waiting for the caller. Companies and contracts are set up through the
+// waiting for the caller (with the trainee's name) and a trainer's trainees
+// (GET /api/v1/me/trainees). Companies and contracts are set up through the
 // application layer (gateway_training_world.hpp).
 
 #include "app/records.hpp"
@@ -147,6 +148,10 @@ TEST_F(GatewayReports, TheFullRecordFlowWithASupervisorByPin)
     auto waiting = client.get("/api/v1/approvals", supervisor, min_position(submitted));
     ASSERT_EQ(waiting.status, 200) << waiting.body;
     EXPECT_EQ(ids_of(waiting), std::vector<std::string>{ report_id(47) });
+    // The supervisor sees whose record it is.
+    EXPECT_EQ(ids_of(waiting, "traineeName"), std::vector<std::string>{ "Mia Muster" });
+    EXPECT_EQ(ids_of(waiting, "occupation"),
+              std::vector<std::string>{ training_world::k_occupation });
     EXPECT_EQ(client.get("/api/v1/reports/" + report_id(47), supervisor).status, 200);
 
     // Rejecting needs remarks: the aggregate's rule, mapped by its class.
@@ -497,6 +502,40 @@ TEST_F(GatewayReports, TheContractsRecordsShowMissingPeriods)
     EXPECT_EQ(client.get("/api/v1/reports/" + report_id(46) + "/history", world.staff).status, 200);
 }
 
+TEST_F(GatewayReports, TheContractShowsTheTraineeWhetherChamberStaffMayReadTheRecords)
+{
+    auto contract_url = "/api/v1/contracts/" + world.contract_id;
+    auto grant_url = contract_url + "/access-grants";
+    auto before = client.get(contract_url, world.trainee);
+    ASSERT_EQ(before.status, 200) << before.body;
+    EXPECT_EQ(before.json().at("accessGrant").as_object(),
+              (json::object{ { "active", false }, { "expiresAt", nullptr } }));
+
+    auto granted = client.post(grant_url, json_text({ { "days", 30 } }), world.trainee);
+    ASSERT_EQ(granted.status, 201) << granted.body;
+    auto during = client.get(contract_url, world.trainee, min_position(granted));
+    ASSERT_EQ(during.status, 200) << during.body;
+    auto during_json = during.json();
+    const auto& grant = during_json.at("accessGrant").as_object();
+    EXPECT_TRUE(grant.at("active").as_bool());
+    auto expires = parse_rfc3339(grant.at("expiresAt").as_string());
+    ASSERT_TRUE(expires.has_value()) << during.body;
+    EXPECT_EQ(*expires - world.env.now(), std::chrono::hours{ 24 * 30 });
+    // Chamber staff see it too; the trainer and the company do not.
+    auto for_staff = client.get(contract_url, world.staff);
+    ASSERT_EQ(for_staff.status, 200) << for_staff.body;
+    EXPECT_TRUE(for_staff.json().at("accessGrant").at("active").as_bool());
+    auto for_trainer = client.get(contract_url, world.trainer);
+    ASSERT_EQ(for_trainer.status, 200) << for_trainer.body;
+    EXPECT_FALSE(for_trainer.json().as_object().contains("accessGrant")) << for_trainer.body;
+
+    auto revoked = client.del(grant_url, world.trainee);
+    ASSERT_EQ(revoked.status, 200) << revoked.body;
+    auto after = client.get(contract_url, world.trainee, min_position(revoked));
+    EXPECT_FALSE(after.json().at("accessGrant").at("active").as_bool()) << after.body;
+    EXPECT_EQ(client.get(contract_url + "/reports", world.staff).status, 404);
+}
+
 TEST_F(GatewayReports, ApprovalsListWhatWaitsForTheCaller)
 {
     for (int w : { 45, 46 }) {
@@ -517,6 +556,45 @@ TEST_F(GatewayReports, ApprovalsListWhatWaitsForTheCaller)
     auto for_trainee = client.get("/api/v1/approvals", world.trainee);
     ASSERT_EQ(for_trainee.status, 200);
     EXPECT_TRUE(ids_of(for_trainee).empty());
+}
+
+TEST_F(GatewayReports, TheTrainerListsTheTraineesWithTheirRecordProgress)
+{
+    ASSERT_EQ(draft(45).status, 201);
+    auto submitted = submit(45, training_world::k_trainer_email);
+    ASSERT_EQ(submitted.status, 200);
+    auto listed = client.get("/api/v1/me/trainees", world.trainer, min_position(submitted));
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    EXPECT_EQ(ids_of(listed, "contractId"), std::vector<std::string>{ world.contract_id });
+    auto item = listed.json().at("items").as_array().at(0).as_object();
+    EXPECT_EQ(item.at("traineeName").as_string(), "Mia Muster");
+    EXPECT_EQ(item.at("occupation").as_string(), training_world::k_occupation);
+    EXPECT_EQ(item.at("companyId").as_string(), world.company_id);
+    EXPECT_EQ(item.at("status").as_string(), "active");
+    EXPECT_EQ(item.at("start").as_string(), "2026-11-02");
+    EXPECT_EQ(item.at("end").as_string(), "2029-08-31");
+    // Weeks 45 to 48 are due by today (Saturday of week 48): one submitted,
+    // two missing, the current week open.
+    const auto& progress = item.at("progress").as_object();
+    EXPECT_EQ(progress.at("submitted").to_number<int>(), 1) << listed.body;
+    EXPECT_EQ(progress.at("missing").to_number<int>(), 2) << listed.body;
+    EXPECT_EQ(listed.json().at("next"), nullptr);
+
+    // A second contract of the trainer appears too.
+    auto [second, second_token] =
+      world.contract("zweite@muster.example", schema::RecordForm::ELECTRONIC);
+    ASSERT_FALSE(second.empty());
+    ASSERT_TRUE(wait_until([&] {
+        return ids_of(client.get("/api/v1/me/trainees", world.trainer), "contractId").size() == 2;
+    }))
+      << client.get("/api/v1/me/trainees", world.trainer).body;
+
+    // Only trainers have trainees; without a session, nothing.
+    auto for_trainee = client.get("/api/v1/me/trainees", world.trainee);
+    EXPECT_EQ(for_trainee.status, 403) << for_trainee.body;
+    EXPECT_EQ(for_trainee.code(), "auth.role");
+    EXPECT_EQ(client.get("/api/v1/me/trainees", world.staff).status, 403);
+    EXPECT_EQ(client.get("/api/v1/me/trainees", "").status, 401);
 }
 
 } // namespace

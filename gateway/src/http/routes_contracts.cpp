@@ -2,6 +2,7 @@
 // contract's master data for those related to it, and its changes (trainer,
 // record form, end), which the contract aggregate allows chamber staff only.
 
+#include "access_grant/access_grant.hpp"
 #include "app/accounts.hpp"
 #include "http/api.hpp"
 #include "http/authz.hpp"
@@ -126,8 +127,12 @@ get_contract(api& a, call& c)
         return error_response(v.error());
     }
     const auto& id = c.param("id");
-    if (auto hidden = check_visible(a, c, *v, id)) {
-        return std::move(*hidden);
+    auto rel = authz::relation_to_contract(a, *v, id, c.now);
+    if (!rel) {
+        return error_response(rel.error());
+    }
+    if (!rel->sees_contract()) {
+        return contract_not_found();
     }
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
@@ -135,6 +140,20 @@ get_contract(api& a, call& c)
     auto contract = projections::contract(a.store(), id);
     if (!contract) {
         return error_response(contract.error());
+    }
+    if (rel->trainee || rel->staff) {
+        // The trainee's access grant for chamber staff (from the committed
+        // state): whether it runs now and until when.
+        auto grant = domain::load<domain::access_grant::state>(a.services().log,
+                                                               domain::access_grant::stream_id(id));
+        if (!grant) {
+            return error_response(grant.error());
+        }
+        bool active = domain::access_grant::active(grant->state, c.now);
+        boost::json::object access{ { "active", active } };
+        access["expiresAt"] = active ? boost::json::value(format_rfc3339(grant->state.expires_at))
+                                     : boost::json::value(nullptr);
+        (*contract)["accessGrant"] = std::move(access);
     }
     return ok_json(*contract);
 }

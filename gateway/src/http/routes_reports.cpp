@@ -20,7 +20,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <set>
+#include <utility>
 
 namespace portal::gateway {
 
@@ -32,6 +34,14 @@ namespace report = domain::report;
 /// The most hours one entry or absence may claim in a request (the
 /// aggregate applies its own, tighter rules).
 constexpr double k_max_hours = 1000.0;
+
+/// The string field `key` of `o` ("" when missing or not a string).
+std::string
+text_of(const boost::json::object& o, std::string_view key)
+{
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string{};
+}
 
 reply
 report_not_found()
@@ -498,6 +508,23 @@ approvals(api& a, call& c)
     if (!as_supervisor) {
         return error_response(as_supervisor.error());
     }
+    // Who each waiting record is from: the record was sent to the caller,
+    // who may see it (authz: a supervisor sees the records sent to them),
+    // so the trainee's name and occupation of its contract go with it.
+    std::map<std::string, std::pair<std::string, std::string>> trainee_of;
+    for (auto* view : { &*as_trainer, &*as_supervisor }) {
+        auto* trainees = view->if_contains("trainees");
+        if (trainees == nullptr || !trainees->is_array()) {
+            continue;
+        }
+        for (const auto& t : trainees->as_array()) {
+            if (t.is_object()) {
+                trainee_of.try_emplace(text_of(t.as_object(), "contractId"),
+                                       text_of(t.as_object(), "traineeName"),
+                                       text_of(t.as_object(), "occupation"));
+            }
+        }
+    }
     boost::json::array items;
     std::set<std::string> seen;
     for (auto* view : { &*as_trainer, &*as_supervisor }) {
@@ -514,7 +541,27 @@ approvals(api& a, call& c)
                 !seen.insert(std::string(rid->as_string())).second) {
                 continue;
             }
-            r.as_object()["id"] = *rid;
+            auto& item = r.as_object();
+            item["id"] = *rid;
+            auto contract_id = text_of(item, "contractId");
+            auto known = trainee_of.find(contract_id);
+            if (known == trainee_of.end()) {
+                auto contract = projections::contract(a.store(), contract_id);
+                if (!contract && contract.error().code != "contract.not_found") {
+                    return error_response(contract.error());
+                }
+                std::pair<std::string, std::string> names;
+                if (contract) {
+                    const auto* trainee = contract->if_contains("trainee");
+                    if (trainee != nullptr && trainee->is_object()) {
+                        names.first = text_of(trainee->as_object(), "name");
+                    }
+                    names.second = text_of(*contract, "occupation");
+                }
+                known = trainee_of.emplace(contract_id, std::move(names)).first;
+            }
+            item["traineeName"] = known->second.first;
+            item["occupation"] = known->second.second;
             items.push_back(std::move(r));
         }
     }
@@ -525,6 +572,31 @@ approvals(api& a, call& c)
     std::stable_sort(items.begin(), items.end(), [&](const auto& x, const auto& y) {
         return submitted_at(x) < submitted_at(y);
     });
+    return a.page_reply(c, std::move(items));
+}
+
+/// GET /api/v1/me/trainees: the contracts the signed-in trainer is named
+/// in ("Ihre Auszubildenden"), each with the trainee's name, occupation,
+/// company, status, dates and record progress, in contract id order.
+reply
+my_trainees(api& a, call& c)
+{
+    auto v = a.viewer_of(c, { role::trainer });
+    if (!v) {
+        return error_response(v.error());
+    }
+    if (auto waited = a.await_position(c); !waited) {
+        return error_response(waited.error());
+    }
+    auto view = projections::trainer_view(a.store(), v->account_id, day_of(c.now));
+    if (!view) {
+        return error_response(view.error());
+    }
+    boost::json::array items;
+    if (auto* trainees = view->if_contains("trainees");
+        trainees != nullptr && trainees->is_array()) {
+        items = std::move(trainees->as_array());
+    }
     return a.page_reply(c, std::move(items));
 }
 
@@ -579,6 +651,7 @@ add_report_routes(router& r)
     r.add(verb::post, "/api/v1/reports/{id}/reject", access::authenticated, reject);
     r.add(verb::get, "/api/v1/reports/{id}/history", access::authenticated, history);
     r.add(verb::get, "/api/v1/approvals", access::authenticated, approvals);
+    r.add(verb::get, "/api/v1/me/trainees", access::authenticated, my_trainees);
 }
 
 } // namespace portal::gateway
