@@ -24,8 +24,12 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
   return { ...state, reload };
 }
 
+/** A German message about the user's input, found before any request. */
+export class InputError extends Error {}
+
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) return e.full;
+  if (e instanceof InputError) return e.message;
   return "Ein unerwarteter Fehler ist aufgetreten.";
 }
 

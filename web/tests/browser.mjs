@@ -87,7 +87,7 @@ function noErrors(p) {
 }
 
 try {
-  let trainee, supervisor, trainerPage, staffPage, examinerPage, company, reportUrl, periodKey;
+  let trainee, supervisor, trainerPage, staffPage, examinerPage, company, reportUrl, periodKey, examinerAccountId;
 
   await step("the gateway serves the app for client routes and keeps the API", async () => {
     const app = await fetch(`${portal.base}/activate?token=x`);
@@ -162,9 +162,9 @@ try {
     await supervisor.getByRole("heading", { name: /Ausbildungsnachweis KW/ }).waitFor();
     assert.equal(new URL(supervisor.url()).pathname, reportUrl);
     await visit(supervisor, "/approvals", "Freigaben");
-    // A supervisor reads the records sent to them, not the contract (no name).
-    const row = supervisor.locator(`tr[data-report$="${periodKey}"]`);
-    await row.waitFor();
+    // The approvals name the trainee of each record sent to the supervisor.
+    const row = supervisor.locator(`tr[data-report$="${periodKey}"]`).filter({ hasText: "Lena Hoffmann" });
+    await row.getByText("Industriemechaniker/-in").waitFor();
     await screenshot(supervisor, "04-supervisor-approvals");
     await row.getByRole("link", { name: "Prüfen" }).click();
     await supervisor.getByText("Drehen und Fräsen von Bauteilen nach Zeichnung").waitFor();
@@ -204,7 +204,12 @@ try {
     await trainer.getByRole("button", { name: /Ausgewählte freigeben \(1\)/ }).click();
     await trainer.getByText("1 Nachweis freigegeben.").waitFor();
     await trainer.locator(`tr[data-report$="${periodKey}"]`).filter({ hasText: "Lena Hoffmann" }).waitFor({ state: "detached" });
-    await visit(trainer, "/trainees", "Ihre Auszubildenden", "08-trainer-trainees");
+    await visit(trainer, "/trainees", "Ihre Auszubildenden");
+    // The trainer's contracts with record progress (GET /api/v1/me/trainees).
+    const lena = trainer.locator("tr[data-contract]").filter({ hasText: "Lena Hoffmann" });
+    await lena.getByRole("progressbar", { name: /Lena Hoffmann: \d+ % freigegeben/ }).waitFor();
+    assert.ok((await trainer.locator("tr[data-contract]").count()) >= 2, "all of the trainer's trainees, not only those with waiting records");
+    await screenshot(trainer, "08-trainer-trainees");
     noErrors(trainer);
     trainerPage = trainer;
     await trainee.goto(reportUrl);
@@ -230,6 +235,22 @@ try {
     await trainer.getByText("Abgelehnt", { exact: true }).first().waitFor();
     await screenshot(trainer, "08b-trainer-reopened");
     noErrors(trainer);
+  });
+
+  await step("trainee lets chamber staff read the records for 30 days and ends it", async () => {
+    await visit(trainee, "/reports", "Ausbildungsnachweise");
+    const panel = trainee.getByRole("region", { name: "Einsicht der IHK" });
+    await panel.getByText("Die IHK hat zurzeit keine Einsicht").waitFor();
+    await panel.getByLabel("Dauer in Tagen").fill("30");
+    await panel.getByLabel("Dauer in Tagen").press("Enter");
+    await panel.getByText("Die IHK darf Ihre Nachweise 30 Tage lang einsehen.").waitFor();
+    await panel.getByText("Einsicht erlaubt").waitFor();
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(trainee, "14-trainee-access-grant");
+    await panel.getByRole("button", { name: "Einsicht beenden" }).click();
+    await panel.getByText("Die Einsicht der IHK wurde beendet.").waitFor();
+    await panel.getByText("Die IHK hat zurzeit keine Einsicht").waitFor();
+    noErrors(trainee);
   });
 
   await step("trainee pages: exams with results, documents, phone width", async () => {
@@ -414,7 +435,9 @@ try {
     await appoint.getByLabel("Ausbildungsberuf").fill("Industriemechaniker/-in");
     await appoint.getByLabel("Amtszeit bis").fill("2030-12-31");
     await appoint.getByRole("button", { name: "Berufen" }).click();
-    await staff.getByText(/^Berufen;/).waitFor();
+    const appointed = await staff.getByText(/^Berufen;/).textContent();
+    examinerAccountId = /Konto-ID: (\S+)/.exec(appointed)?.[1];
+    assert.ok(examinerAccountId, `the account id of the appointed examiner (${appointed})`);
     await screenshot(staff, "34-staff-examiners");
     await visit(examiner, "/examining", "Prüfertätigkeit");
     await examiner.getByRole("row").filter({ hasText: "PA Industriemechaniker Augsburg 1" }).waitFor();
@@ -457,6 +480,20 @@ try {
     await exam.getByLabel(/Abgabefrist/).fill("2027-03-01");
     await exam.getByRole("button", { name: "Prüfungstermin anlegen" }).click();
     await staff.getByRole("heading", { name: /Abschlussprüfung Teil 2 Winter/ }).waitFor();
+    // The chamber assigns the examiner to the new exam date.
+    await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer");
+    const assign = staff.getByRole("form", { name: "Prüfer/in einem Prüfungstermin zuteilen" });
+    await assign.getByLabel("Konto-ID der Prüferin / des Prüfers").fill(examinerAccountId);
+    const exams = assign.getByLabel("Prüfungstermin");
+    const option = await exams.evaluate((el) => [...el.options].find((o) => o.text.startsWith("Abschlussprüfung Teil 2 Winter"))?.value);
+    await exams.selectOption(option);
+    await assign.getByRole("button", { name: "Zuteilen" }).click();
+    await assign.getByText("Zugeteilt: Abschlussprüfung Teil 2 Winter").waitFor();
+    const assigned = staff.locator(`tr[data-exam="${option}"]`);
+    await assigned.getByText(examinerAccountId).waitFor();
+    await screenshot(staff, "36-staff-examiner-assignment");
+    await visit(examiner, "/examining", "Prüfertätigkeit");
+    await examiner.getByRole("table", { name: "Prüfungstermine" }).getByText("Abschlussprüfung Teil 2 Winter").waitFor();
     // The company registers Mia for it.
     await visit(company, "/company/contracts", "Ausbildungsverhältnisse");
     const mia = company.getByRole("row").filter({ hasText: "Mia Schneider" });
@@ -491,6 +528,20 @@ try {
     await mine.getByRole("link", { name: "Öffnen" }).click();
     await trainee.getByText("Bitte die Phase Dokumentation genauer planen.").waitFor();
     assert.equal(await trainee.getByRole("button", { name: "Entscheidung speichern" }).count(), 0, "trainees do not decide");
+    // She revises and resubmits it, then withdraws it.
+    const revise = trainee.getByRole("form", { name: "Projektantrag überarbeiten" });
+    await revise.getByLabel(/Phasen mit Stunden/).fill("Planung: 8\nDurchführung: 18\nDokumentation: 9");
+    await revise.getByRole("button", { name: "Erneut einreichen" }).click();
+    await trainee.getByText("Der Projektantrag wurde erneut eingereicht.").waitFor();
+    await trainee.getByText("Status: eingereicht").waitFor();
+    await trainee.getByRole("row").filter({ hasText: "Dokumentation" }).getByText("9").waitFor();
+    await screenshot(trainee, "13b-trainee-proposal-resubmitted");
+    const withdraw = trainee.getByRole("form", { name: "Projektantrag zurückziehen" });
+    await withdraw.getByLabel("Grund (freiwillig)").fill("Das Projekt entfällt, ein anderes folgt.");
+    await withdraw.getByRole("button", { name: "Zurückziehen" }).click();
+    await trainee.getByText("Der Projektantrag wurde zurückgezogen.").waitFor();
+    await trainee.getByText("Status: zurückgezogen").waitFor();
+    assert.equal(await trainee.getByRole("button", { name: "Zurückziehen" }).count(), 0, "a withdrawn proposal has no actions");
     noErrors(trainee);
     noErrors(examiner);
     noErrors(company);

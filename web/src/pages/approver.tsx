@@ -4,40 +4,11 @@ import { useState } from "preact/hooks";
 import { all, api, enc } from "../api";
 import { germanMessage } from "../errors";
 import { useSession } from "../session";
-import { Alert, errorText, formatDateTime, Link, Loaded, Page, periodLabel, StatusBadge, Table, useAsync } from "../ui";
+import { Alert, errorText, formatDate, formatDateTime, Link, Loaded, Page, periodLabel, StatusBadge, Table, useAsync } from "../ui";
 import type { Slot } from "./trainee";
 
-/** Contracts by id, read once each (trainee names for lists). */
-async function contractsOf(ids: string[]): Promise<Record<string, any>> {
-  const out: Record<string, any> = {};
-  await Promise.all(
-    [...new Set(ids)].map(async (id) => {
-      try {
-        out[id] = await api.get(`/api/v1/contracts/${enc(id)}`);
-      } catch {
-        out[id] = null;
-      }
-    }),
-  );
-  return out;
-}
-
-/** Contracts this account saw records of (the overview's list), per account. */
-function remember(accountId: string, ids: string[]): string[] {
-  const key = `portal.trainees.${accountId}`;
-  const known: string[] = JSON.parse(localStorage.getItem(key) ?? "[]");
-  const out = [...new Set([...known, ...ids])];
-  localStorage.setItem(key, JSON.stringify(out));
-  return out;
-}
-
 export function ApprovalsPage() {
-  const { me } = useSession();
-  const state = useAsync(async () => {
-    const items = await all<any>("/api/v1/approvals");
-    remember(me.id, items.map((i) => i.contractId));
-    return { items, contracts: await contractsOf(items.map((i) => i.contractId)) };
-  }, []);
+  const state = useAsync(async () => ({ items: await all<any>("/api/v1/approvals") }), []);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -75,7 +46,7 @@ export function ApprovalsPage() {
     <Page title="Freigaben">
       {message && <Alert kind={message.kind}>{message.text}</Alert>}
       <Loaded state={state}>
-        {({ items, contracts }) => {
+        {({ items }) => {
           if (!items.length) return <p class="empty">Keine Nachweise warten auf Ihre Entscheidung.</p>;
           const allSelected = selected.size === items.length;
           return (
@@ -98,8 +69,7 @@ export function ApprovalsPage() {
                   <td colSpan={5}>Alle auswählen</td>
                 </tr>
                 {items.map((i: any) => {
-                  const c = contracts[i.contractId];
-                  const name = c?.trainee?.name ?? "Auszubildende/r";
+                  const name = i.traineeName || "Auszubildende/r";
                   return (
                     <tr data-report={i.reportId}>
                       <td>
@@ -117,7 +87,7 @@ export function ApprovalsPage() {
                       </td>
                       <td>
                         {name}
-                        {c?.occupation && <div class="muted">{c.occupation}</div>}
+                        {i.occupation && <div class="muted">{i.occupation}</div>}
                       </td>
                       <td>{periodLabel(i.period)}</td>
                       <td>{formatDateTime(i.submittedAt)}</td>
@@ -139,54 +109,96 @@ export function ApprovalsPage() {
   );
 }
 
+/** Record progress of a contract as `GET /api/v1/me/trainees` gives it. */
+interface Progress {
+  approved: number;
+  submitted: number;
+  rejected: number;
+  draft: number;
+  missing: number;
+  open: number;
+  total: number;
+}
+
 /**
- * The trainer's trainees. The API has no list of a trainer's contracts, so
- * the overview shows the contracts of the records sent to this account
- * (waiting ones and those remembered from earlier visits).
+ * "Ihre Auszubildenden": a trainer's contracts (`GET /api/v1/me/trainees`,
+ * with record progress); a supervisor, who sees only the records sent to
+ * them, gets the trainees of the records waiting for their decision.
  */
 export function TraineesPage() {
-  const { me } = useSession();
+  const { context } = useSession();
+  const trainer = context.role === "trainer";
   const state = useAsync(async () => {
     const waiting = await all<any>("/api/v1/approvals");
-    const ids = remember(me.id, waiting.map((w) => w.contractId));
-    const contracts = await contractsOf(ids);
-    const rows = await Promise.all(
-      ids
-        .filter((id) => contracts[id])
-        .map(async (id) => {
-          let slots: Slot[] = [];
-          try {
-            slots = await all<Slot>(`/api/v1/contracts/${enc(id)}/reports`);
-          } catch {
-            // A supervisor sees single records, not the contract's list.
-          }
-          return { contract: contracts[id], slots, waiting: waiting.filter((w) => w.contractId === id).length };
-        }),
-    );
-    return rows;
-  }, []);
+    const waitingFor = (id: string) => waiting.filter((w) => w.contractId === id).length;
+    if (trainer) {
+      const trainees = await all<any>("/api/v1/me/trainees");
+      return trainees.map((t) => ({ ...t, waiting: waitingFor(t.contractId) }));
+    }
+    const seen = new Map<string, any>();
+    for (const w of waiting) {
+      if (!seen.has(w.contractId))
+        seen.set(w.contractId, { contractId: w.contractId, traineeName: w.traineeName, occupation: w.occupation });
+    }
+    return [...seen.values()].map((t) => ({ ...t, waiting: waitingFor(t.contractId) }));
+  }, [trainer]);
   return (
     <Page title="Ihre Auszubildenden">
+      {!trainer && (
+        <p class="lead">Als freigebende Person sehen Sie die Auszubildenden, deren Nachweise auf Ihre Entscheidung warten.</p>
+      )}
       <Loaded state={state}>
-        {(rows) => (
-          <Table caption="Auszubildende" head={["Name", "Beruf", "Wartet auf Sie", "Freigegeben", "Fehlt", "Abgelehnt"]} empty={!rows.length}>
-            {rows.map(({ contract, slots, waiting }) => {
-              const count = (s: string) => slots.filter((x) => x.status === s).length;
-              return (
-                <tr>
+        {(rows) =>
+          trainer ? (
+            <Table
+              caption="Auszubildende"
+              head={["Name", "Beruf", "Ausbildungszeit", "Wartet auf Sie", "Freigegeben", "Fehlt", "Abgelehnt", "Fortschritt"]}
+              empty={!rows.length}
+            >
+              {rows.map((t: any) => {
+                const p: Progress | undefined = t.progress;
+                const done = p && p.total ? Math.round((100 * p.approved) / p.total) : 0;
+                return (
+                  <tr data-contract={t.contractId}>
+                    <td>
+                      <Link href={`/trainees/${enc(t.contractId)}`}>{t.traineeName}</Link>
+                      {t.status === "ended" && <div class="muted">beendet</div>}
+                    </td>
+                    <td>{t.occupation}</td>
+                    <td>
+                      {formatDate(t.start)} – {formatDate(t.end)}
+                    </td>
+                    <td>{t.waiting}</td>
+                    <td>{p ? p.approved : "–"}</td>
+                    <td class={p?.missing ? "warn" : ""}>{p ? p.missing : "–"}</td>
+                    <td>{p ? p.rejected : "–"}</td>
+                    <td>
+                      {p && p.total ? (
+                        <progress max={p.total} value={p.approved} aria-label={`${t.traineeName}: ${done} % freigegeben`}>
+                          {done} %
+                        </progress>
+                      ) : (
+                        "–"
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </Table>
+          ) : (
+            <Table caption="Auszubildende" head={["Name", "Beruf", "Wartet auf Sie"]} empty={!rows.length}>
+              {rows.map((t: any) => (
+                <tr data-contract={t.contractId}>
+                  <td>{t.traineeName || "Auszubildende/r"}</td>
+                  <td>{t.occupation}</td>
                   <td>
-                    <Link href={`/trainees/${enc(contract.contractId)}`}>{contract.trainee?.name}</Link>
+                    <Link href="/approvals">{t.waiting}</Link>
                   </td>
-                  <td>{contract.occupation}</td>
-                  <td>{waiting}</td>
-                  <td>{slots.length ? count("approved") : "–"}</td>
-                  <td class={count("missing") ? "warn" : ""}>{slots.length ? count("missing") : "–"}</td>
-                  <td>{slots.length ? count("rejected") : "–"}</td>
                 </tr>
-              );
-            })}
-          </Table>
-        )}
+              ))}
+            </Table>
+          )
+        }
       </Loaded>
     </Page>
   );

@@ -4,11 +4,13 @@ import { useState } from "preact/hooks";
 import { all, api, enc } from "../api";
 import { useSession } from "../session";
 import {
+  Alert,
   Checkbox,
   examTypeLabels,
   Form,
   formatDate,
   Input,
+  InputError,
   Link,
   Loaded,
   Page,
@@ -150,6 +152,7 @@ export function ProposalPage(props: { id: string }) {
               <TextArea label="Begründung / Hinweise" value={remarks} onInput={setRemarks} />
             </Form>
           )}
+          {context.role === "trainee" && <TraineeProposalActions proposal={p} onDone={state.reload} />}
         </Page>
       )}
     </Loaded>
@@ -201,6 +204,91 @@ export function SeminarsPage() {
 }
 
 /** The trainee's project proposals and a new one for an exam. */
+/** Phases as the form takes them: one „Phase: Stunden“ per line. */
+function parsePhases(text: string): { name: string; hours: number }[] {
+  const list = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^(.*?):\s*([\d.,]+)$/.exec(l);
+      if (!m) throw new InputError(`Bitte „Phase: Stunden“ je Zeile angeben („${l}“).`);
+      return { name: m[1].trim(), hours: Number(m[2].replace(",", ".")) };
+    });
+  if (!list.length) throw new InputError("Bitte geben Sie mindestens eine Projektphase an.");
+  return list;
+}
+
+function phasesText(phases: any[]): string {
+  return (phases ?? [])
+    .map((ph) => `${ph.name}: ${String(ph.hours ?? (ph.minutes ? ph.minutes / 60 : 0)).replace(".", ",")}`)
+    .join("\n");
+}
+
+/**
+ * The trainee's actions on a proposal: revise and resubmit it after
+ * „Änderungen erforderlich“, or withdraw it while no final decision exists.
+ */
+function TraineeProposalActions(props: { proposal: any; onDone: () => void }) {
+  const p = props.proposal;
+  const id = p.proposalId ?? p.id;
+  const [title, setTitle] = useState(p.title ?? "");
+  const [description, setDescription] = useState(p.description ?? "");
+  const [phases, setPhases] = useState(phasesText(p.phases));
+  const [consent, setConsent] = useState(p.companyConsent ?? false);
+  const [reason, setReason] = useState("");
+  const canResubmit = p.status === "changes_required";
+  const canWithdraw = p.status === "submitted" || p.status === "changes_required";
+  const [done, setDone] = useState<string | null>(null);
+  return (
+    <>
+      {done && <Alert kind="success">{done}</Alert>}
+      {canResubmit && (
+        <>
+          <h2>Überarbeiten und erneut einreichen</h2>
+          <Form
+            label="Projektantrag überarbeiten"
+            submit="Erneut einreichen"
+            action={async () => {
+              const list = parsePhases(phases);
+              await api.put(`/api/v1/proposals/${enc(id)}`, {
+                title: title.trim(),
+                phases: list,
+                description: description.trim(),
+                companyConsent: consent,
+              });
+              setDone("Der Projektantrag wurde erneut eingereicht.");
+              props.onDone();
+            }}
+          >
+            <Input label="Titel" value={title} onInput={setTitle} required />
+            <TextArea label="Beschreibung" value={description} onInput={setDescription} rows={5} required />
+            <TextArea label="Phasen mit Stunden (je Zeile „Phase: Stunden“)" value={phases} onInput={setPhases} />
+            <Checkbox label="Der Ausbildungsbetrieb ist mit dem Projekt einverstanden" checked={consent} onChange={setConsent} />
+          </Form>
+        </>
+      )}
+      {canWithdraw && (
+        <>
+          <h2>Projektantrag zurückziehen</h2>
+          <Form
+            label="Projektantrag zurückziehen"
+            submit="Zurückziehen"
+            secondary
+            action={async () => {
+              await api.post(`/api/v1/proposals/${enc(id)}/withdraw`, reason.trim() ? { reason: reason.trim() } : {});
+              setDone("Der Projektantrag wurde zurückgezogen.");
+              props.onDone();
+            }}
+          >
+            <TextArea label="Grund (freiwillig)" value={reason} onInput={setReason} rows={2} />
+          </Form>
+        </>
+      )}
+    </>
+  );
+}
+
 export function TraineeProposalsPage() {
   const { context } = useSession();
   const state = useAsync(async () => {
@@ -234,15 +322,7 @@ export function TraineeProposalsPage() {
                 <Form
                   submit="Projektantrag einreichen"
                   action={async () => {
-                    const list = phases
-                      .split("\n")
-                      .map((l) => l.trim())
-                      .filter(Boolean)
-                      .map((l) => {
-                        const m = /^(.*?):\s*([\d.,]+)$/.exec(l);
-                        if (!m) throw new Error(`Bitte „Phase: Stunden“ je Zeile angeben („${l}“).`);
-                        return { name: m[1].trim(), hours: Number(m[2].replace(",", ".")) };
-                      });
+                    const list = parsePhases(phases);
                     await api.post("/api/v1/proposals", {
                       contractId: context.contractId,
                       examId: examId || exams[0].examId,

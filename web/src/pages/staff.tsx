@@ -1,11 +1,12 @@
 // Chamber staff: register companies and contracts (and end them), schedule
 // exams, admissions, results and publication, approve representatives,
 // appoint examiners and create accounts, seminars and their confirmations.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { all, api, enc } from "../api";
 import {
   Alert,
   Checkbox,
+  errorText,
   examStatusLabels,
   examTypeLabels,
   Form,
@@ -430,6 +431,7 @@ export function StaffExaminersPage() {
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
   const [acc, setAcc] = useState({ role: "examiner", name: "", email: "" });
   const [unlock, setUnlock] = useState("");
+  const [appointed, setAppointed] = useState("");
   return (
     <Page title="Prüferinnen und Prüfer">
       <div class="columns">
@@ -447,8 +449,9 @@ export function StaffExaminersPage() {
                 termEnd: f.termEnd,
               };
               if (f.name.trim()) body.name = f.name.trim();
-              await api.post("/api/v1/examiners", body);
-              return "Berufen; neue Prüfer erhalten eine Einladung per E-Mail.";
+              const res = await api.post<{ accountId: string }>("/api/v1/examiners", body);
+              setAppointed(res.accountId);
+              return `Berufen; neue Prüfer erhalten eine Einladung per E-Mail. Konto-ID: ${res.accountId}`;
             }}
           >
             <Input label="E-Mail-Adresse" type="email" value={f.email} onInput={set("email")} required />
@@ -504,7 +507,103 @@ export function StaffExaminersPage() {
           </Form>
         </div>
       </div>
+      <ExamAssignments accountId={appointed} />
     </Page>
+  );
+}
+
+/**
+ * Examiners assigned to exam dates: assign an examiner (by account id; the
+ * last appointed one is filled in) to an exam date, and end an assignment.
+ */
+function ExamAssignments(props: { accountId: string }) {
+  const state = useAsync(() => all<any>("/api/v1/exams"), []);
+  const [account, setAccount] = useState(props.accountId);
+  const [examId, setExamId] = useState("");
+  const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (props.accountId) setAccount(props.accountId);
+  }, [props.accountId]);
+  const examLabel = (e: any) => `${e.name ?? examTypeLabels[e.type]} (${formatDate(e.date)})`;
+  const unassign = async (e: any, id: string) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await api.del(`/api/v1/examiners/${enc(id)}/assignments/${enc(e.examId)}`);
+      setMessage({ kind: "success", text: `Die Zuteilung zu „${examLabel(e)}“ wurde aufgehoben.` });
+      state.reload();
+    } catch (err) {
+      setMessage({ kind: "error", text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="assign-title">
+      <h2 id="assign-title">Prüfungsterminen zuteilen</h2>
+      <Loaded state={state}>
+        {(exams) => (
+          <>
+            {exams.length > 0 && <Form
+              label="Prüfer/in einem Prüfungstermin zuteilen"
+              submit="Zuteilen"
+              action={async () => {
+                const exam = exams.find((e) => e.examId === (examId || exams[0]?.examId))!;
+                await api.post(`/api/v1/examiners/${enc(account.trim())}/assignments`, { examId: exam.examId });
+                state.reload();
+                return `Zugeteilt: ${examLabel(exam)}.`;
+              }}
+            >
+              <Input
+                label="Konto-ID der Prüferin / des Prüfers"
+                value={account}
+                onInput={setAccount}
+                required
+                hint="Steht nach der Berufung oben in der Bestätigung."
+              />
+              <Select
+                label="Prüfungstermin"
+                value={examId || exams[0]?.examId || ""}
+                onChange={setExamId}
+                options={exams.map((e) => [e.examId, `${examLabel(e)} · ${e.occupation}`] as [string, string])}
+              />
+            </Form>}
+            {message && <Alert kind={message.kind}>{message.text}</Alert>}
+            <Table caption="Zugeteilte Prüfer je Prüfungstermin" head={["Prüfungstermin", "Beruf", "Prüfer/innen (Konto-ID)"]} empty={!exams.length}>
+              {exams.map((e) => (
+                <tr data-exam={e.examId}>
+                  <td>{examLabel(e)}</td>
+                  <td>{e.occupation}</td>
+                  <td>
+                    {(e.examinerAccountIds ?? []).length ? (
+                      <ul class="plain">
+                        {(e.examinerAccountIds as string[]).map((id) => (
+                          <li>
+                            <code>{id}</code>{" "}
+                            <button
+                              type="button"
+                              class="secondary"
+                              disabled={busy}
+                              aria-label={`Zuteilung von ${id} zu ${examLabel(e)} aufheben`}
+                              onClick={() => unassign(e, id)}
+                            >
+                              Zuteilung aufheben
+                            </button>
+                          </li>
+                        ))}
+                      </ul>
+                    ) : (
+                      "–"
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          </>
+        )}
+      </Loaded>
+    </section>
   );
 }
 

@@ -14,6 +14,7 @@ import {
   examTypeLabels,
   Form,
   formatDate,
+  Input,
   formatDateTime,
   Link,
   Loaded,
@@ -134,11 +135,92 @@ export function ReportsPage() {
                   </tr>
                 ))}
               </Table>
+              <AccessGrantPanel contractId={contract.contractId ?? cid} grant={contract.accessGrant} onChange={state.reload} />
             </>
           );
         }}
       </Loaded>
     </Page>
+  );
+}
+
+/**
+ * The trainee's consent for chamber staff to read the records (14 to 200
+ * days, default 90), and ending it early.
+ */
+function AccessGrantPanel(props: { contractId: string; grant?: { active: boolean; expiresAt: string | null }; onChange: () => void }) {
+  const [days, setDays] = useState("90");
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
+  const active = props.grant?.active ?? false;
+  const url = `/api/v1/contracts/${enc(props.contractId)}/access-grants`;
+  const run = async (action: () => Promise<string>) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      setMessage({ kind: "success", text: await action() });
+      props.onChange();
+    } catch (e) {
+      setMessage({ kind: "error", text: errorText(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="panel access-grant" aria-labelledby="access-grant-title">
+      <h2 id="access-grant-title">Einsicht der IHK</h2>
+      <p>
+        Die Sachbearbeitung der IHK liest Ihre Ausbildungsnachweise nur, wenn Sie es erlauben: für 14 bis 200 Tage. Sie
+        können die Einsicht jederzeit beenden.
+      </p>
+      <p data-testid="access-grant-status">
+        {active ? (
+          <>
+            <strong>Einsicht erlaubt</strong> bis {formatDateTime(props.grant?.expiresAt)}.
+          </>
+        ) : (
+          "Die IHK hat zurzeit keine Einsicht in Ihre Nachweise."
+        )}
+      </p>
+      {message && <Alert kind={message.kind}>{message.text}</Alert>}
+      {active ? (
+        <button
+          type="button"
+          class="secondary"
+          disabled={busy}
+          onClick={() =>
+            run(async () => {
+              await api.del(url);
+              return "Die Einsicht der IHK wurde beendet.";
+            })
+          }
+        >
+          Einsicht beenden
+        </button>
+      ) : (
+        <form
+          class="form"
+          aria-label="Einsicht der IHK erlauben"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const n = Number(days);
+            if (!Number.isInteger(n) || n < 14 || n > 200) {
+              setMessage({ kind: "error", text: "Bitte geben Sie eine Dauer von 14 bis 200 Tagen an." });
+              return;
+            }
+            run(async () => {
+              await api.post(url, { days: n });
+              return `Die IHK darf Ihre Nachweise ${n} Tage lang einsehen.`;
+            });
+          }}
+        >
+          <Input label="Dauer in Tagen" type="number" min={14} max={200} step={1} value={days} onInput={setDays} required inputMode="numeric" />
+          <button type="submit" disabled={busy}>
+            {busy ? "Bitte warten …" : "Einsicht erlauben"}
+          </button>
+        </form>
+      )}
+    </section>
   );
 }
 
