@@ -35,6 +35,15 @@ struct loaded
     std::uint64_t version = 0;
 };
 
+/// A folded state shared with the state cache (never changed), and the
+/// stream's version (0: no stream).
+template<class State>
+struct shared_loaded
+{
+    std::shared_ptr<const State> state;
+    std::uint64_t version = 0;
+};
+
 /// Folds the events of `stream` into a `State` with its `evolve`. When the
 /// log also is an `events::state_cache`, starts from the cached state, or
 /// else from the stream's persisted snapshot, folds only the newer events,
@@ -43,8 +52,8 @@ struct loaded
 /// Errors: the log's (`log.unavailable`), `codec.malformed` for an event
 /// that does not decode.
 template<class State>
-result<loaded<State>>
-load(events::event_log& log, std::string_view stream)
+result<shared_loaded<State>>
+load_shared(events::event_log& log, std::string_view stream)
 {
     loaded<State> out;
     auto* cache = dynamic_cast<events::state_cache*>(&log);
@@ -56,11 +65,14 @@ load(events::event_log& log, std::string_view stream)
     std::shared_ptr<const void> cached_state;
     if (cache != nullptr) {
         if (auto hit = cache->find_state(stream, typeid(State))) {
+            if (hit->checked_at == seen && seen != 0) {
+                // Nothing was appended anywhere since it was read.
+                return shared_loaded<State>{
+                    std::static_pointer_cast<const State>(std::move(hit->state)), hit->version
+                };
+            }
             out.state = *static_cast<const State*>(hit->state.get());
             out.version = hit->version;
-            if (hit->checked_at == seen && seen != 0) {
-                return out; // nothing was appended anywhere since it was read
-            }
             cached_version = hit->version;
             snapshot_version = hit->snapshot_version;
             cached_state = std::move(hit->state);
@@ -99,22 +111,40 @@ load(events::event_log& log, std::string_view stream)
             break;
         }
     }
-    if (cache != nullptr && out.version > cached_version) {
+    if (cache == nullptr) {
+        return shared_loaded<State>{ std::make_shared<const State>(std::move(out.state)),
+                                     out.version };
+    }
+    if (out.version > cached_version) {
+        auto state = std::make_shared<const State>(std::move(out.state));
         if (interval > 0 && out.version - snapshot_version >= interval) {
             cache->store_snapshot(
-              stream, snapshot::tag<State>(), { snapshot::encode(out.state), out.version });
+              stream, snapshot::tag<State>(), { snapshot::encode(*state), out.version });
             snapshot_version = out.version;
         }
-        cache->store_state(
-          stream,
-          typeid(State),
-          { std::make_shared<const State>(out.state), out.version, snapshot_version, seen });
-    } else if (cache != nullptr && cached_state != nullptr) {
-        // Unchanged: only confirm the cached state at `seen`.
-        cache->store_state(
-          stream, typeid(State), { std::move(cached_state), out.version, snapshot_version, seen });
+        cache->store_state(stream, typeid(State), { state, out.version, snapshot_version, seen });
+        return shared_loaded<State>{ std::move(state), out.version };
     }
-    return out;
+    // Unchanged (or an empty stream): confirm the cached state at `seen`.
+    if (cached_state != nullptr) {
+        cache->store_state(
+          stream, typeid(State), { cached_state, out.version, snapshot_version, seen });
+        return shared_loaded<State>{ std::static_pointer_cast<const State>(std::move(cached_state)),
+                                     out.version };
+    }
+    return shared_loaded<State>{ std::make_shared<const State>(std::move(out.state)), out.version };
+}
+
+/// `load_shared`, as a copy the caller may change.
+template<class State>
+result<loaded<State>>
+load(events::event_log& log, std::string_view stream)
+{
+    auto shared = load_shared<State>(log, stream);
+    if (!shared) {
+        return fail(std::move(shared.error()));
+    }
+    return loaded<State>{ *shared->state, shared->version };
 }
 
 /// Where a command's events go.

@@ -96,7 +96,7 @@ bool
 viewer::has_role(events::role r) const
 {
     return std::any_of(
-      account.roles.begin(), account.roles.end(), [&](const auto& x) { return x.kind == r; });
+      state->roles.begin(), state->roles.end(), [&](const auto& x) { return x.kind == r; });
 }
 
 api::api(app::services services,
@@ -292,11 +292,12 @@ api::viewer_of(const call& c)
     if (!c.auth) {
         return fail(error{ "auth.unauthenticated", "please sign in first", error_class::invalid });
     }
-    auto account = app::load_account(services_, c.auth->account_id);
+    auto account = domain::load_shared<domain::account::state>(
+      services_.log, domain::account::stream_id(c.auth->account_id));
     if (!account) {
         return fail(account.error());
     }
-    if (!account->state.exists || account->state.erased) {
+    if (!account->state->exists || account->state->erased) {
         return fail(
           error{ "auth.unauthenticated", "the account no longer exists", error_class::invalid });
     }
@@ -341,10 +342,10 @@ api::meta(const call& c, const viewer& v, std::initializer_list<events::role> pr
             }
         }
         if (!chosen) {
-            if (v.account.roles.empty()) {
+            if (v.account().roles.empty()) {
                 return fail(error::forbidden("auth.role", "your account has no role"));
             }
-            m.actor.acting_as = v.account.roles.front().kind;
+            m.actor.acting_as = v.account().roles.front().kind;
         }
     }
     auto company = c.req["Portal-Company"];

@@ -97,7 +97,10 @@ struct call
 struct viewer
 {
     std::string account_id;
-    domain::account::state account;
+    /// The account's committed state, shared with the state cache.
+    std::shared_ptr<const domain::account::state> state;
+
+    const domain::account::state& account() const { return *state; }
 
     bool has_role(events::role r) const;
 };

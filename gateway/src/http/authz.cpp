@@ -12,7 +12,7 @@ namespace {
 bool
 has_company_role(const viewer& v, std::string_view company_id)
 {
-    return std::any_of(v.account.roles.begin(), v.account.roles.end(), [&](const auto& r) {
+    return std::any_of(v.account().roles.begin(), v.account().roles.end(), [&](const auto& r) {
         return r.kind == events::role::company && r.company_id == company_id;
     });
 }
@@ -39,11 +39,12 @@ acts_for_company(api& a, const viewer& v, std::string_view company_id)
     if (has_company_role(v, company_id)) {
         return true;
     }
-    auto company = app::load_company(a.services(), company_id);
+    auto company = domain::load_shared<domain::company::state>(
+      a.services().log, domain::company::stream_id(company_id));
     if (!company) {
         return fail(company.error());
     }
-    const auto& s = company->state;
+    const auto& s = *company->state;
     if (!s.exists) {
         return false;
     }
@@ -64,26 +65,29 @@ result<contract_relation>
 relation_to_contract(api& a, const viewer& v, std::string_view contract_id, timestamp now)
 {
     contract_relation rel;
-    auto contract = app::load_contract(a.services(), contract_id);
+    auto contract = domain::load_shared<domain::contract::state>(
+      a.services().log, domain::contract::stream_id(contract_id));
     if (!contract) {
         return fail(contract.error());
     }
-    const auto& c = contract->state;
+    const auto& c = *contract->state;
     if (!c.exists) {
         return rel;
     }
     rel.running = domain::contract::is_active(c, day_of(now));
     rel.staff = v.has_role(events::role::staff);
     rel.auditor = v.has_role(events::role::auditor);
-    rel.trainee = (!c.trainee_account_id.empty() && c.trainee_account_id == v.account_id) ||
-                  std::any_of(v.account.roles.begin(), v.account.roles.end(), [&](const auto& r) {
-                      return r.kind == events::role::trainee && r.contract_id == contract_id;
-                  });
-    auto company = app::load_company(a.services(), c.company_id);
+    rel.trainee =
+      (!c.trainee_account_id.empty() && c.trainee_account_id == v.account_id) ||
+      std::any_of(v.account().roles.begin(), v.account().roles.end(), [&](const auto& r) {
+          return r.kind == events::role::trainee && r.contract_id == contract_id;
+      });
+    auto company = domain::load_shared<domain::company::state>(
+      a.services().log, domain::company::stream_id(c.company_id));
     if (!company) {
         return fail(company.error());
     }
-    for (const auto& t : company->state.trainers) {
+    for (const auto& t : company->state->trainers) {
         if (!t.account_id.empty() && t.account_id == v.account_id &&
             std::find(c.trainer_ids.begin(), c.trainer_ids.end(), t.id) != c.trainer_ids.end()) {
             rel.trainer = true;
@@ -112,8 +116,8 @@ sees_record(api& a, const viewer& v, const domain::report::state& report, timest
         return false;
     }
     if ((!report.approver_account_id.empty() && report.approver_account_id == v.account_id) ||
-        (!report.approver_email.empty() && !v.account.email.empty() &&
-         report.approver_email == v.account.email)) {
+        (!report.approver_email.empty() && !v.account().email.empty() &&
+         report.approver_email == v.account().email)) {
         return true;
     }
     auto rel = relation_to_contract(a, v, report.contract_id, now);

@@ -43,7 +43,7 @@ bool
 holds_company_role(const viewer& v, std::string_view company_id)
 {
     return !company_id.empty() &&
-           std::any_of(v.account.roles.begin(), v.account.roles.end(), [&](const auto& r) {
+           std::any_of(v.account().roles.begin(), v.account().roles.end(), [&](const auto& r) {
                return r.kind == role::company && r.company_id == company_id;
            });
 }

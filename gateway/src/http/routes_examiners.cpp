@@ -670,7 +670,7 @@ my_proposals(api& a, call& c)
     projections::reader exams(a.store(), projections::k_exams);
     std::set<std::string> seen;
     boost::json::array items;
-    for (const auto& r : v->account.roles) {
+    for (const auto& r : v->account().roles) {
         if (r.kind != role::trainee || r.contract_id.empty()) {
             continue;
         }

@@ -29,7 +29,7 @@ boost::json::object
 account_json(const viewer& v)
 {
     boost::json::array roles;
-    for (const auto& r : v.account.roles) {
+    for (const auto& r : v.account().roles) {
         boost::json::object o{ { "role", role_name(r.kind) } };
         if (!r.company_id.empty()) {
             o["companyId"] = r.company_id;
@@ -40,11 +40,11 @@ account_json(const viewer& v)
         roles.push_back(std::move(o));
     }
     return boost::json::object{ { "id", v.account_id },
-                                { "email", v.account.email },
-                                { "name", v.account.name },
+                                { "email", v.account().email },
+                                { "name", v.account().name },
                                 { "roles", std::move(roles) },
-                                { "hasPassword", v.account.has_password },
-                                { "hasPin", v.account.has_pin } };
+                                { "hasPassword", v.account().has_password },
+                                { "hasPin", v.account().has_pin } };
 }
 
 /// The contexts the account may act in: each role, and for company roles
@@ -53,7 +53,7 @@ result<boost::json::array>
 contexts_of(api& a, const viewer& v)
 {
     boost::json::array out;
-    for (const auto& r : v.account.roles) {
+    for (const auto& r : v.account().roles) {
         boost::json::object o{ { "role", role_name(r.kind) } };
         if (!r.company_id.empty()) {
             o["companyId"] = r.company_id;
@@ -172,7 +172,8 @@ finish_login(api& a,
     if (!account) {
         return error_response(account.error());
     }
-    viewer v{ account_id, std::move(account->state) };
+    viewer v{ account_id,
+              std::make_shared<const domain::account::state>(std::move(account->state)) };
     auto res = json_response(
       http::status::ok,
       boost::json::object{ { "token", *token },
@@ -420,8 +421,8 @@ change_password(api& a, call& c)
     if (!hash) {
         return error_response(hash.error());
     }
-    bool matched = !v->account.password_hash.empty() &&
-                   infra::verify_password(v->account.password_hash, *current);
+    bool matched = !v->account().password_hash.empty() &&
+                   infra::verify_password(v->account().password_hash, *current);
     auto done = app::change_password(a.services(), *meta, v->account_id, { matched, *hash });
     return a.written("account.change_password", done, v->account_id);
 }
