@@ -244,26 +244,6 @@ TEST_F(EndToEnd, ProcessManagersFindNothingLeftToDoInTheDemo)
     EXPECT_EQ(log->last_position(), before);
 }
 
-/// The text of a file with quoted-printable soft breaks and `=3D` undone.
-std::string
-read_mail(const std::filesystem::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw.compare(i, 3, "=\r\n") == 0) {
-            i += 2;
-        } else if (raw.compare(i, 3, "=3D") == 0) {
-            out.push_back('=');
-            i += 2;
-        } else {
-            out.push_back(raw[i]);
-        }
-    }
-    return out;
-}
-
 /// The bytes of a Data field as a string.
 std::string
 bytes(capnp::Data::Reader d)
@@ -323,7 +303,7 @@ TEST_F(EndToEnd, MailFilesCarryTheSecretsTheAccountsAccept)
         }
     }
     for (const auto& f : std::filesystem::directory_iterator(mail_dir)) {
-        auto text = read_mail(f.path());
+        auto text = portal::testing::read_mail_text(f.path());
         if (auto at = text.find("PIN: "); at != std::string::npos) {
             ++pins;
             EXPECT_TRUE(infra::verify_password(pin_hash, text.substr(at + 5, 6)))

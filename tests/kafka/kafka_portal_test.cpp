@@ -69,26 +69,6 @@ unique_prefix()
     return fmt::format("portal-test.{}.{:08x}", name, rd());
 }
 
-/// A mail file's text with quoted-printable soft breaks and `=3D` undone.
-std::string
-read_mail(const std::filesystem::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw.compare(i, 3, "=\r\n") == 0) {
-            i += 2;
-        } else if (raw.compare(i, 3, "=3D") == 0) {
-            out.push_back('=');
-            i += 2;
-        } else {
-            out.push_back(raw[i]);
-        }
-    }
-    return out;
-}
-
 /// One `portal serve --kafka` instance: its data directory, port, process
 /// and signed-in staff token.
 struct node
@@ -108,7 +88,7 @@ struct node
           [&] {
               std::error_code ec;
               for (const auto& f : std::filesystem::directory_iterator(dir / "mail", ec)) {
-                  auto text = read_mail(f.path());
+                  auto text = read_mail_text(f.path());
                   std::smatch m;
                   if (text.find(recipient) != std::string::npos &&
                       std::regex_search(text, m, token_re)) {

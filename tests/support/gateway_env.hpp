@@ -241,7 +241,7 @@ class gateway_env
         auto dir = dir_.path() / "mail";
         std::error_code ec;
         for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
-            auto text = read_mail(f.path());
+            auto text = read_mail_text(f.path());
             auto to = text.find("\nTo: ");
             auto end = to == std::string::npos ? to : text.find('\n', to + 1);
             if (to != std::string::npos &&
@@ -340,24 +340,6 @@ class gateway_env
     static constexpr const char* k_password = "Test-Passwort-2026";
 
   private:
-    static std::string read_mail(const std::filesystem::path& path)
-    {
-        std::ifstream in(path, std::ios::binary);
-        std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        std::string out;
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            if (raw.compare(i, 3, "=\r\n") == 0) {
-                i += 2;
-            } else if (raw.compare(i, 3, "=3D") == 0) {
-                out.push_back('=');
-                i += 2;
-            } else {
-                out.push_back(raw[i]);
-            }
-        }
-        return out;
-    }
-
     temp_dir dir_;
     std::atomic<std::int64_t> now_{ 0 };
     std::unique_ptr<cli::instance> portal_;

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
@@ -41,6 +43,27 @@ class temp_dir
   private:
     std::filesystem::path path_;
 };
+
+/// The text of a mail file with quoted-printable soft breaks and `=3D`
+/// undone (enough to find links, tokens and PINs in it).
+inline std::string
+read_mail_text(const std::filesystem::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw.compare(i, 3, "=\r\n") == 0) {
+            i += 2;
+        } else if (raw.compare(i, 3, "=3D") == 0) {
+            out.push_back('=');
+            i += 2;
+        } else {
+            out.push_back(raw[i]);
+        }
+    }
+    return out;
+}
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it
 /// held. Polling interval is short; the deadline bounds the test.

@@ -1,5 +1,7 @@
 #include "http/static_files.hpp"
 
+#include "http/router.hpp"
+
 #include <algorithm>
 #include <array>
 #include <fstream>
@@ -16,45 +18,13 @@ namespace {
 /// The operation paths the API answers outside `/api/`.
 constexpr std::array<std::string_view, 3> k_operation_paths{ "/healthz", "/readyz", "/metrics" };
 
-std::optional<int>
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return std::nullopt;
-}
-
 /// Percent-decodes a path; nullopt on a bad escape or a NUL byte.
 std::optional<std::string>
 decode_path(std::string_view path)
 {
-    std::string out;
-    out.reserve(path.size());
-    for (std::size_t i = 0; i < path.size(); ++i) {
-        char c = path[i];
-        if (c == '%') {
-            if (i + 2 >= path.size()) {
-                return std::nullopt;
-            }
-            auto hi = hex_value(path[i + 1]);
-            auto lo = hex_value(path[i + 2]);
-            if (!hi || !lo) {
-                return std::nullopt;
-            }
-            c = static_cast<char>(*hi * 16 + *lo);
-            i += 2;
-        }
-        if (c == '\0') {
-            return std::nullopt;
-        }
-        out += c;
+    auto out = percent_decode(path, false);
+    if (!out || out->find('\0') != std::string::npos) {
+        return std::nullopt;
     }
     return out;
 }
