@@ -5,9 +5,12 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 namespace portal::events {
 
@@ -160,6 +163,29 @@ decode_storage_structure(std::string_view bytes)
     return std::shared_ptr<const message_storage>(std::move(storage));
 }
 
+/// The structure checks of `decode_storage_structure` on `words` (in place).
+std::optional<error>
+check_structure(kj::ArrayPtr<const capnp::word> words)
+{
+    try {
+        capnp::ReaderOptions bounded;
+        bounded.traversalLimitInWords = words.size() * 4 + 64;
+        bounded.nestingLimit = 64;
+        capnp::FlatArrayMessageReader check(words, bounded);
+        if (check.getEnd() != words.end()) {
+            return error::invalid("codec.malformed", "trailing bytes after the message");
+        }
+        auto any = check.getRoot<capnp::AnyPointer>();
+        if (any.isNull() || !any.isStruct()) {
+            return error::invalid("codec.malformed", "root is not a struct");
+        }
+        (void)any.targetSize();
+    } catch (const kj::Exception& e) {
+        return error::invalid("codec.malformed", std::string(e.getDescription().cStr()));
+    }
+    return std::nullopt;
+}
+
 std::shared_ptr<const message_storage>
 encode_storage(capnp::MessageBuilder& builder)
 {
@@ -184,6 +210,50 @@ storage_bytes(const message_storage& storage) noexcept
 }
 
 } // namespace detail
+
+struct envelope_decoder::impl
+{
+    kj::Array<capnp::word> buffer;
+    std::optional<capnp::FlatArrayMessageReader> reader;
+};
+
+envelope_decoder::envelope_decoder()
+  : impl_(std::make_unique<impl>())
+{
+}
+
+envelope_decoder::~envelope_decoder() = default;
+
+result<schema::Envelope::Reader>
+envelope_decoder::decode_trusted(std::string_view bytes)
+{
+    impl_->reader.reset();
+    if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+        return fail(
+          error::invalid("codec.malformed", "message size is not a positive multiple of 8 bytes"));
+    }
+    auto count = bytes.size() / sizeof(capnp::word);
+    kj::ArrayPtr<const capnp::word> words;
+    if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+        words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), count);
+    } else {
+        if (impl_->buffer.size() < count) {
+            impl_->buffer = kj::heapArray<capnp::word>(std::max(count, std::size_t{ 512 }));
+        }
+        std::memcpy(impl_->buffer.begin(), bytes.data(), bytes.size());
+        words = kj::arrayPtr(impl_->buffer.begin(), count);
+    }
+    if (auto bad = detail::check_structure(words)) {
+        return fail(std::move(*bad));
+    }
+    try {
+        impl_->reader.emplace(words, detail::unlimited());
+        return impl_->reader->getRoot<schema::Envelope>();
+    } catch (const kj::Exception& e) {
+        impl_->reader.reset();
+        return fail(error::invalid("codec.malformed", std::string(e.getDescription().cStr())));
+    }
+}
 
 namespace {
 

@@ -32,7 +32,7 @@ class report_audit final : public projector
             { "event", events::event_name(payload) },  { "actor", actor_json(env) },
             { "recordedAt", at(env.getRecordedAt()) }, { "change", change_json(payload) }
         };
-        batch.put_json(fmt::format("r/{}/{}", id, pos_key(event.version)), entry);
+        batch.put_json(fmt::format("r/{}/{}", id, pos_key(event.version)), std::move(entry));
         return {};
     }
 };
@@ -112,7 +112,7 @@ class account_security final : public projector
             case schema::AccountEvent::ERASED:
                 return {};
         }
-        batch.put_json(fmt::format("a/{}/{}", id, pos_key(event.position.value)), entry);
+        batch.put_json(fmt::format("a/{}/{}", id, pos_key(event.position.value)), std::move(entry));
         return {};
     }
 };
@@ -177,7 +177,7 @@ class public_listing final : public projector
                     return {};
             }
         }
-        batch.put_json(key, c);
+        batch.put_json(key, std::move(c));
         return {};
     }
 };

@@ -4,6 +4,7 @@
 
 #include "portal/events/message.hpp"
 #include "portal/events/time.hpp"
+#include "portal/projections/event_json.hpp"
 #include "portal/projections/runner.hpp"
 
 #include <boost/json.hpp>
@@ -195,14 +196,11 @@ period_json(schema::Period::Reader p)
 inline json::value
 change_json(schema::Event::Reader event)
 {
-    boost::system::error_code ec;
-    auto v = json::parse(events::to_json(event), ec);
-    if (ec) {
-        return json::object{};
-    }
+    // The value of parse(events::to_json(event)), without the text.
+    auto v = event_json(event);
     for (int depth = 0; depth < 2; ++depth) {
         if (v.is_object() && v.as_object().size() == 1) {
-            json::value inner = v.as_object().begin()->value();
+            json::value inner = std::move(v.as_object().begin()->value());
             v = std::move(inner);
         }
     }

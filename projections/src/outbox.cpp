@@ -85,7 +85,7 @@ class outbox final : public projector
                                 { "body", m.body },
                                 { "reference", std::move(m.reference) },
                                 { "createdAt", at(env.getRecordedAt()) } };
-            batch.put_json("mail/" + id, entry);
+            batch.put_json("mail/" + id, std::move(entry));
         }
         return {};
     }
@@ -111,7 +111,7 @@ class outbox final : public projector
             return fail(doc.error());
         }
         change(*doc);
-        batch.put_json(key, *doc);
+        batch.put_json(key, std::move(*doc));
         return {};
     }
 

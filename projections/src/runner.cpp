@@ -4,6 +4,7 @@
 #include <kj/exception.h>
 
 #include <map>
+#include <unordered_map>
 
 namespace portal::projections {
 
@@ -21,6 +22,120 @@ checkpoint_key(std::string_view name)
     return fmt::format("c/{}", name);
 }
 
+// --- the batch cache ---
+
+namespace detail {
+
+struct batch_cache
+{
+    /// A document of the batch: `doc` is nullopt when the key is absent.
+    /// A dirty document is not yet in `pending` (it goes there serialized
+    /// when the batch is written, or before anything reads `pending` for it).
+    struct entry
+    {
+        std::optional<json::value> doc;
+        bool dirty = false;
+    };
+
+    struct hash
+    {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept
+        {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
+    batch_cache(infra::write_batch& p, std::string_view name)
+      : pending(p)
+      , prefix(model_prefix(name))
+    {
+    }
+
+    /// `prefix` + `key`, in a buffer reused until the next call.
+    const std::string& full(std::string_view key)
+    {
+        key_buffer.assign(prefix);
+        key_buffer.append(key);
+        return key_buffer;
+    }
+
+    /// Stages the dirty documents whose (model-relative) key starts with
+    /// `under` in `pending`.
+    void materialize(std::string_view under = {})
+    {
+        if (dirty == 0) {
+            return;
+        }
+        for (auto& [key, e] : docs) {
+            if (e.dirty && key.starts_with(under)) {
+                stage(key, e);
+            }
+        }
+    }
+
+    void stage(std::string_view key, entry& e)
+    {
+        pending.put(full(key), json::serialize(*e.doc));
+        e.dirty = false;
+        --dirty;
+    }
+
+    void put(std::string_view key, json::value&& doc)
+    {
+        auto it = docs.find(key);
+        if (it == docs.end()) {
+            docs.emplace(std::string(key), entry{ std::move(doc), true });
+            ++dirty;
+            return;
+        }
+        if (!it->second.dirty) {
+            ++dirty;
+        }
+        it->second.doc = std::move(doc);
+        it->second.dirty = true;
+    }
+
+    void forget(std::string_view key)
+    {
+        auto it = docs.find(key);
+        if (it != docs.end()) {
+            if (it->second.dirty) {
+                --dirty;
+            }
+            docs.erase(it);
+        }
+    }
+
+    void forget_prefix(std::string_view under)
+    {
+        for (auto it = docs.begin(); it != docs.end();) {
+            if (it->first.starts_with(under)) {
+                if (it->second.dirty) {
+                    --dirty;
+                }
+                it = docs.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    void clear()
+    {
+        docs.clear();
+        dirty = 0;
+    }
+
+    infra::write_batch& pending;
+    std::string prefix;
+    std::unordered_map<std::string, entry, hash, std::equal_to<>> docs;
+    std::size_t dirty = 0;
+    std::string key_buffer;
+};
+
+} // namespace detail
+
 // --- reader ---
 
 reader::reader(infra::kv_store& store, std::string_view name, const infra::write_batch* pending)
@@ -30,10 +145,29 @@ reader::reader(infra::kv_store& store, std::string_view name, const infra::write
 {
 }
 
+reader::reader(infra::kv_store& store, detail::batch_cache& cache)
+  : store_(store)
+  , pending_(&cache.pending)
+  , cache_(&cache)
+{
+}
+
+const std::string&
+reader::prefix() const noexcept
+{
+    return cache_ != nullptr ? cache_->prefix : prefix_;
+}
+
 result<std::optional<std::string>>
 reader::get(std::string_view key) const
 {
-    auto full = prefix_ + std::string(key);
+    if (cache_ != nullptr) {
+        auto it = cache_->docs.find(key);
+        if (it != cache_->docs.end() && it->second.dirty) {
+            cache_->stage(key, it->second);
+        }
+    }
+    auto full = prefix() + std::string(key);
     if (pending_ != nullptr) {
         std::string value;
         switch (pending_->lookup(full, &value)) {
@@ -51,18 +185,42 @@ reader::get(std::string_view key) const
 result<std::optional<json::object>>
 reader::get_json(std::string_view key) const
 {
+    auto corrupt = [&] {
+        return error::unavailable("projection.corrupt",
+                                  fmt::format("{}{} is not a JSON object", prefix(), key));
+    };
+    if (cache_ != nullptr) {
+        auto it = cache_->docs.find(key);
+        if (it != cache_->docs.end()) {
+            const auto& doc = it->second.doc;
+            if (!doc) {
+                return std::optional<json::object>{};
+            }
+            if (!doc->is_object()) {
+                return fail(corrupt());
+            }
+            return std::optional<json::object>(doc->as_object());
+        }
+    }
     auto raw = get(key);
     if (!raw) {
         return fail(raw.error());
     }
     if (!*raw) {
+        if (cache_ != nullptr) {
+            cache_->docs.emplace(std::string(key), detail::batch_cache::entry{});
+        }
         return std::optional<json::object>{};
     }
     boost::system::error_code ec;
     auto value = json::parse(**raw, ec);
     if (ec || !value.is_object()) {
-        return fail(error::unavailable("projection.corrupt",
-                                       fmt::format("{}{} is not a JSON object", prefix_, key)));
+        return fail(corrupt());
+    }
+    if (cache_ != nullptr) {
+        auto copy = value.as_object();
+        cache_->docs.emplace(std::string(key), detail::batch_cache::entry{ std::move(value) });
+        return std::optional<json::object>(std::move(copy));
     }
     return std::optional<json::object>(std::move(value.as_object()));
 }
@@ -70,10 +228,14 @@ reader::get_json(std::string_view key) const
 result<void>
 reader::scan_prefix(std::string_view prefix, const infra::kv_visitor& visit) const
 {
-    auto full = prefix_ + std::string(prefix);
+    if (cache_ != nullptr) {
+        cache_->materialize(prefix);
+    }
+    const auto& model = this->prefix();
+    auto full = model + std::string(prefix);
     if (pending_ == nullptr || pending_->empty()) {
         return store_.scan_prefix(full, [&](std::string_view key, std::string_view value) {
-            return visit(key.substr(prefix_.size()), value);
+            return visit(key.substr(model.size()), value);
         });
     }
     // Merge the committed keys with the batch's pending writes.
@@ -98,7 +260,7 @@ reader::scan_prefix(std::string_view prefix, const infra::kv_visitor& visit) con
         }
     }
     for (const auto& [key, value] : merged) {
-        if (!visit(std::string_view(key).substr(prefix_.size()), value)) {
+        if (!visit(std::string_view(key).substr(model.size()), value)) {
             break;
         }
     }
@@ -145,27 +307,68 @@ write_batch::write_batch(infra::write_batch& batch, std::string_view name)
 {
 }
 
+write_batch::write_batch(detail::batch_cache& cache)
+  : batch_(cache.pending)
+  , cache_(&cache)
+{
+}
+
+const std::string&
+write_batch::prefix() const noexcept
+{
+    return cache_ != nullptr ? cache_->prefix : prefix_;
+}
+
 void
 write_batch::put(std::string_view key, std::string_view value)
 {
+    if (cache_ != nullptr) {
+        cache_->forget(key);
+        batch_.put(cache_->full(key), value);
+        return;
+    }
     batch_.put(prefix_ + std::string(key), value);
 }
 
 void
 write_batch::put_json(std::string_view key, const json::value& value)
 {
+    if (cache_ != nullptr) {
+        cache_->put(key, json::value(value));
+        return;
+    }
+    put(key, json::serialize(value));
+}
+
+void
+write_batch::put_json(std::string_view key, json::value&& value)
+{
+    if (cache_ != nullptr) {
+        cache_->put(key, std::move(value));
+        return;
+    }
     put(key, json::serialize(value));
 }
 
 void
 write_batch::erase(std::string_view key)
 {
+    if (cache_ != nullptr) {
+        cache_->forget(key);
+        batch_.erase(cache_->full(key));
+        return;
+    }
     batch_.erase(prefix_ + std::string(key));
 }
 
 void
 write_batch::erase_prefix(std::string_view prefix)
 {
+    if (cache_ != nullptr) {
+        cache_->forget_prefix(prefix);
+        batch_.erase_prefix(cache_->full(prefix));
+        return;
+    }
     batch_.erase_prefix(prefix_ + std::string(prefix));
 }
 
@@ -253,6 +456,8 @@ struct runner::impl
 
     // Owned by the subscription thread.
     infra::write_batch pending;
+    detail::batch_cache cache;
+    events::envelope_decoder decoder;
     std::size_t pending_events = 0;
     checkpoint staged;
 
@@ -270,6 +475,7 @@ struct runner::impl
       , proj(p)
       , options(std::move(o))
       , name(p.name())
+      , cache(pending, name)
     {
         if (!options.clock) {
             options.clock = system_now;
@@ -293,6 +499,7 @@ struct runner::impl
         if (pending_events == 0) {
             return {};
         }
+        cache.materialize();
         pending.put(checkpoint_key(name), encode_checkpoint(staged));
         auto written = store.write(pending, options.sync);
         if (!written) {
@@ -306,6 +513,7 @@ struct runner::impl
         }
         cv.notify_all();
         pending.clear();
+        cache.clear();
         pending_events = 0;
         return {};
     }
@@ -313,13 +521,13 @@ struct runner::impl
     result<void> handle(const events::recorded_event& event)
     {
         // The log validated the event when it was appended.
-        auto env = events::envelope::decode_trusted(event.envelope_bytes);
+        auto env = decoder.decode_trusted(event.envelope_bytes);
         if (!env) {
             return fail(env.error());
         }
-        auto envelope = env->reader();
-        write_batch batch(pending, name);
-        reader model(store, name, &pending);
+        auto envelope = *env;
+        write_batch batch(cache);
+        reader model(store, cache);
         result<void> applied;
         try {
             applied = proj.apply(event, envelope, batch, model);

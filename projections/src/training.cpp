@@ -102,6 +102,35 @@ ids_json(capnp::List<capnp::Text>::Reader ids)
     return out;
 }
 
+/// A record without its entries and absences: what `json::object::erase`
+/// of both leaves (it moves the last member into the erased one's place, so
+/// the member order is that of erase, which the stored bytes keep), without
+/// copying the entries first.
+json::object
+summary_of(const json::object& record)
+{
+    std::vector<const json::key_value_pair*> members;
+    members.reserve(record.size());
+    for (const auto& m : record) {
+        members.push_back(&m);
+    }
+    for (std::string_view dropped : { "entries", "absences" }) {
+        for (auto& m : members) {
+            if (m->key() == dropped) {
+                m = members.back();
+                members.pop_back();
+                break;
+            }
+        }
+    }
+    json::object out;
+    out.reserve(members.size());
+    for (const auto* m : members) {
+        out.emplace(m->key(), m->value());
+    }
+    return out;
+}
+
 /// Loads, changes and stores documents of the model for one event.
 class context
 {
@@ -122,7 +151,10 @@ class context
         return doc->value_or(std::move(fresh));
     }
 
-    void store(const std::string& key, const json::object& doc) { batch_.put_json(key, doc); }
+    void store(const std::string& key, json::object&& doc)
+    {
+        batch_.put_json(key, json::value(std::move(doc)));
+    }
     void store_text(const std::string& key, std::string_view value) { batch_.put(key, value); }
     void index(const std::string& key) { batch_.put(key, ""); }
     void unindex(const std::string& key) { batch_.erase(key); }
@@ -142,7 +174,7 @@ update(context& ctx, const std::string& key, json::object fresh, F&& change)
         return fail(doc.error());
     }
     change(*doc);
-    ctx.store(key, *doc);
+    ctx.store(key, std::move(*doc));
     return {};
 }
 
@@ -477,7 +509,7 @@ class training final : public projector
                                      { "form", form },
                                      { "recordedAt", at(env.getRecordedAt()) },
                                      { "actor", actor_json(env) } };
-                ctx.store("rfc/" + pos_key(event.position.value), change);
+                ctx.store("rfc/" + pos_key(event.position.value), std::move(change));
                 break;
             }
             case schema::ContractEvent::ENDED: {
@@ -489,7 +521,7 @@ class training final : public projector
                 break;
             }
         }
-        ctx.store(key, c);
+        ctx.store(key, std::move(c));
         return {};
     }
 
@@ -510,7 +542,7 @@ class training final : public projector
                               { "body", text(d.getBody()) },
                               { "status", "issued" },
                               { "issuedAt", at(env.getRecordedAt()) } };
-            ctx.store(key, doc);
+            ctx.store(key, std::move(doc));
             if (d.getCompanyId().size() > 0) {
                 ctx.index(fmt::format("ix/company-document/{}/{}", str(d.getCompanyId()), id));
             }
@@ -590,20 +622,16 @@ class training final : public projector
                 ctx.unindex(fmt::format("ix/waiting/{}/{}", approver, id));
                 break;
         }
-        ctx.store(key, r);
         // The summary lists and progress read, kept with the index entry so
         // a list does not parse every record's entries.
-        auto summary = r;
-        summary.erase("entries");
-        summary.erase("absences");
-        ctx.store(
-          fmt::format(
-            "ix/contract-report/{}/{}/{}", get_str(r, "contractId"), get_str(r, "periodKey"), id),
-          summary);
-        ctx.store_text(
-          fmt::format(
-            "ix/contract-status/{}/{}/{}", get_str(r, "contractId"), get_str(r, "periodKey"), id),
-          get_str(r, "status"));
+        auto summary = summary_of(r);
+        auto contract_id = get_str(r, "contractId");
+        auto period = get_str(r, "periodKey");
+        auto status = get_str(r, "status");
+        ctx.store(key, std::move(r));
+        ctx.store(fmt::format("ix/contract-report/{}/{}/{}", contract_id, period, id),
+                  std::move(summary));
+        ctx.store_text(fmt::format("ix/contract-status/{}/{}/{}", contract_id, period, id), status);
         return {};
     }
 

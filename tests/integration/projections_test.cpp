@@ -4,11 +4,15 @@
 #include "portal/events/message.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
+#include "portal/projections/event_json.hpp"
 #include "portal/projections/read_models.hpp"
 #include "portal/projections/runner.hpp"
 #include "test_support.hpp"
 
+#include <capnp/dynamic.h>
+#include <capnp/message.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -372,6 +376,243 @@ TEST_F(ProjectionFixture, LagCountsEventsAndTheAgeOfTheOldestUnprojectedEvent)
     EXPECT_EQ(behind->checkpoint.value, 2u);
     EXPECT_EQ(behind->events, 3u);
     EXPECT_EQ(behind->time, 5s);
+}
+
+/// Mixes cached JSON documents with raw writes, deletes, prefix deletes and
+/// scans inside one batch and records what it read.
+class mixing_projector final : public projections::projector
+{
+  public:
+    std::string_view name() const override { return "mixing"; }
+    std::uint32_t version() const override { return 1; }
+    result<void> apply(const events::recorded_event& event,
+                       schema::Envelope::Reader,
+                       projections::write_batch& batch,
+                       projections::reader& model) override
+    {
+        auto n = event.position.value;
+        auto doc = model.get_json("doc");
+        if (!doc) {
+            return fail(doc.error());
+        }
+        json::object d = doc->value_or(json::object{ { "count", 0 } });
+        d["count"] = d["count"].to_number<std::int64_t>() + 1;
+        d["last"] = n;
+        batch.put_json("doc", std::move(d));
+        auto raw = model.get("doc"); // a cached document read as bytes
+        if (!raw || !*raw) {
+            return fail(error::invalid("test.raw", "doc missing"));
+        }
+        batch.put(fmt::format("raw/{:04}", n), **raw);
+        batch.put_json(fmt::format("tmp/{:04}", n), json::object{ { "n", n } });
+        if (n % 3 == 0) {
+            batch.erase_prefix("tmp/"); // drops cached and committed ones
+        }
+        batch.put_json("over", json::object{ { "n", n } });
+        if (n % 2 == 0) {
+            batch.put("over", fmt::format("raw {}", n)); // a raw put replaces the document
+        }
+        batch.put_json("gone", json::object{ { "n", n } });
+        batch.erase("gone");
+        auto keys = model.keys("tmp/");
+        if (!keys) {
+            return fail(keys.error());
+        }
+        batch.put(fmt::format("seen/{:04}", n), fmt::format("{}", fmt::join(*keys, ",")));
+        return {};
+    }
+};
+
+TEST_F(ProjectionFixture, BatchCachedDocumentsMixWithRawWritesLikeSerializedOnes)
+{
+    for (int i = 0; i < 10; ++i) {
+        marker("a");
+    }
+    // Reference: one event at a time through the plain batch and reader.
+    auto reference = infra::open_kv_store({ .dir = dir.path() / "read-reference" });
+    ASSERT_TRUE(reference);
+    mixing_projector p;
+    auto events = log->read_all(events::position{ 0 }, 100);
+    ASSERT_TRUE(events);
+    for (const auto& e : *events) {
+        auto env = events::envelope::decode(e.envelope_bytes);
+        ASSERT_TRUE(env);
+        infra::write_batch pending;
+        projections::write_batch batch(pending, p.name());
+        projections::reader model(**reference, p.name(), &pending);
+        ASSERT_TRUE(p.apply(e, env->reader(), batch, model));
+        ASSERT_TRUE((*reference)->write(pending));
+    }
+    auto expected = dump(**reference);
+    EXPECT_EQ(expected.count("m/mixing/gone"), 0u);
+    EXPECT_EQ(expected.at("m/mixing/over"), "raw 10");
+    for (std::size_t batch : { std::size_t{ 1 }, std::size_t{ 4 }, std::size_t{ 1024 } }) {
+        auto fresh =
+          infra::open_kv_store({ .dir = dir.path() / fmt::format("read-batch-{}", batch) });
+        ASSERT_TRUE(fresh);
+        auto r = runner::start(*log, **fresh, p, options(batch));
+        ASSERT_TRUE(r);
+        ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
+        EXPECT_EQ(dump(**fresh), expected) << "batch " << batch;
+    }
+}
+
+// --- the audit trail's change rendering ---
+
+/// Fills every field of `b` (the union member `variant` picks) with values
+/// that exercise the JSON rendering: escapes, non-ASCII text, negative and
+/// large integers, data, enums, lists and nested structs.
+void fill_struct(capnp::DynamicStruct::Builder b, int variant, int depth);
+
+void
+fill_field(capnp::DynamicStruct::Builder b, capnp::StructSchema::Field f, int variant, int depth)
+{
+    if (f.getProto().isGroup()) {
+        fill_struct(b.init(f).as<capnp::DynamicStruct>(), variant, depth + 1);
+        return;
+    }
+    auto type = f.getType();
+    auto name = std::string(f.getProto().getName().cStr());
+    static const std::string k_text = "Ä \"q\" / \\ \n\t\x01 ";
+    static const std::uint8_t k_bytes[] = { 0x00, 0xab, 0xff };
+    switch (type.which()) {
+        case capnp::schema::Type::VOID:
+            b.set(f, capnp::VOID);
+            break;
+        case capnp::schema::Type::BOOL:
+            b.set(f, variant % 2 == 0);
+            break;
+        case capnp::schema::Type::INT8:
+        case capnp::schema::Type::INT16:
+        case capnp::schema::Type::INT32:
+            b.set(f, -3 - variant);
+            break;
+        case capnp::schema::Type::UINT8:
+        case capnp::schema::Type::UINT16:
+        case capnp::schema::Type::UINT32:
+            b.set(f, 200u + static_cast<unsigned>(variant));
+            break;
+        case capnp::schema::Type::INT64:
+            b.set(f, std::int64_t{ -1'234'567'890'123 } - variant);
+            break;
+        case capnp::schema::Type::UINT64:
+            b.set(f, std::uint64_t{ 18'446'744'073'709'551'615ull } - variant);
+            break;
+        case capnp::schema::Type::TEXT: {
+            auto text = k_text + name;
+            b.set(f, capnp::Text::Reader(text.c_str(), text.size()));
+            break;
+        }
+        case capnp::schema::Type::DATA:
+            b.set(f, capnp::Data::Reader(k_bytes, sizeof k_bytes));
+            break;
+        case capnp::schema::Type::ENUM: {
+            auto enumerants = type.asEnum().getEnumerants();
+            b.set(f,
+                  capnp::DynamicEnum(
+                    enumerants[static_cast<unsigned>(variant + 1) % enumerants.size()]));
+            break;
+        }
+        case capnp::schema::Type::STRUCT:
+            if (depth < 8) {
+                fill_struct(b.init(f).as<capnp::DynamicStruct>(), variant, depth + 1);
+            }
+            break;
+        case capnp::schema::Type::LIST: {
+            auto element = type.asList().getElementType();
+            auto list = b.init(f, 2).as<capnp::DynamicList>();
+            for (unsigned i = 0; i < 2; ++i) {
+                switch (element.which()) {
+                    case capnp::schema::Type::TEXT: {
+                        auto text = k_text + name + std::to_string(i);
+                        list.set(i, capnp::Text::Reader(text.c_str(), text.size()));
+                        break;
+                    }
+                    case capnp::schema::Type::STRUCT:
+                        fill_struct(list[i].as<capnp::DynamicStruct>(), variant + 1, depth + 1);
+                        break;
+                    case capnp::schema::Type::ENUM:
+                        list.set(i, capnp::DynamicEnum(element.asEnum().getEnumerants()[0]));
+                        break;
+                    case capnp::schema::Type::BOOL:
+                        list.set(i, true);
+                        break;
+                    case capnp::schema::Type::INT64:
+                    case capnp::schema::Type::UINT64:
+                    case capnp::schema::Type::INT8:
+                    case capnp::schema::Type::INT16:
+                    case capnp::schema::Type::INT32:
+                    case capnp::schema::Type::UINT8:
+                    case capnp::schema::Type::UINT16:
+                    case capnp::schema::Type::UINT32:
+                        list.set(i, 7u + i);
+                        break;
+                    default:
+                        break;
+                }
+            }
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+void
+fill_struct(capnp::DynamicStruct::Builder b, int variant, int depth)
+{
+    auto schema = b.getSchema();
+    for (auto f : schema.getNonUnionFields()) {
+        fill_field(b, f, variant, depth);
+    }
+    auto members = schema.getUnionFields();
+    if (members.size() > 0) {
+        fill_field(b, members[static_cast<unsigned>(variant) % members.size()], variant, depth);
+    }
+}
+
+std::string
+reference_json(schema::Event::Reader e)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(events::to_json(e), ec);
+    return ec ? std::string("{}") : json::serialize(v);
+}
+
+TEST(EventJson, RendersEveryEventLikeTheJsonCodecAndAParse)
+{
+    auto outer = capnp::Schema::from<schema::Event>().getUnionFields();
+    int checked = 0;
+    for (auto aggregate : outer) {
+        for (auto leaf : aggregate.getType().asStruct().getUnionFields()) {
+            for (int variant = -1; variant < 3; ++variant) {
+                capnp::MallocMessageBuilder message;
+                auto root =
+                  message.initRoot<capnp::DynamicStruct>(capnp::Schema::from<schema::Event>());
+                auto agg = root.init(aggregate).as<capnp::DynamicStruct>();
+                if (variant < 0) {
+                    agg.init(leaf); // only the member, every field unset
+                } else {
+                    for (auto f : agg.getSchema().getNonUnionFields()) {
+                        fill_field(agg, f, variant, 1);
+                    }
+                    fill_field(agg, leaf, variant, 1);
+                }
+                auto e = root.asReader().as<schema::Event>();
+                EXPECT_EQ(json::serialize(projections::event_json(e)), reference_json(e))
+                  << events::event_name(e) << " variant " << variant;
+                ++checked;
+            }
+        }
+    }
+    EXPECT_GT(checked, 100);
+    // Text that is not UTF-8 takes the codec's path (whose parse fails).
+    capnp::MallocMessageBuilder message;
+    auto submitted = message.initRoot<schema::Event>().initReport().initSubmitted();
+    const char bad[] = { 'a', static_cast<char>(0xC3), 'b', '\0' };
+    submitted.setApproverEmail(capnp::Text::Reader(bad, 3));
+    auto e = message.getRoot<schema::Event>().asReader();
+    EXPECT_EQ(json::serialize(projections::event_json(e)), reference_json(e));
 }
 
 // --- a realistic scenario for the read models ---
@@ -1157,6 +1398,55 @@ TEST_F(ReadModels, TheExamScheduleFiltersByOccupationAndDate)
     auto may = projections::exam_schedule(*store, std::nullopt, "2026-05-01", "2026-05-31");
     ASSERT_EQ(may->size(), 1u);
     EXPECT_EQ(str_of((*may)[0], "examId"), "e2");
+}
+
+TEST_F(ReadModels, TheRunnersBatchCacheWritesTheBytesOfApplyingEachEventThroughTheStore)
+{
+    // The runner keeps a batch's JSON documents parsed and serializes each
+    // once per batch. The reference here applies one event at a time
+    // through the plain batch and reader (every document serialized when
+    // put and parsed again when read), on fully validated envelopes, and
+    // commits after each event: the models must be byte for byte the same.
+    scenario();
+    end_contract("k2");
+    consent("c1", false);
+    auto reference = infra::open_kv_store({ .dir = dir.path() / "read-reference" });
+    ASSERT_TRUE(reference);
+    auto events = log->read_all(events::position{ 0 }, 100000);
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), log->last_position().value);
+    for (const auto& e : *events) {
+        auto env = events::envelope::decode(e.envelope_bytes);
+        ASSERT_TRUE(env) << env.error().message;
+        for (auto& p : projectors) {
+            infra::write_batch pending;
+            projections::write_batch batch(pending, p->name());
+            projections::reader model(**reference, p->name(), &pending);
+            auto applied = p->apply(e, env->reader(), batch, model);
+            ASSERT_TRUE(applied) << p->name() << ": " << applied.error().message;
+            ASSERT_TRUE((*reference)->write(pending));
+        }
+    }
+    auto expected = dump(**reference);
+    EXPECT_GT(expected.size(), 50u);
+
+    // The runners, all events in one batch (every document cached) and one
+    // event per batch.
+    for (std::size_t batch : { std::size_t{ 4096 }, std::size_t{ 1 }, std::size_t{ 7 } }) {
+        auto fresh =
+          infra::open_kv_store({ .dir = dir.path() / fmt::format("read-batch-{}", batch) });
+        ASSERT_TRUE(fresh);
+        std::vector<std::unique_ptr<runner>> rebuilt;
+        for (auto& p : projectors) {
+            auto r = runner::start(*log, **fresh, *p, options(batch));
+            ASSERT_TRUE(r);
+            rebuilt.push_back(std::move(*r));
+        }
+        for (auto& r : rebuilt) {
+            ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+        }
+        EXPECT_EQ(dump(**fresh), expected) << "batch " << batch;
+    }
 }
 
 TEST_F(ReadModels, RebuildingFromZeroGivesTheSameModelsAsIncrementalApplication)

@@ -119,6 +119,30 @@ using event_payload = owned_message<schema::Event>;
 /// A stored event with its metadata.
 using envelope = owned_message<schema::Envelope>;
 
+/// Decodes envelopes for a read path that sees every event (a projection
+/// runner): the checks of `envelope::decode_trusted` (the structure only;
+/// bytes this portal's own log wrote), without allocating per message. The
+/// reader reads the bytes in place when they are 8-byte aligned (as a heap
+/// `std::string`'s are), else from a copy in a buffer kept for the next
+/// message. Not thread-safe: one per reading thread.
+class envelope_decoder
+{
+  public:
+    envelope_decoder();
+    ~envelope_decoder();
+    envelope_decoder(const envelope_decoder&) = delete;
+    envelope_decoder& operator=(const envelope_decoder&) = delete;
+
+    /// The envelope in `bytes`; valid until the next call and while `bytes`
+    /// live. A getter of a field of the wrong kind throws `kj::Exception`
+    /// (as with `decode_trusted`). Errors: `codec.malformed`.
+    result<schema::Envelope::Reader> decode_trusted(std::string_view bytes);
+
+  private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
 /// The stable name of an event, e.g. `report.submitted`: the member of the
 /// `Event` union and the member of that aggregate's union, in snake_case.
 /// Returns `unknown` for a discriminant this build does not know.

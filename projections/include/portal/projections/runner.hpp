@@ -37,6 +37,14 @@ std::string model_prefix(std::string_view name);
 /// The checkpoint key of a projector: `c/<name>`.
 std::string checkpoint_key(std::string_view name);
 
+namespace detail {
+/// A runner's documents of its current batch (runner.cpp): what `put_json`
+/// staged, kept parsed and serialized once when the batch is written, and
+/// what `get_json` read, so a document read and changed by several events of
+/// one batch is parsed and serialized once.
+struct batch_cache;
+} // namespace detail
+
 /// Reads one model: its committed state, plus the pending writes of a batch
 /// when given one (so a projector sees what it staged for earlier events of
 /// the same batch). Keys are relative to the model's prefix. Not thread-safe
@@ -48,6 +56,10 @@ class reader
     reader(infra::kv_store& store,
            std::string_view name,
            const infra::write_batch* pending = nullptr);
+
+    /// Reads the model of a runner's batch (committed state, the batch's
+    /// pending writes and its cached documents).
+    reader(infra::kv_store& store, detail::batch_cache& cache);
 
     /// The value at `key`; nullopt when absent. Errors: `kv.unavailable`.
     result<std::optional<std::string>> get(std::string_view key) const;
@@ -68,9 +80,12 @@ class reader
     result<std::vector<boost::json::object>> documents(std::string_view prefix) const;
 
   private:
+    const std::string& prefix() const noexcept;
+
     infra::kv_store& store_;
     std::string prefix_;
     const infra::write_batch* pending_;
+    detail::batch_cache* cache_ = nullptr;
 };
 
 /// The writes of one model into a shared batch; keys relative to the
@@ -81,18 +96,28 @@ class write_batch
     /// Writes model `name` into `batch`.
     write_batch(infra::write_batch& batch, std::string_view name);
 
+    /// Writes into a runner's batch (JSON documents go to its cache and are
+    /// serialized once, when the batch is written).
+    explicit write_batch(detail::batch_cache& cache);
+
     /// Puts `value` at `key`.
     void put(std::string_view key, std::string_view value);
-    /// Puts a JSON document at `key`.
+    /// Puts a JSON document at `key` (stored as `boost::json::serialize`
+    /// renders it).
     void put_json(std::string_view key, const boost::json::value& value);
+    /// Puts a JSON document at `key`, taking it (no copy in a runner's batch).
+    void put_json(std::string_view key, boost::json::value&& value);
     /// Deletes `key`.
     void erase(std::string_view key);
     /// Deletes every key under `prefix`.
     void erase_prefix(std::string_view prefix);
 
   private:
+    const std::string& prefix() const noexcept;
+
     infra::write_batch& batch_;
     std::string prefix_;
+    detail::batch_cache* cache_ = nullptr;
 };
 
 /// One read model's projector. `apply` is called on the runner's thread
