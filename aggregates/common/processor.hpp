@@ -42,6 +42,8 @@ struct shared_loaded
 {
     std::shared_ptr<const State> state;
     std::uint64_t version = 0;
+    /// The version of the stream's newest persisted snapshot (0: none).
+    std::uint64_t snapshot_version = 0;
 };
 
 /// Folds the events of `stream` into a `State` with its `evolve`. When the
@@ -57,6 +59,25 @@ load_shared(events::event_log& log, std::string_view stream)
 {
     loaded<State> out;
     auto* cache = dynamic_cast<events::state_cache*>(&log);
+    if (auto* pipeline = events::append_pipeline::current()) {
+        // A writer lane's own decision whose append is not durable yet: the
+        // state after it (what the lane's next append is checked against),
+        // and the caller's result waits for that append's durability.
+        if (auto p = pipeline->find_pending(stream, typeid(State))) {
+            auto now = p->durable->current();
+            if (now == events::durability::state::pending) {
+                pipeline->defer(std::move(p->durable));
+                return shared_loaded<State>{ std::static_pointer_cast<const State>(
+                                               std::move(p->state)),
+                                             p->version,
+                                             p->snapshot_version };
+            }
+            if (now == events::durability::state::durable && cache != nullptr) {
+                cache->store_state(
+                  stream, typeid(State), { p->state, p->version, p->snapshot_version });
+            }
+        }
+    }
     std::uint64_t cached_version = 0;
     std::uint64_t snapshot_version = 0;
     std::uint64_t interval = cache != nullptr ? cache->snapshot_interval() : 0;
@@ -67,9 +88,10 @@ load_shared(events::event_log& log, std::string_view stream)
         if (auto hit = cache->find_state(stream, typeid(State))) {
             if (hit->checked_at == seen && seen != 0) {
                 // Nothing was appended anywhere since it was read.
-                return shared_loaded<State>{
-                    std::static_pointer_cast<const State>(std::move(hit->state)), hit->version
-                };
+                return shared_loaded<State>{ std::static_pointer_cast<const State>(
+                                               std::move(hit->state)),
+                                             hit->version,
+                                             hit->snapshot_version };
             }
             out.state = *static_cast<const State*>(hit->state.get());
             out.version = hit->version;
@@ -123,14 +145,15 @@ load_shared(events::event_log& log, std::string_view stream)
             snapshot_version = out.version;
         }
         cache->store_state(stream, typeid(State), { state, out.version, snapshot_version, seen });
-        return shared_loaded<State>{ std::move(state), out.version };
+        return shared_loaded<State>{ std::move(state), out.version, snapshot_version };
     }
     // Unchanged (or an empty stream): confirm the cached state at `seen`.
     if (cached_state != nullptr) {
         cache->store_state(
           stream, typeid(State), { cached_state, out.version, snapshot_version, seen });
         return shared_loaded<State>{ std::static_pointer_cast<const State>(std::move(cached_state)),
-                                     out.version };
+                                     out.version,
+                                     snapshot_version };
     }
     return shared_loaded<State>{ std::make_shared<const State>(std::move(out.state)), out.version };
 }
@@ -225,7 +248,29 @@ events::append_request make_append(const target& t,
                                    const command_meta& meta,
                                    std::vector<events::stream_check> checks);
 
+/// `state` with a decision's events folded in; nullopt when an event does
+/// not fold (it then is not kept as a pending state).
+template<class State>
+std::optional<State>
+fold_decided(const State& state, const event_list& events)
+{
+    State next = state;
+    try {
+        for (const auto& e : events) {
+            next = evolve(std::move(next), e.reader());
+        }
+    } catch (const kj::Exception&) {
+        return std::nullopt;
+    }
+    return next;
+}
+
 /// Runs one command on the aggregate `State` at `t`.
+///
+/// On a writer lane with an `events::append_pipeline`, the append may return
+/// before it is durable: the state after it is kept in the pipeline for the
+/// lane's next decisions (the lane releases the result once durable), and
+/// a conflict first waits for the lane's appends in flight.
 ///
 /// `make_context(const State&, fact_reader&) -> result<Context>` builds the
 /// decision's context (reading facts through the reader). Returns the
@@ -254,8 +299,9 @@ execute(events::event_log& log,
                             true };
         }
     }
+    auto* pipeline = events::append_pipeline::current();
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
-        auto current = load<State>(log, t.stream);
+        auto current = load_shared<State>(log, t.stream);
         if (!current) {
             return fail(std::move(current.error()));
         }
@@ -267,19 +313,36 @@ execute(events::event_log& log,
                                           std::to_string(*meta.expected_version) + "; reload it"));
         }
         fact_reader facts(log, t.partition_key);
-        auto context = make_context(std::as_const(current->state), facts);
+        const State& state = *current->state;
+        auto context = make_context(state, facts);
         if (!context) {
             return fail(std::move(context.error()));
         }
-        auto decided = decide(std::as_const(current->state), command, std::as_const(*context));
+        auto decided = decide(state, command, std::as_const(*context));
         if (!decided) {
             return fail(std::move(decided.error()));
         }
         if (decided->empty()) {
             return outcome{ t.stream, current->version, log.last_position(), 0, false };
         }
+        const auto deferred_before = pipeline != nullptr ? pipeline->deferred_count() : 0;
         auto appended =
           log.append(make_append(t, current->version, *decided, meta, facts.checks()));
+        if (appended && pipeline != nullptr && pipeline->deferred_count() != deferred_before &&
+            !appended->duplicate) {
+            // The append is ordered, not yet durable: the lane's next
+            // decision on this stream starts from the state after it.
+            auto next = fold_decided(state, *decided);
+            if (next) {
+                pipeline->store_pending(t.stream,
+                                        typeid(State),
+                                        { std::make_shared<const State>(std::move(*next)),
+                                          appended->last_version,
+                                          current->snapshot_version,
+                                          pipeline->last_deferred(),
+                                          dynamic_cast<events::state_cache*>(&log) });
+            }
+        }
         if (appended) {
             return outcome{ appended->stream,
                             appended->last_version,
@@ -290,6 +353,11 @@ execute(events::event_log& log,
         }
         if (appended.error().cls != error_class::conflict) {
             return fail(std::move(appended.error()));
+        }
+        if (pipeline != nullptr) {
+            // Retry on the durable state: wait for the lane's appends in
+            // flight and forget the states decided on them.
+            pipeline->recover();
         }
     }
     return fail(error::conflict("command.conflict", "the aggregate kept changing; try again"));

@@ -7,9 +7,9 @@
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -27,14 +27,90 @@ namespace {
 
 using detail::log_store;
 
-/// One append waiting for the writer.
-struct pending
+/// One commit group: appends ordered into one WriteBatch, written and
+/// synced together by the writer thread.
+class commit_group final : public events::durability
 {
-    append_request request;
-    std::vector<event_payload> payloads;
-    std::promise<result<append_result>> done;
+  public:
+    explicit commit_group(std::uint64_t number)
+      : seq(number)
+    {
+    }
+
+    state current() const noexcept override { return state_.load(std::memory_order_acquire); }
+
+    result<void> wait() override
+    {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return done_; });
+        return outcome_;
+    }
+
+    void when_done(std::function<void(const result<void>&)> done) override
+    {
+        {
+            std::lock_guard lock(mu_);
+            if (!done_) {
+                callbacks_.push_back(std::move(done));
+                return;
+            }
+        }
+        done(outcome_); // immutable once done
+    }
+
+    /// Completes the group: wakes its waiters and runs its callbacks.
+    void finish(result<void> outcome)
+    {
+        std::vector<std::function<void(const result<void>&)>> callbacks;
+        {
+            std::lock_guard lock(mu_);
+            outcome_ = std::move(outcome);
+            done_ = true;
+            state_.store(outcome_ ? state::durable : state::failed, std::memory_order_release);
+            callbacks.swap(callbacks_);
+        }
+        cv_.notify_all();
+        for (auto& c : callbacks) {
+            c(outcome_);
+        }
+    }
+
+    // Filled under the log's mutex while the group is open; the writer
+    // owns them once the group is sealed.
+    const std::uint64_t seq;
+    rocksdb::WriteBatch batch;
+    std::size_t appends = 0;
+    std::uint64_t last_position = 0;
+    std::vector<std::string> command_ids;
+    std::vector<events::append_pipeline*> pipelines;
+
+  private:
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    result<void> outcome_;
+    std::atomic<state> state_{ state::pending };
+    std::vector<std::function<void(const result<void>&)>> callbacks_;
 };
 
+struct string_hash
+{
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept
+    {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
+/// The embedded log. Appends are ordered by the appending threads under one
+/// mutex (`sequence`): checked against the heads the log has ordered so far
+/// (committed or in a pending group), given their positions and envelopes,
+/// and put into the open commit group. The writer thread writes and syncs
+/// one group after another (group commit); while it syncs one, the next one
+/// fills. An append returns when its group is durable, or at once when the
+/// calling thread has an `events::append_pipeline` (the durability goes to
+/// the pipeline). A failed group fails every group ordered after it (they
+/// were checked against its heads) and the log forgets their heads.
 class rocks_log final : public events::event_log
 {
   public:
@@ -46,6 +122,7 @@ class rocks_log final : public events::event_log
             options_.clock = detail::system_now;
         }
         next_position_ = store_->last_position().value + 1;
+        groups_.push_back(std::make_shared<commit_group>(next_seq_++));
         writer_ = std::thread([this] { write_loop(); });
     }
 
@@ -53,10 +130,10 @@ class rocks_log final : public events::event_log
     {
         store_->close_subscriptions();
         {
-            std::lock_guard lock(queue_mu_);
+            std::lock_guard lock(mu_);
             stopping_ = true;
         }
-        queue_cv_.notify_all();
+        writer_cv_.notify_all();
         writer_.join();
     }
 
@@ -66,19 +143,31 @@ class rocks_log final : public events::event_log
         if (!payloads) {
             return fail(std::move(payloads.error()));
         }
-        auto item = std::make_unique<pending>();
-        item->payloads = std::move(*payloads);
-        item->request = std::move(request);
-        auto future = item->done.get_future();
-        {
-            std::lock_guard lock(queue_mu_);
-            if (stopping_) {
-                return fail(error::unavailable("log.unavailable", "the log is closing"));
+        auto* pipeline = events::append_pipeline::current();
+        for (;;) {
+            auto s = sequence(request, *payloads, pipeline);
+            switch (s.what) {
+                case sequenced::final:
+                    return std::move(s.answer);
+                case sequenced::ordered:
+                    if (pipeline != nullptr) {
+                        pipeline->defer(std::move(s.group));
+                        return std::move(s.answer);
+                    }
+                    if (auto durable = s.group->wait(); !durable) {
+                        return fail(durable.error());
+                    }
+                    return std::move(s.answer);
+                case sequenced::after_group:
+                    // A duplicate of an append in a pending group, or a
+                    // conflict with a head a pending group wrote: answered
+                    // once that group is durable; asked again if it failed.
+                    if (s.group->wait()) {
+                        return std::move(s.answer);
+                    }
+                    continue;
             }
-            queue_.push_back(std::move(item));
         }
-        queue_cv_.notify_one();
-        return future.get();
     }
 
     result<std::vector<recorded_event>> read_stream(std::string_view stream,
@@ -103,149 +192,262 @@ class rocks_log final : public events::event_log
 
     result<std::optional<append_result>> find_command(std::string_view command_id) override
     {
+        std::shared_ptr<commit_group> group;
+        append_result first;
+        {
+            std::lock_guard lock(mu_);
+            if (auto it = pending_commands_.find(command_id); it != pending_commands_.end()) {
+                group = it->second.group;
+                first = it->second.result;
+            }
+        }
+        if (group != nullptr) {
+            first.duplicate = true;
+            if (auto* pipeline = events::append_pipeline::current()) {
+                pipeline->defer(std::move(group));
+                return std::optional<append_result>(std::move(first));
+            }
+            if (group->wait()) {
+                return std::optional<append_result>(std::move(first));
+            }
+            // The group failed: the command is not stored.
+        }
         return store_->find_command(command_id);
     }
 
     position last_position() const override { return store_->last_position(); }
 
   private:
-    /// The head of `stream` as seen by the writer: staged, cached or stored.
-    result<stream_head> writer_head(const std::string& stream,
-                                    const std::unordered_map<std::string, stream_head>& staged)
+    /// A head as the log ordered it: committed (group 0 or a finished group)
+    /// or written by a pending group.
+    struct head_entry
     {
-        if (auto it = staged.find(stream); it != staged.end()) {
-            return it->second;
+        stream_head head;
+        std::uint64_t group = 0;
+    };
+
+    /// A command id of a pending group.
+    struct pending_command
+    {
+        append_result result;
+        std::shared_ptr<commit_group> group;
+    };
+
+    /// What `sequence` did with an append.
+    struct sequenced
+    {
+        enum
+        {
+            final,       ///< `answer` is final (an error or a stored duplicate)
+            ordered,     ///< in `group`: `answer` once the group is durable
+            after_group, ///< `answer` once `group` is durable, else ask again
+        } what = final;
+        result<append_result> answer;
+        std::shared_ptr<commit_group> group;
+    };
+
+    std::shared_ptr<commit_group> pending_group(std::uint64_t seq) const
+    {
+        for (const auto& g : groups_) {
+            if (g->seq == seq) {
+                return g;
+            }
         }
-        if (auto it = heads_cache_.find(stream); it != heads_cache_.end()) {
-            return it->second;
+        return nullptr;
+    }
+
+    /// Orders one append (see the class comment). Any thread.
+    sequenced sequence(const append_request& req,
+                       const std::vector<event_payload>& payloads,
+                       events::append_pipeline* pipeline)
+    {
+        sequenced out;
+        {
+            std::lock_guard lock(mu_);
+            if (stopping_) {
+                out.answer = fail(error::unavailable("log.unavailable", "the log is closing"));
+                return out;
+            }
+            if (pipeline != nullptr && pipeline->broken()) {
+                out.answer = fail(error::conflict("log.pipeline_broken",
+                                                  "an earlier append of this writer failed"));
+                return out;
+            }
+            if (!req.command_id.empty()) {
+                if (auto it = pending_commands_.find(req.command_id);
+                    it != pending_commands_.end()) {
+                    out.what = sequenced::after_group;
+                    out.group = it->second.group;
+                    out.answer = it->second.result;
+                    out.answer->duplicate = true;
+                    return out;
+                }
+                auto found = store_->find_command(req.command_id);
+                if (!found) {
+                    out.answer = fail(std::move(found.error()));
+                    return out;
+                }
+                if (*found) {
+                    out.answer = **found;
+                    return out;
+                }
+            }
+            std::uint64_t newest = 0; // the newest group of a head looked at
+            detail::head_lookup head_of = [this, &newest](const std::string& stream) {
+                return ordered_head(stream, newest);
+            };
+            auto head = detail::check_append(req, head_of);
+            if (!head) {
+                if (head.error().cls == error_class::conflict && newest > done_seq_) {
+                    // Judged against a pending group's head: answer the
+                    // conflict once that head is durable (a caller that
+                    // reloads then sees it), or check again if it failed.
+                    out.what = sequenced::after_group;
+                    out.group = pending_group(newest);
+                }
+                out.answer = fail(std::move(head.error()));
+                return out;
+            }
+            out.what = sequenced::ordered;
+            out.group = groups_.back();
+            out.answer = add(*out.group, req, payloads, std::move(*head), pipeline);
+            if (out.group->appends >= options_.max_group) {
+                groups_.push_back(std::make_shared<commit_group>(next_seq_++));
+            }
+        }
+        writer_cv_.notify_one();
+        return out;
+    }
+
+    /// The head of `stream` as ordered so far. Under `mu_`.
+    result<stream_head> ordered_head(const std::string& stream, std::uint64_t& newest)
+    {
+        if (auto it = heads_.find(stream); it != heads_.end()) {
+            newest = std::max(newest, it->second.group);
+            return it->second.head;
         }
         auto h = store_->head(stream);
         if (h && h->version > 0) {
-            heads_cache_.emplace(stream, *h);
+            heads_.emplace(stream, head_entry{ *h, 0 });
         }
         return h;
     }
 
-    void write_loop()
+    /// Puts a checked append into the open group `g`. Under `mu_`.
+    append_result add(commit_group& g,
+                      const append_request& req,
+                      const std::vector<event_payload>& payloads,
+                      stream_head head,
+                      events::append_pipeline* pipeline)
     {
-        std::vector<std::unique_ptr<pending>> group;
-        for (;;) {
-            {
-                std::unique_lock lock(queue_mu_);
-                queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-                if (queue_.empty()) {
-                    return; // stopping and drained
-                }
-                while (!queue_.empty() && group.size() < options_.max_group) {
-                    group.push_back(std::move(queue_.front()));
-                    queue_.pop_front();
-                }
-            }
-            commit_group(group);
-            group.clear();
+        auto now = options_.clock();
+        append_result res;
+        res.stream = req.stream;
+        res.first_version = head.version + 1;
+        res.first_position = position{ next_position_ };
+        head.partition_key = req.partition_key;
+        for (const auto& payload : payloads) {
+            auto bytes =
+              detail::build_envelope(req, payload, head.version + 1, head.last_hash, now);
+            head.version += 1;
+            auto key = detail::position_key(next_position_);
+            g.batch.Put(store_->cf_events(), key, bytes);
+            g.batch.Put(store_->cf_streams(), detail::stream_key(req.stream, head.version), key);
+            head.last_hash = blake2b_256(bytes);
+            ++next_position_;
         }
+        res.last_version = head.version;
+        res.last_position = position{ next_position_ - 1 };
+        g.batch.Put(store_->cf_heads(), req.stream, detail::encode_head(head));
+        heads_.insert_or_assign(req.stream, head_entry{ std::move(head), g.seq });
+        if (!req.command_id.empty()) {
+            g.batch.Put(store_->cf_commands(), req.command_id, detail::encode_result(res));
+            pending_commands_.insert_or_assign(req.command_id,
+                                               pending_command{ res, groups_.back() });
+            g.command_ids.push_back(req.command_id);
+        }
+        g.last_position = res.last_position.value;
+        ++g.appends;
+        if (pipeline != nullptr &&
+            std::find(g.pipelines.begin(), g.pipelines.end(), pipeline) == g.pipelines.end()) {
+            g.pipelines.push_back(pipeline);
+        }
+        return res;
     }
 
-    void commit_group(std::vector<std::unique_ptr<pending>>& group)
+    void write_loop()
     {
-        rocksdb::WriteBatch batch;
-        std::unordered_map<std::string, stream_head> staged;
-        std::unordered_map<std::string, append_result> staged_commands;
-        std::vector<std::optional<result<append_result>>> results(group.size());
-        std::vector<bool> written(group.size(), false);
-        std::uint64_t pos = next_position_;
-        auto now = options_.clock();
-        detail::head_lookup head_of = [&](const std::string& stream) {
-            return writer_head(stream, staged);
-        };
-
-        for (std::size_t i = 0; i < group.size(); ++i) {
-            auto& req = group[i]->request;
-            if (!req.command_id.empty()) {
-                if (auto it = staged_commands.find(req.command_id); it != staged_commands.end()) {
-                    auto dup = it->second;
-                    dup.duplicate = true;
-                    results[i] = dup;
-                    written[i] = true; // resolved by this batch's outcome
-                    continue;
+        for (;;) {
+            std::shared_ptr<commit_group> g;
+            {
+                std::unique_lock lock(mu_);
+                writer_cv_.wait(lock, [&] { return stopping_ || groups_.front()->appends > 0; });
+                if (groups_.front()->appends == 0) {
+                    return; // stopping and drained
                 }
-                auto found = store_->find_command(req.command_id);
-                if (!found) {
-                    results[i] = fail(std::move(found.error()));
-                    continue;
-                }
-                if (*found) {
-                    results[i] = **found;
-                    continue;
+                g = groups_.front();
+                if (g == groups_.back()) {
+                    // Seal it: new appends go to the next group.
+                    groups_.push_back(std::make_shared<commit_group>(next_seq_++));
                 }
             }
-            auto head = detail::check_append(req, head_of);
-            if (!head) {
-                results[i] = fail(std::move(head.error()));
-                continue;
+            auto committed = options_.before_commit ? options_.before_commit() : result<void>{};
+            if (committed) {
+                committed = store_->commit(g->batch, g->last_position);
             }
-
-            stream_head next = *head;
-            next.partition_key = req.partition_key;
-            append_result res;
-            res.stream = req.stream;
-            res.first_version = head->version + 1;
-            res.first_position = position{ pos };
-            for (const auto& payload : group[i]->payloads) {
-                auto bytes =
-                  detail::build_envelope(req, payload, next.version + 1, next.last_hash, now);
-                next.version += 1;
-                batch.Put(store_->cf_events(), detail::position_key(pos), bytes);
-                batch.Put(store_->cf_streams(),
-                          detail::stream_key(req.stream, next.version),
-                          detail::position_key(pos));
-                next.last_hash = blake2b_256(bytes);
-                ++pos;
-            }
-            res.last_version = next.version;
-            res.last_position = position{ pos - 1 };
-            batch.Put(store_->cf_heads(), req.stream, detail::encode_head(next));
-            staged[req.stream] = next;
-            if (!req.command_id.empty()) {
-                batch.Put(store_->cf_commands(), req.command_id, detail::encode_result(res));
-                staged_commands[req.command_id] = res;
-            }
-            results[i] = res;
-            written[i] = true;
-        }
-
-        if (batch.Count() > 0) {
-            auto committed = store_->commit(batch, pos - 1);
-            if (!committed) {
-                spdlog::error("event log: commit of {} appends failed: {}",
-                              group.size(),
-                              committed.error().message);
-                // RocksDB applies a batch atomically or not at all, but a
-                // failed sync leaves the outcome unknown to the caller: it
-                // retries with the same command id. Reload what is on disk.
-                for (std::size_t i = 0; i < group.size(); ++i) {
-                    if (written[i]) {
-                        results[i] = fail(committed.error());
+            std::vector<std::shared_ptr<commit_group>> failed;
+            {
+                std::lock_guard lock(mu_);
+                groups_.pop_front();
+                if (committed) {
+                    done_seq_ = g->seq;
+                    for (const auto& id : g->command_ids) {
+                        auto it = pending_commands_.find(id);
+                        if (it != pending_commands_.end() && it->second.group == g) {
+                            pending_commands_.erase(it);
+                        }
+                    }
+                    if (heads_.size() > k_max_cached_heads) {
+                        std::erase_if(heads_,
+                                      [&](const auto& h) { return h.second.group <= done_seq_; });
+                    }
+                } else {
+                    spdlog::error("event log: commit of {} appends failed: {}",
+                                  g->appends,
+                                  committed.error().message);
+                    // RocksDB applies a batch atomically or not at all, but
+                    // a failed sync leaves the outcome unknown to the
+                    // callers: they retry with the same command id. Every
+                    // later group was checked against this one: fail them
+                    // too, forget their heads and reload what is on disk.
+                    failed.push_back(g);
+                    for (auto& later : groups_) {
+                        if (later->appends > 0) {
+                            failed.push_back(later);
+                        }
+                    }
+                    groups_.clear();
+                    groups_.push_back(std::make_shared<commit_group>(next_seq_++));
+                    std::erase_if(heads_,
+                                  [&](const auto& h) { return h.second.group > done_seq_; });
+                    done_seq_ = groups_.back()->seq - 1;
+                    pending_commands_.clear();
+                    store_->reload_position();
+                    next_position_ = store_->last_position().value + 1;
+                    for (auto& f : failed) {
+                        for (auto* p : f->pipelines) {
+                            p->mark_broken();
+                        }
                     }
                 }
-                heads_cache_.clear();
-                store_->reload_position();
-                next_position_ = store_->last_position().value + 1;
-                for (std::size_t i = 0; i < group.size(); ++i) {
-                    group[i]->done.set_value(std::move(*results[i]));
+            }
+            if (committed) {
+                g->finish({});
+            } else {
+                for (auto& f : failed) {
+                    f->finish(fail(committed.error()));
                 }
-                return;
             }
-            for (auto& [stream, head] : staged) {
-                heads_cache_[stream] = head;
-            }
-            if (heads_cache_.size() > k_max_cached_heads) {
-                heads_cache_.clear();
-            }
-            next_position_ = pos;
-        }
-        for (std::size_t i = 0; i < group.size(); ++i) {
-            group[i]->done.set_value(std::move(*results[i]));
         }
     }
 
@@ -254,15 +456,21 @@ class rocks_log final : public events::event_log
     embedded_log_options options_;
     std::unique_ptr<log_store> store_;
 
-    std::mutex queue_mu_;
-    std::condition_variable queue_cv_;
-    std::deque<std::unique_ptr<pending>> queue_;
+    // Ordering state, under mu_.
+    std::mutex mu_;
+    std::condition_variable writer_cv_;
+    /// Unfinished groups in order: the front may be being written, the
+    /// back is open (possibly empty).
+    std::deque<std::shared_ptr<commit_group>> groups_;
+    std::uint64_t next_seq_ = 1;
+    /// Every group up to this one is finished.
+    std::uint64_t done_seq_ = 0;
+    std::uint64_t next_position_ = 1;
+    std::unordered_map<std::string, head_entry> heads_;
+    std::unordered_map<std::string, pending_command, string_hash, std::equal_to<>>
+      pending_commands_;
     bool stopping_ = false;
     std::thread writer_;
-
-    // Owned by the writer thread.
-    std::unordered_map<std::string, stream_head> heads_cache_;
-    std::uint64_t next_position_ = 1;
 };
 
 } // namespace

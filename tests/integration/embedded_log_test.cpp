@@ -215,7 +215,7 @@ struct acked
 };
 
 pid_t
-spawn_child(const std::filesystem::path& dir, int round, int& read_fd)
+spawn_child(const std::filesystem::path& dir, int round, const char* mode, int& read_fd)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -231,6 +231,7 @@ spawn_child(const std::filesystem::path& dir, int round, int& read_fd)
               PORTAL_CRASH_CHILD,
               dir.c_str(),
               r.c_str(),
+              mode,
               static_cast<char*>(nullptr));
         _exit(127);
     }
@@ -239,7 +240,10 @@ spawn_child(const std::filesystem::path& dir, int round, int& read_fd)
     return pid;
 }
 
-TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
+/// Rounds of SIGKILL of the crash child (`mode`: null for plain appends,
+/// "pipelined" for pipelined lanes of the partitioned executor).
+void
+crash_rounds(const char* mode)
 {
     temp_dir dir;
     std::mt19937 rng(20261128);
@@ -247,7 +251,7 @@ TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
     constexpr int k_rounds = 24;
     for (int round = 0; round < k_rounds; ++round) {
         int fd = -1;
-        pid_t pid = spawn_child(dir.path(), round, fd);
+        pid_t pid = spawn_child(dir.path(), round, mode, fd);
         ASSERT_GT(pid, 0);
         // Let it run until it acknowledged some appends, then a random while.
         std::string buffer;
@@ -344,6 +348,18 @@ TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
           << report->first_broken->reason << " in round " << round;
     }
     EXPECT_GT(all_acked.size(), static_cast<std::size_t>(k_rounds));
+}
+
+TEST(EmbeddedLogCrash, AcknowledgedAppendsSurviveSigkillAndNoneIsPartial)
+{
+    crash_rounds(nullptr);
+}
+
+// The same through pipelined lanes: a task's result is released only once
+// its append is durable, though the lane ordered later appends on it.
+TEST(EmbeddedLogCrash, PipelinedLanesAcknowledgeOnlyDurableAppends)
+{
+    crash_rounds("pipelined");
 }
 
 } // namespace

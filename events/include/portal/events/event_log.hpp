@@ -13,6 +13,7 @@
 #include "portal/events/error.hpp"
 
 #include <array>
+#include <atomic>
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeindex>
 #include <vector>
 
 namespace portal::events {
@@ -178,6 +180,126 @@ class subscription
 /// Called for each event in position order, on the subscription's own
 /// thread. Returning an error ends the subscription with that error.
 using event_handler = std::function<result<void>(const recorded_event&)>;
+
+class state_cache;
+
+/// The durability of appends that a log answered before they were durable
+/// (see `append_pipeline`). Thread-safe.
+class durability
+{
+  public:
+    enum class state
+    {
+        pending,
+        durable,
+        failed,
+    };
+
+    virtual ~durability() = default;
+    /// Where the appends are now.
+    virtual state current() const noexcept = 0;
+    /// Blocks until the appends are durable. Their error when they failed:
+    /// `log.unavailable`, none of them is readable and the outcome is
+    /// unknown: retry with the same command id.
+    virtual result<void> wait() = 0;
+    /// Calls `done` once, when the appends are durable or failed: at once on
+    /// this thread when they already are, else on the log's writer thread
+    /// (which `done` must not block).
+    virtual void when_done(std::function<void(const result<void>&)> done) = 0;
+};
+
+/// Pipelined appends on one thread (a lane of the partitioned writer).
+///
+/// While a pipeline is installed on a thread (`scope`), a log that supports
+/// it may return from `append` as soon as the append is checked and ordered
+/// (versions, command id, positions: the result is final), before it is
+/// durable, and hands the append's durability to `defer`. Later appends are
+/// checked against it, so the thread may decide its next command on the
+/// state after it. The owner of the pipeline must release nothing that
+/// rests on a deferred append (an acknowledgement, an answer) before its
+/// durability is done, and must answer the durability's error when it
+/// failed. Logs without support ignore the pipeline and return when durable.
+///
+/// When a deferred append fails, the log fails every append it ordered
+/// after it, marks the pipelines of the failed appends broken and refuses
+/// their appends (`log.pipeline_broken`, conflict) until `recover()`: a
+/// decision resting on a failed append never lands.
+///
+/// The pipeline also keeps the states decided on deferred appends
+/// (`find_pending`), so the command path decides on its own not yet
+/// durable changes; they are never shared with other threads, and go to
+/// their state cache only once durable.
+class append_pipeline
+{
+  public:
+    /// A state folded through a deferred append: type-erased like
+    /// `state_cache::entry`.
+    struct pending_state
+    {
+        std::shared_ptr<const void> state;
+        std::uint64_t version = 0;
+        /// The version of the stream's newest persisted snapshot (0: none).
+        std::uint64_t snapshot_version = 0;
+        /// The durability of the append that made `version`.
+        std::shared_ptr<durability> durable;
+        /// Where the state goes once durable (may be null).
+        state_cache* cache = nullptr;
+    };
+
+    virtual ~append_pipeline() = default;
+
+    /// Called by a log on the pipeline's thread for each append it answered
+    /// before it was durable, and by the command path for each pending
+    /// state a decision rested on.
+    virtual void defer(std::shared_ptr<durability> d) = 0;
+    /// How many durabilities were deferred so far (tells whether an append
+    /// was deferred) and the last one.
+    virtual std::uint64_t deferred_count() const noexcept = 0;
+    virtual std::shared_ptr<durability> last_deferred() const = 0;
+
+    /// The pending state of `stream` of state type `type`, if any.
+    /// Pipeline's thread only.
+    virtual std::optional<pending_state> find_pending(std::string_view stream,
+                                                      std::type_index type) = 0;
+    /// Keeps `s` as the pending state of `stream` and `type`, replacing an
+    /// older one. Pipeline's thread only.
+    virtual void store_pending(std::string_view stream, std::type_index type, pending_state s) = 0;
+
+    /// Waits until every deferred append is durable or failed, forgets the
+    /// pending states and clears `broken()`. Pipeline's thread only.
+    virtual void recover() = 0;
+
+    /// Set (by the log, on any thread) when a deferred append failed.
+    bool broken() const noexcept { return broken_.load(std::memory_order_acquire); }
+    void mark_broken() noexcept { broken_.store(true, std::memory_order_release); }
+
+    /// The pipeline installed on the calling thread, or null.
+    static append_pipeline* current() noexcept { return current_; }
+
+    /// Installs a pipeline on the calling thread for its lifetime.
+    class scope
+    {
+      public:
+        explicit scope(append_pipeline& p) noexcept
+          : previous_(current_)
+        {
+            current_ = &p;
+        }
+        ~scope() { current_ = previous_; }
+        scope(const scope&) = delete;
+        scope& operator=(const scope&) = delete;
+
+      private:
+        append_pipeline* previous_;
+    };
+
+  protected:
+    void clear_broken() noexcept { broken_.store(false, std::memory_order_release); }
+
+  private:
+    std::atomic<bool> broken_{ false };
+    static inline thread_local append_pipeline* current_ = nullptr;
+};
 
 /// Error codes of the port:
 /// - `log.wrong_expected_version` (conflict): the stream or a checked

@@ -5,10 +5,14 @@
 /// Column families: `events` (position -> envelope), `streams` (stream +
 /// version -> position), `heads` (stream -> version, hash, partition key),
 /// `commands` (command id -> first append result). One atomic WriteBatch per
-/// commit group: concurrent appends are queued and a single writer thread
-/// checks their expectations against the committed heads, writes the group
-/// in one batch and syncs the WAL once (group commit) before acknowledging
-/// any of them. Every envelope carries the BLAKE2b-256 hash of the previous
+/// commit group: the appending threads check each append's expectations
+/// against the heads ordered so far and put it into the open group; a
+/// single writer thread writes one group after another in one batch each
+/// and syncs the WAL once per group (group commit) before acknowledging any
+/// of its appends, while the next group fills. A failed group fails every
+/// group ordered after it. With an `events::append_pipeline` on the calling
+/// thread, `append` returns once ordered and hands its durability to the
+/// pipeline. Every envelope carries the BLAKE2b-256 hash of the previous
 /// envelope of its stream.
 
 #include "portal/events/event_log.hpp"
@@ -33,6 +37,9 @@ struct embedded_log_options
     std::size_t max_group = 4096;
     /// The clock for `recordedAt` and event ids; the system clock if empty.
     std::function<timestamp()> clock;
+    /// Tests only: called on the writer thread before each commit group is
+    /// written; an error fails the group as a failed write would.
+    std::function<result<void>()> before_commit;
 };
 
 /// Opens (or creates) the embedded log.
