@@ -5,6 +5,9 @@
 // The command is a successful login (`account.login_succeeded`): one event,
 // a decision over the account's folded state. Threads are concurrent
 // clients; each waits for its command's result, as a gateway request does.
+// The writer lanes pipeline: a lane decides its next command while the
+// previous one's commit group is being synced, and a client gets its result
+// once its own append is durable.
 
 #include "app/accounts.hpp"
 #include "portal/infra/caching_log.hpp"
@@ -171,7 +174,7 @@ void
 args(benchmark::internal::Benchmark* b)
 {
     b->Arg(1)->Arg(0)->ArgName("sync");
-    b->Threads(1)->Threads(64)->Threads(256)->UseRealTime()->MinTime(2.0);
+    b->Threads(1)->Threads(64)->Threads(256)->Threads(1024)->UseRealTime()->MinTime(2.0);
 }
 
 } // namespace

@@ -86,8 +86,10 @@ load_shared(events::event_log& log, std::string_view stream)
     std::shared_ptr<const void> cached_state;
     if (cache != nullptr) {
         if (auto hit = cache->find_state(stream, typeid(State))) {
-            if (hit->checked_at == seen && seen != 0) {
-                // Nothing was appended anywhere since it was read.
+            if ((hit->checked_at == seen && seen != 0) ||
+                log.readable_version(stream) == std::optional<std::uint64_t>(hit->version)) {
+                // Nothing was appended anywhere since it was read, or the
+                // log knows the stream is still at the cached version.
                 return shared_loaded<State>{ std::static_pointer_cast<const State>(
                                                std::move(hit->state)),
                                              hit->version,

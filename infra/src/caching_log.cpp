@@ -54,6 +54,10 @@ class lru_caching_log final : public caching_log
         return inner_.find_command(command_id);
     }
     events::position last_position() const override { return inner_.last_position(); }
+    std::optional<std::uint64_t> readable_version(std::string_view stream) override
+    {
+        return inner_.readable_version(stream);
+    }
 
     // --- the cache ---
 

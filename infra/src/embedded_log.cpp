@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -82,6 +83,7 @@ class commit_group final : public events::durability
     std::size_t appends = 0;
     std::uint64_t last_position = 0;
     std::vector<std::string> command_ids;
+    std::vector<std::pair<std::string, std::uint64_t>> versions; ///< stream, version after
     std::vector<events::append_pipeline*> pipelines;
 
   private:
@@ -100,6 +102,64 @@ struct string_hash
     {
         return std::hash<std::string_view>{}(s);
     }
+};
+
+/// The version of each stream that the reads see, kept in memory so that a
+/// state cache learns that its state is current without reading the stream:
+/// raised by the writer after each commit (before acknowledging it) and
+/// filled from the stored heads on a miss. Only ever raised, so a stale
+/// fill loses against a newer commit. Sharded; bounded.
+class readable_versions
+{
+  public:
+    std::optional<std::uint64_t> find(std::string_view stream)
+    {
+        auto& s = shard_of(stream);
+        std::lock_guard lock(s.mu);
+        if (auto it = s.versions.find(stream); it != s.versions.end()) {
+            return it->second;
+        }
+        return std::nullopt;
+    }
+
+    void raise(std::string_view stream, std::uint64_t version)
+    {
+        auto& s = shard_of(stream);
+        std::lock_guard lock(s.mu);
+        if (auto it = s.versions.find(stream); it != s.versions.end()) {
+            it->second = std::max(it->second, version);
+            return;
+        }
+        if (s.versions.size() >= k_max_per_shard) {
+            s.versions.clear();
+        }
+        s.versions.emplace(std::string(stream), version);
+    }
+
+    void clear()
+    {
+        for (auto& s : shards_) {
+            std::lock_guard lock(s.mu);
+            s.versions.clear();
+        }
+    }
+
+  private:
+    static constexpr std::size_t k_shards = 32;
+    static constexpr std::size_t k_max_per_shard = 1'000'000 / k_shards;
+
+    struct alignas(64) shard
+    {
+        std::mutex mu;
+        std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>> versions;
+    };
+
+    shard& shard_of(std::string_view stream)
+    {
+        return shards_[std::hash<std::string_view>{}(stream) % k_shards];
+    }
+
+    std::array<shard, k_shards> shards_;
 };
 
 /// The embedded log. Appends are ordered by the appending threads under one
@@ -216,6 +276,19 @@ class rocks_log final : public events::event_log
     }
 
     position last_position() const override { return store_->last_position(); }
+
+    std::optional<std::uint64_t> readable_version(std::string_view stream) override
+    {
+        if (auto v = versions_.find(stream)) {
+            return v;
+        }
+        auto h = store_->head(stream);
+        if (!h) {
+            return std::nullopt;
+        }
+        versions_.raise(stream, h->version);
+        return h->version;
+    }
 
   private:
     /// A head as the log ordered it: committed (group 0 or a finished group)
@@ -358,6 +431,7 @@ class rocks_log final : public events::event_log
         }
         res.last_version = head.version;
         res.last_position = position{ next_position_ - 1 };
+        g.versions.emplace_back(req.stream, head.version);
         g.batch.Put(store_->cf_heads(), req.stream, detail::encode_head(head));
         heads_.insert_or_assign(req.stream, head_entry{ std::move(head), g.seq });
         if (!req.command_id.empty()) {
@@ -442,8 +516,12 @@ class rocks_log final : public events::event_log
                 }
             }
             if (committed) {
+                for (const auto& [stream, version] : g->versions) {
+                    versions_.raise(stream, version);
+                }
                 g->finish({});
             } else {
+                versions_.clear(); // a failed write may have left anything readable
                 for (auto& f : failed) {
                     f->finish(fail(committed.error()));
                 }
@@ -455,6 +533,7 @@ class rocks_log final : public events::event_log
 
     embedded_log_options options_;
     std::unique_ptr<log_store> store_;
+    readable_versions versions_;
 
     // Ordering state, under mu_.
     std::mutex mu_;

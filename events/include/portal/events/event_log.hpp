@@ -346,6 +346,16 @@ class event_log
     /// a cache that read a stream after seeing position `p` is current
     /// while `last_position()` still is `p`.
     virtual position last_position() const = 0;
+
+    /// The version of `stream` that the reads see (0: no stream), when the
+    /// log can tell it without reading the stream (from memory); nullopt
+    /// when it cannot. An event acknowledged before the call is counted. A
+    /// state cache holding that version is current without a read.
+    /// Thread-safe.
+    virtual std::optional<std::uint64_t> readable_version(std::string_view /*stream*/)
+    {
+        return std::nullopt;
+    }
 };
 
 } // namespace portal::events
