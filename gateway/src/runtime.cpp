@@ -292,7 +292,8 @@ instance::start(instance_options options)
                                                 std::move(runners),
                                                 std::move(secrets),
                                                 options.api,
-                                                options.clock);
+                                                options.clock,
+                                                self->kafka_);
     if (dispatcher) {
         // Started after the API: its results count in the API's metrics.
         dispatcher->on_result([api = self->api_.get()](std::string_view result) {

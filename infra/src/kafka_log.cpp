@@ -33,6 +33,37 @@ offset_key(std::uint32_t partition)
     return fmt::format("kafka.offset.{}", partition);
 }
 
+// The offsets of the mirrored events, written with the events: `kafka.at.`
+// + big-endian partition and offset -> big-endian position (ordered, so the
+// last event at or before an offset is one SeekForPrev away), and
+// `kafka.pos.` + big-endian position -> big-endian partition and offset.
+constexpr std::string_view k_at_prefix = "kafka.at.";
+constexpr std::string_view k_pos_prefix = "kafka.pos.";
+
+std::string
+at_prefix(std::uint32_t partition)
+{
+    std::string key(k_at_prefix);
+    detail::put_be64(key, partition);
+    return key;
+}
+
+std::string
+at_key(std::uint32_t partition, std::int64_t offset)
+{
+    auto key = at_prefix(partition);
+    detail::put_be64(key, static_cast<std::uint64_t>(offset));
+    return key;
+}
+
+std::string
+pos_key(std::uint64_t pos)
+{
+    std::string key(k_pos_prefix);
+    detail::put_be64(key, pos);
+    return key;
+}
+
 } // namespace
 
 namespace detail {
@@ -307,6 +338,7 @@ kafka_event_log::parse_record(const rd_kafka_message_t* m)
         return fail(error::invalid("log.corrupt", "no append-index/append-count headers"));
     }
     mirrored_record r;
+    r.partition = static_cast<std::uint32_t>(m->partition);
     r.offset = m->offset;
     r.index = *index;
     r.count = *count;
@@ -369,6 +401,11 @@ kafka_event_log::apply_append(const std::vector<mirrored_record>& records,
     for (const auto& r : records) {
         wb.Put(store_->cf_events(), position_key(pos), r.envelope);
         wb.Put(store_->cf_streams(), stream_key(r.stream, r.version), position_key(pos));
+        std::string offset;
+        put_be64(offset, r.partition);
+        put_be64(offset, static_cast<std::uint64_t>(r.offset));
+        wb.Put(store_->cf_default(), pos_key(pos), offset);
+        wb.Put(store_->cf_default(), at_key(r.partition, r.offset), position_key(pos));
         head.last_hash = blake2b_256(r.envelope);
         head.version = r.version;
         ++pos;
@@ -425,9 +462,11 @@ kafka_event_log::end_offset(std::uint32_t partition)
 }
 
 result<std::int64_t>
-kafka_event_log::high_watermark(const std::string& topic, std::uint32_t partition)
+kafka_event_log::high_watermark(const std::string& topic,
+                                std::uint32_t partition,
+                                std::optional<std::chrono::steady_clock::time_point> until)
 {
-    auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+    auto deadline = until.value_or(std::chrono::steady_clock::now() + options_.timeout);
     for (;;) {
         std::int64_t low = 0;
         std::int64_t high = 0;
@@ -588,6 +627,88 @@ kafka_event_log::wait_for_offsets(const std::vector<std::int64_t>& offsets,
         }
     }
     return {};
+}
+
+result<std::optional<events::partition_offset>>
+kafka_event_log::offset_of(position p)
+{
+    using found = std::optional<events::partition_offset>;
+    if (p.value == 0 || p > store_->last_position()) {
+        return found{};
+    }
+    std::string value;
+    auto s =
+      store_->db().Get(rocksdb::ReadOptions(), store_->cf_default(), pos_key(p.value), &value);
+    if (s.IsNotFound()) {
+        return found{}; // mirrored before the mirror recorded offsets
+    }
+    if (!s.ok()) {
+        return fail(storage_error(s, "mirror offsets"));
+    }
+    if (value.size() != 16) {
+        return fail(
+          error::invalid("log.corrupt", fmt::format("the offset of position {}", p.value)));
+    }
+    return found{ events::partition_offset{
+      static_cast<std::uint32_t>(get_be64(value)),
+      static_cast<std::int64_t>(get_be64(std::string_view(value).substr(8))) } };
+}
+
+result<position>
+kafka_event_log::await_offset(events::partition_offset at,
+                              std::chrono::steady_clock::time_point deadline)
+{
+    if (at.partition >= options_.partitions || at.offset < 0) {
+        return fail(error::invalid("log.invalid_request",
+                                   fmt::format("offset {} of partition {}: {} has {} partitions",
+                                               at.offset,
+                                               at.partition,
+                                               topic_,
+                                               options_.partitions)));
+    }
+    if (mirrored(at.partition) <= at.offset) {
+        // Not here yet: a token from another instance that this mirror has
+        // not reached, or one that no write returned. Only the broker can
+        // tell them apart; waiting for the second would always time out.
+        auto end = high_watermark(topic_, at.partition, deadline);
+        if (!end) {
+            return fail(std::move(end.error()));
+        }
+        if (at.offset >= *end) {
+            return fail(error::invalid(
+              "log.beyond_end",
+              fmt::format(
+                "offset {} lies beyond the end ({}) of {} partition {}: no write returned it",
+                at.offset,
+                *end,
+                topic_,
+                at.partition)));
+        }
+        auto waited = wait_mirrored(at.partition, at.offset + 1, deadline);
+        if (!waited) {
+            if (mirrored(at.partition) <= at.offset &&
+                std::chrono::steady_clock::now() >= deadline) {
+                return fail(error::unavailable("log.timeout", waited.error().message));
+            }
+            return fail(std::move(waited.error()));
+        }
+    }
+    // The events of the partition are mirrored in offset order, so the last
+    // one at or before the offset has the highest position among them.
+    auto prefix = at_prefix(at.partition);
+    std::unique_ptr<rocksdb::Iterator> it(
+      store_->db().NewIterator(rocksdb::ReadOptions(), store_->cf_default()));
+    it->SeekForPrev(at_key(at.partition, at.offset));
+    if (it->Valid() && it->key().starts_with(prefix) && it->value().size() == 8) {
+        return position{ get_be64(std::string_view(it->value().data(), it->value().size())) };
+    }
+    if (!it->status().ok()) {
+        return fail(storage_error(it->status(), "mirror offsets"));
+    }
+    // No recorded offset at or before it: either the partition had no
+    // event there, or its events came before the mirror recorded offsets.
+    // Everything mirrored so far covers both.
+    return store_->last_position();
 }
 
 } // namespace detail

@@ -29,6 +29,7 @@ class kafka_event_log;
 /// complete.
 struct mirrored_record
 {
+    std::uint32_t partition = 0;
     std::int64_t offset = 0;
     std::uint64_t index = 0;
     std::uint64_t count = 0;
@@ -175,6 +176,9 @@ class kafka_event_log final : public kafka_log
     std::vector<std::uint32_t> owned_partitions() const override;
     result<void> wait_for_offsets(const std::vector<std::int64_t>& offsets,
                                   std::chrono::milliseconds timeout) override;
+    result<std::optional<events::partition_offset>> offset_of(events::position p) override;
+    result<events::position> await_offset(events::partition_offset at,
+                                          std::chrono::steady_clock::time_point deadline) override;
 
     // For the writers.
     const kafka_log_options& options() const { return options_; }
@@ -188,8 +192,12 @@ class kafka_event_log final : public kafka_log
     /// The partition's end (its high watermark) as the broker says now.
     result<std::int64_t> end_offset(std::uint32_t partition);
     /// The high watermark of `topic`'s `partition`; retries while the
-    /// partition has no leader, within the timeout.
-    result<std::int64_t> high_watermark(const std::string& topic, std::uint32_t partition);
+    /// partition has no leader, until `deadline` (default: within the
+    /// timeout).
+    result<std::int64_t> high_watermark(
+      const std::string& topic,
+      std::uint32_t partition,
+      std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
     /// Waits until the mirror has every partition up to its current end.
     result<void> catch_up();
     /// The offset up to which the mirror has read `partition`.

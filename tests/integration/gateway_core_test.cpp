@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace portal::testing {
@@ -364,6 +365,25 @@ TEST_F(GatewayCore, ReadsWaitForTheGivenPosition)
       "/api/v1/accounts/" + me + "/security", token, { { "Portal-Min-Position", "999999" } });
     EXPECT_EQ(future.status, 400U);
     EXPECT_EQ(future.code(), "validation.position");
+    // Partition offsets are Kafka's tokens: the embedded log has none.
+    auto offsets = client.get(
+      "/api/v1/accounts/" + me + "/security", token, { { "Portal-Min-Position", "0:1" } });
+    EXPECT_EQ(offsets.status, 400U);
+    EXPECT_EQ(offsets.code(), "validation.position");
+    // A write's token on the embedded log stays its position, a decimal.
+    auto written = client.post(
+      "/api/v1/accounts",
+      json_text(
+        { { "role", "auditor" }, { "name", "Prüferin" }, { "email", "token@firma.example" } }),
+      token);
+    ASSERT_EQ(written.status, 201U) << written.body;
+    auto position = written.str("position");
+    ASSERT_FALSE(position.empty());
+    EXPECT_TRUE(
+      std::all_of(position.begin(), position.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      << position;
+    EXPECT_LE(std::stoull(position), env.portal().log().last_position().value);
+    EXPECT_EQ(written.header("portal-position"), written.str("position"));
 }
 
 TEST_F(GatewayCore, StreamEventsHideCredentialHashes)

@@ -679,3 +679,85 @@ TEST_F(KafkaLog, TwoInstancesInTheProcessorsGroupSplitThePartitionsAndForwardCom
     ASSERT_TRUE(report.has_value());
     EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
 }
+
+TEST_F(KafkaLog, AnEventsOffsetNamesItOnEveryInstanceAsTheLocalPositionThatCoversIt)
+{
+    // b reads (owns nothing) and is open before a writes: its mirror is
+    // behind a's appends, so await_offset waits for some of them.
+    auto b = open("b", std::vector<std::uint32_t>{});
+    ASSERT_TRUE(b);
+    auto a = open("a");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(*a->offset_of(events::position{}), std::nullopt);
+    EXPECT_EQ(*a->offset_of(events::position{ 1 }), std::nullopt); // nothing mirrored yet
+
+    const std::array<std::string, 3> keys = { "company-1", "company-2", "exam-7" };
+    std::map<std::uint32_t, std::int64_t> last_offset;
+    for (int i = 0; i < 24; ++i) {
+        const auto& key = keys[static_cast<std::size_t>(i) % keys.size()];
+        auto stream = fmt::format("{}-stream-{}", key, i % 4);
+        auto r = a->append(
+          request(stream, expected_version::any(), fmt::format("o{}", i), 1 + i % 3, "", key));
+        ASSERT_TRUE(r.has_value()) << r.error().message;
+        auto at = a->offset_of(r->last_position);
+        ASSERT_TRUE(at.has_value()) << at.error().message;
+        ASSERT_TRUE(at->has_value()) << i;
+        auto p = events::partition_for(key, k_partitions);
+        EXPECT_EQ((*at)->partition, p);
+        if (last_offset.contains(p)) {
+            EXPECT_GT((*at)->offset, last_offset[p]) << i;
+        }
+        last_offset[p] = (*at)->offset;
+        // On a itself the offset names the same position.
+        auto here =
+          a->await_offset(**at, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+        ASSERT_TRUE(here.has_value()) << here.error().message;
+        EXPECT_EQ(*here, r->last_position);
+
+        // On b: its local position of that event, the append's last.
+        auto there =
+          b->await_offset(**at, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        ASSERT_TRUE(there.has_value()) << there.error().code << ": " << there.error().message;
+        auto event = b->read_all(events::position{ there->value - 1 }, 1);
+        ASSERT_TRUE(event.has_value());
+        ASSERT_EQ(event->size(), 1U);
+        EXPECT_EQ(event->front().stream, stream);
+        EXPECT_EQ(event->front().version, r->last_version);
+        EXPECT_EQ(tag_of(event->front()), fmt::format("o{}-{}", i, i % 3));
+        auto back = b->offset_of(*there);
+        ASSERT_TRUE(back.has_value());
+        EXPECT_EQ(*back, *at);
+    }
+
+    // Offsets at or beyond a partition's end were never returned by a
+    // write: refused at once, not waited for.
+    for (auto [p, offset] : last_offset) {
+        auto started = std::chrono::steady_clock::now();
+        auto beyond = b->await_offset({ p, offset + 1000 }, started + std::chrono::seconds(5));
+        ASSERT_FALSE(beyond.has_value());
+        EXPECT_EQ(beyond.error().code, "log.beyond_end");
+        EXPECT_EQ(beyond.error().cls, error_class::invalid);
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+    }
+    auto no_partition = b->await_offset({ k_partitions, 0 }, std::chrono::steady_clock::now());
+    ASSERT_FALSE(no_partition.has_value());
+    EXPECT_EQ(no_partition.error().code, "log.invalid_request");
+    auto negative = b->await_offset({ 0, -1 }, std::chrono::steady_clock::now());
+    ASSERT_FALSE(negative.has_value());
+    EXPECT_EQ(negative.error().code, "log.invalid_request");
+
+    // A reopened mirror keeps the offsets; a deleted one rebuilds them.
+    auto position = a->last_position();
+    auto at = a->offset_of(position);
+    ASSERT_TRUE(at.has_value() && at->has_value());
+    a.reset();
+    std::filesystem::remove_all(dir_.path() / "a");
+    a = open("a");
+    ASSERT_TRUE(a);
+    auto rebuilt =
+      a->await_offset(**at, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    ASSERT_TRUE(rebuilt.has_value()) << rebuilt.error().message;
+    auto again = a->offset_of(*rebuilt);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(*again, *at);
+}

@@ -566,6 +566,83 @@ TEST_F(KafkaPortal, TwoInstancesServeTheMainFlowWithCommandsToEitherAndReadsFrom
     verify_topic();
 }
 
+TEST_F(KafkaPortal, AWritesPositionTokenMakesEveryInstanceReadIt)
+{
+    start_two();
+    auto& a = at(0);
+    auto& b = at(1);
+    const std::regex token_re("^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$");
+    // The token of a write's reply: partition offsets, in the header and
+    // the body alike.
+    auto token_of = [&](const http_reply& r) {
+        auto token = r.header("portal-position");
+        EXPECT_TRUE(std::regex_match(token, token_re)) << "'" << token << "'";
+        EXPECT_EQ(r.str("position"), token);
+        return token;
+    };
+    std::string last_company;
+    // Each round writes on one instance and reads at once on the other with
+    // the writer's token, without retrying: the answer includes the write.
+    // The company is registered on one instance, its trainer on the other.
+    for (int i = 0; i < 30; ++i) {
+        auto& w = i % 2 == 0 ? a : b;
+        auto& r = i % 2 == 0 ? b : a;
+        http_client cw(w.port);
+        http_client cr(r.port);
+        auto company = cw.post("/api/v1/companies",
+                               json_text({ { "name", fmt::format("Firma {} GmbH", i) },
+                                           { "memberNumber", fmt::format("{}", 5000 + i) },
+                                           { "email", fmt::format("firma{}@muster.example", i) },
+                                           { "address",
+                                             json::object{ { "street", "Hauptstraße 1" },
+                                                           { "zip", "86150" },
+                                                           { "town", "Augsburg" } } } }),
+                               w.staff);
+        ASSERT_EQ(company.status, 201U) << company.body;
+        auto id = company.str("id");
+        last_company = id;
+        auto read = cr.get(
+          "/api/v1/companies/" + id, r.staff, { { "Portal-Min-Position", token_of(company) } });
+        ASSERT_EQ(read.status, 200U) << "round " << i << " on " << r.name << ": " << read.body;
+        EXPECT_NE(read.body.find(fmt::format("Firma {} GmbH", i)), std::string::npos) << read.body;
+
+        auto trainer =
+          cr.post("/api/v1/companies/" + id + "/trainers",
+                  json_text({ { "name", fmt::format("Trainer {}", i) },
+                              { "email", fmt::format("trainer{}@muster.example", i) } }),
+                  r.staff);
+        ASSERT_EQ(trainer.status, 201U) << trainer.body;
+        auto trainer_id = trainer.str("id");
+        auto back = cw.get(
+          "/api/v1/companies/" + id, w.staff, { { "Portal-Min-Position", token_of(trainer) } });
+        ASSERT_EQ(back.status, 200U) << "round " << i << " on " << w.name << ": " << back.body;
+        EXPECT_NE(back.body.find(trainer_id), std::string::npos)
+          << "round " << i << ": " << w.name << " lacks the trainer " << r.name
+          << " registered: " << back.body;
+    }
+
+    // What no write returned: 400 at once on either instance.
+    for (auto* n : { &a, &b }) {
+        http_client c(n->port);
+        for (std::string bad : { "soon", "3:", "1:2,1:3", "2:1,1:1", "1:-1", "0:1, 1:2" }) {
+            auto r = c.get(
+              "/api/v1/companies/" + last_company, n->staff, { { "Portal-Min-Position", bad } });
+            EXPECT_EQ(r.status, 400U) << bad << ": " << r.body;
+            EXPECT_EQ(r.code(), "validation.position") << bad;
+        }
+        for (std::string beyond : std::vector<std::string>{
+               "0:100000", fmt::format("{}:0", k_partitions), "1:0,3:999999", "99999999" }) {
+            auto started = std::chrono::steady_clock::now();
+            auto r = c.get(
+              "/api/v1/companies/" + last_company, n->staff, { { "Portal-Min-Position", beyond } });
+            EXPECT_EQ(r.status, 400U) << beyond << ": " << r.body;
+            EXPECT_EQ(r.code(), "validation.position") << beyond;
+            EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1500))
+              << beyond << " was waited for";
+        }
+    }
+}
+
 TEST_F(KafkaPortal, AKilledInstancesPartitionsMoveAndNothingAcknowledgedIsLostOrDuplicated)
 {
     start_two();

@@ -2,6 +2,7 @@
 
 #include "http/authz.hpp"
 #include "portal/events/message.hpp"
+#include "portal/events/position_token.hpp"
 #include "portal/infra/crypto.hpp"
 
 #include <fmt/format.h>
@@ -105,9 +106,11 @@ api::api(app::services services,
          std::vector<const projections::runner*> runners,
          app::secret_source secrets,
          api_options options,
-         std::function<timestamp()> clock)
+         std::function<timestamp()> clock,
+         infra::kafka_log* kafka)
   : services_(std::move(services))
   , log_(log)
+  , kafka_(kafka)
   , store_(store)
   , runners_(std::move(runners))
   , options_(options)
@@ -401,19 +404,55 @@ api::await_position(const call& c)
     if (header.empty()) {
         return {};
     }
-    std::uint64_t p = 0;
-    auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), p);
-    if (ec != std::errc{} || end != header.data() + header.size()) {
-        return fail(error::invalid("validation.position",
-                                   "Portal-Min-Position must be a position returned by a write"));
+    auto token = events::parse_token(header);
+    if (!token) {
+        return fail(std::move(token.error()));
     }
-    if (p > log_.last_position().value) {
-        // No write returned this position (yet): waiting cannot help.
-        return fail(error::invalid(
-          "validation.position", "Portal-Min-Position lies beyond the event log's last position"));
+    events::position p;
+    if (const auto* local = std::get_if<events::position>(&*token)) {
+        // A position of this instance's log (on Kafka: a token of this
+        // instance only, as before partition offsets; kept so that such a
+        // token still works where it came from).
+        p = *local;
+        if (p > log_.last_position()) {
+            // No write returned this position (yet): waiting cannot help.
+            return fail(error::invalid("validation.position",
+                                       "Portal-Min-Position lies beyond the event log's last "
+                                       "position"));
+        }
+    } else {
+        const auto& offsets = std::get<events::partition_offsets>(*token);
+        if (kafka_ == nullptr) {
+            return fail(error::invalid("validation.position",
+                                       "Portal-Min-Position names partition offsets, but this "
+                                       "portal runs on the embedded event log"));
+        }
+        // The mirror first (another instance's write may not be here yet),
+        // then the local position of what it named.
+        auto deadline = std::chrono::steady_clock::now() + options_.max_position_wait;
+        for (const auto& at : offsets) {
+            auto covering = kafka_->await_offset(at, deadline);
+            if (!covering) {
+                const auto& e = covering.error();
+                if (e.code == "log.beyond_end" || e.code == "log.invalid_request") {
+                    return fail(error::invalid("validation.position",
+                                               fmt::format("Portal-Min-Position: {}", e.message)));
+                }
+                if (e.code == "log.timeout") {
+                    return fail(error::unavailable(
+                      "projection.timeout",
+                      fmt::format("the event log's mirror did not reach Portal-Min-Position "
+                                  "within {} ms: {}",
+                                  options_.max_position_wait.count(),
+                                  e.message)));
+                }
+                return fail(e);
+            }
+            p = std::max(p, *covering);
+        }
     }
     for (const auto* r : runners_) {
-        auto waited = r->wait_for(events::position{ p }, options_.max_position_wait);
+        auto waited = r->wait_for(p, options_.max_position_wait);
         if (!waited) {
             return fail(waited.error());
         }
@@ -421,23 +460,65 @@ api::await_position(const call& c)
     return {};
 }
 
+std::string
+api::position_token(std::span<const domain::outcome> outcomes) const
+{
+    if (kafka_ == nullptr) {
+        std::uint64_t last = 0;
+        for (const auto& o : outcomes) {
+            last = std::max(last, o.position.value);
+        }
+        return std::to_string(last);
+    }
+    events::partition_offsets offsets;
+    bool everything = false;
+    for (const auto& o : outcomes) {
+        if (o.events > 0) {
+            auto at = kafka_->offset_of(o.position);
+            if (at && *at) {
+                events::merge_offsets(offsets, { **at });
+                continue;
+            }
+            // Not recorded (mirrored by an older version) or unreadable:
+            // the conservative token below still covers it.
+        }
+        everything = true;
+    }
+    if (everything) {
+        // Every partition as far as this instance has mirrored it: more
+        // than the command needs, never less.
+        auto mirrored = kafka_->partition_offsets();
+        events::partition_offsets all;
+        for (std::uint32_t p = 0; p < mirrored.size(); ++p) {
+            if (mirrored[p] > 0) {
+                all.push_back({ p, mirrored[p] - 1 });
+            }
+        }
+        events::merge_offsets(offsets, all);
+    }
+    return events::format_token(offsets);
+}
+
 reply
 api::written(std::string_view name,
              const result<domain::outcome>& outcome,
              std::string id,
-             http::status status)
+             http::status status,
+             std::span<const domain::outcome> also)
 {
     if (!outcome) {
         metrics_.count_command(name, outcome.error().code);
         return error_response(outcome.error());
     }
     metrics_.count_command(name, outcome->duplicate ? "duplicate" : "ok");
-    auto res =
-      json_response(status,
-                    boost::json::object{ { "id", std::move(id) },
-                                         { "version", outcome->version },
-                                         { "position", std::to_string(outcome->position.value) } });
-    res.set("Portal-Position", std::to_string(outcome->position.value));
+    std::vector<domain::outcome> all(also.begin(), also.end());
+    all.push_back(*outcome);
+    auto token = position_token(all);
+    auto res = json_response(status,
+                             boost::json::object{ { "id", std::move(id) },
+                                                  { "version", outcome->version },
+                                                  { "position", token } });
+    res.set("Portal-Position", token);
     return res;
 }
 

@@ -27,6 +27,7 @@
 #include "http/sessions.hpp"
 #include "http/view_cache.hpp"
 #include "portal/events/event_log.hpp"
+#include "portal/infra/kafka_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/runner.hpp"
@@ -39,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,14 +115,16 @@ class api
     /// `log` (event reads), the read-model `store`, the projection `runners`
     /// (read-your-writes and readiness), the derived secrets of the data key
     /// (the same as the process managers') and the clock (system clock when
-    /// empty).
+    /// empty). `kafka`: the Kafka log when `log` is one (its consistency
+    /// tokens work across instances), else null.
     api(app::services services,
         events::event_log& log,
         infra::kv_store& store,
         std::vector<const projections::runner*> runners,
         app::secret_source secrets,
         api_options options,
-        std::function<timestamp()> clock = {});
+        std::function<timestamp()> clock = {},
+        infra::kafka_log* kafka = nullptr);
 
     /// Handles one request (see above). Never throws.
     reply handle(const request& req, const peer& from);
@@ -169,18 +173,36 @@ class api
     domain::command_meta anonymous_meta(const call& c, std::string account_id) const;
 
     /// Waits until every read model includes `Portal-Min-Position` (when the
-    /// request carries it; bounded by `max_position_wait`). Errors:
-    /// `validation.position` (400) for a bad header; `projection.timeout`
-    /// (503) when the read models do not get there in time.
+    /// request carries it; bounded by `max_position_wait`). The header is a
+    /// token of `position_token`: a local position, or on Kafka partition
+    /// offsets, for which it first waits until this instance's mirror has
+    /// the named events (bounded the same way) and then for the local
+    /// position that covers them. Errors: `validation.position` (400) for a
+    /// malformed token, a position beyond the log's last one, offsets
+    /// beyond a partition's end, partitions the topic lacks, or offsets on
+    /// the embedded log; `projection.timeout` (503) when the mirror or the
+    /// read models do not get there in time.
     result<void> await_position(const call& c);
+
+    /// The read-your-writes token of a request's commands (`Portal-Position`
+    /// and `position` of its reply; events/position_token.hpp): on the
+    /// embedded log the highest position (a decimal); on Kafka the offsets
+    /// of the events they wrote, the highest per partition (`3:1042,7:18`),
+    /// which every instance understands. A command that appended nothing
+    /// decided on everything this instance had mirrored: its token names
+    /// every partition's mirrored offset.
+    std::string position_token(std::span<const domain::outcome> outcomes) const;
 
     /// The reply of a write: `{id, version, position}` with `status`
     /// (201 for creations, 200 otherwise), or the error's problem. Also
-    /// counts the command in the metrics under `name`.
+    /// counts the command in the metrics under `name`. `also`: the
+    /// outcomes of the request's other commands, which `position` covers
+    /// as well.
     reply written(std::string_view name,
                   const result<domain::outcome>& outcome,
                   std::string id,
-                  http::status status = http::status::ok);
+                  http::status status = http::status::ok,
+                  std::span<const domain::outcome> also = {});
 
     /// A page of `items`: `{items, next}` after `cursor` (an index), at most
     /// `limit` (default 50, max 500). Errors: `validation.limit`,
@@ -208,6 +230,7 @@ class api
 
     app::services services_;
     events::event_log& log_;
+    infra::kafka_log* kafka_ = nullptr;
     infra::kv_store& store_;
     std::vector<const projections::runner*> runners_;
     api_options options_;

@@ -59,17 +59,6 @@ with_fields(reply r, const boost::json::object& extra)
     return r;
 }
 
-/// The later of two outcomes' positions on `first` (so that
-/// `Portal-Min-Position` covers every command of a request).
-domain::outcome
-covering(domain::outcome first, const domain::outcome& later)
-{
-    if (later.position.value > first.position.value) {
-        first.position = later.position;
-    }
-    return first;
-}
-
 reply
 not_found(std::string_view code, std::string_view what)
 {
@@ -149,8 +138,11 @@ appoint(api& a, call& c)
     command.term_start = format_date(term_start.value_or(day_of(c.now)));
     command.term_end = format_date(*term_end);
     auto done = app::appoint_examiner(a.services(), *meta, command);
-    if (done && created) {
-        done = covering(*done, *created);
+    // The reply's position covers every command of the request (so that
+    // `Portal-Min-Position` sees the account too).
+    std::vector<domain::outcome> covered;
+    if (created) {
+        covered.push_back(*created);
     }
     if (done && !created) {
         bool has_role = std::any_of(account->state.roles.begin(),
@@ -164,11 +156,11 @@ appoint(api& a, call& c)
             if (!granted) {
                 return error_response(granted.error());
             }
-            done = covering(*done, *granted);
+            covered.push_back(*granted);
         }
     }
     return with_fields(
-      a.written("examiner.appoint", done, command.appointment_id, http::status::created),
+      a.written("examiner.appoint", done, command.appointment_id, http::status::created, covered),
       { { "accountId", id }, { "invited", created.has_value() } });
 }
 
@@ -274,7 +266,7 @@ unassign(api& a, call& c)
         holders.push_back(ex->state.appointments.empty() ? std::string{}
                                                          : ex->state.appointments.front().id);
     }
-    std::optional<domain::outcome> last;
+    std::vector<domain::outcome> earlier;
     for (std::size_t i = 0; i < holders.size(); ++i) {
         auto step = *meta;
         if (i > 0) {
@@ -284,10 +276,12 @@ unassign(api& a, call& c)
         if (!one) {
             return a.written("examiner.unassign", one, exam_id);
         }
-        last = last ? covering(*one, *last) : *one;
+        earlier.push_back(*one);
     }
-    result<domain::outcome> done = *last;
-    return a.written("examiner.unassign", done, exam_id);
+    // The last command's reply; its position covers the earlier ones too.
+    result<domain::outcome> done = earlier.back();
+    earlier.pop_back();
+    return a.written("examiner.unassign", done, exam_id, http::status::ok, earlier);
 }
 
 /// POST /api/v1/examiners/{accountId}/end `{appointmentId?, date?}`: ends an

@@ -429,15 +429,15 @@ approve_many(api& a, call& c)
     }
     auto results = app::approve_many(a.services(), *meta, *ids, { comment.value_or(""), true });
     boost::json::array items;
-    std::uint64_t last = 0;
+    std::vector<domain::outcome> approved;
     for (const auto& r : results) {
         boost::json::object item{ { "id", r.report_id } };
         if (r.outcome) {
             a.stats().count_command("report.approve", r.outcome->duplicate ? "duplicate" : "ok");
             item["status"] = 200;
             item["version"] = r.outcome->version;
-            item["position"] = std::to_string(r.outcome->position.value);
-            last = std::max(last, r.outcome->position.value);
+            item["position"] = a.position_token({ &*r.outcome, 1 });
+            approved.push_back(*r.outcome);
         } else {
             a.stats().count_command("report.approve", r.outcome.error().code);
             item["status"] = static_cast<int>(status_of(r.outcome.error()));
@@ -446,9 +446,9 @@ approve_many(api& a, call& c)
         }
         items.push_back(std::move(item));
     }
-    auto res = ok_json(
-      boost::json::object{ { "items", std::move(items) }, { "position", std::to_string(last) } });
-    res.res.set("Portal-Position", std::to_string(last));
+    auto last = a.position_token(approved);
+    auto res = ok_json(boost::json::object{ { "items", std::move(items) }, { "position", last } });
+    res.res.set("Portal-Position", last);
     return res;
 }
 

@@ -32,9 +32,16 @@
 /// events (the events of one append stay contiguous). Stream versions, the
 /// hash chains and the envelopes are the same on every instance. Across
 /// instances, the consistency token is the vector of mirrored partition
-/// offsets (`partition_offsets`).
+/// offsets (`partition_offsets`); the API's read-your-writes token names the
+/// offsets of the events a write put there (`offset_of`, `await_offset`;
+/// events/position_token.hpp). For that, the mirror records each event's
+/// partition and offset beside it (keys `kafka.at.*` and `kafka.pos.*` of
+/// the default column family, in the same batch as the event); a mirror
+/// written before it lacks them for its older events, and the two calls
+/// fall back to conservative answers there.
 
 #include "portal/events/event_log.hpp"
+#include "portal/events/position_token.hpp"
 #include "portal/events/time.hpp"
 
 #include <chrono>
@@ -114,6 +121,28 @@ class kafka_log : public events::event_log
 
     /// The partitions this instance writes now (ascending). Thread-safe.
     virtual std::vector<std::uint32_t> owned_partitions() const = 0;
+
+    /// The partition and offset in the events topic of the event at this
+    /// instance's position `p`: what another instance waits for to have
+    /// that event. nullopt for position 0, a position not mirrored yet, and
+    /// an event mirrored before the mirror recorded offsets. Thread-safe.
+    virtual result<std::optional<events::partition_offset>> offset_of(events::position p) = 0;
+
+    /// Waits until this instance has mirrored the event at `at` (its
+    /// partition past `at.offset`) and returns a local position whose
+    /// events include it: the position of the last event of the partition
+    /// at or before that offset (0 when there is none; the last position
+    /// when the mirror has no offsets recorded there). Asks the broker for
+    /// the partition's end only when the mirror is not there yet.
+    /// Errors: `log.invalid_request` (invalid) for a partition the topic
+    /// lacks or a negative offset; `log.beyond_end` (invalid) when the
+    /// offset is at or beyond the partition's end (no write returned it);
+    /// `log.timeout` (unavailable) when `deadline` passes first; the
+    /// mirror's failure or `log.unavailable` when the broker does not
+    /// answer. Thread-safe.
+    virtual result<events::position> await_offset(
+      events::partition_offset at,
+      std::chrono::steady_clock::time_point deadline) = 0;
 };
 
 /// Opens the Kafka log: creates missing topics, opens the mirror, fences
