@@ -142,10 +142,11 @@ class public_listing final : public projector
         if (!doc) {
             return fail(doc.error());
         }
-        json::object c = doc->value_or(json::object{ { "companyId", company_id },
-                                                     { "name", "" },
-                                                     { "consent", false },
-                                                     { "occupations", json::array{} } });
+        json::object c = *doc ? std::move(**doc)
+                              : json::object{ { "companyId", company_id },
+                                              { "name", "" },
+                                              { "consent", false },
+                                              { "occupations", json::array{} } };
         auto set_address = [&](schema::Address::Reader a) {
             c["address"] = json::object{ { "street", text(a.getStreet()) },
                                          { "zip", text(a.getZip()) },

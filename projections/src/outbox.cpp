@@ -97,7 +97,10 @@ class outbox final : public projector
         if (!doc) {
             return fail(doc.error());
         }
-        return doc->value_or(json::object{});
+        if (*doc) {
+            return std::move(**doc);
+        }
+        return json::object{};
     }
 
     template<class F>
@@ -106,12 +109,13 @@ class outbox final : public projector
                                const std::string& key,
                                F&& change)
     {
-        auto doc = lookup(model, key);
+        auto doc = model.take_json(key); // put back below
         if (!doc) {
             return fail(doc.error());
         }
-        change(*doc);
-        batch.put_json(key, std::move(*doc));
+        json::object d = *doc ? std::move(**doc) : json::object{};
+        change(d);
+        batch.put_json(key, std::move(d));
         return {};
     }
 

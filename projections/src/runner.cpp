@@ -225,6 +225,22 @@ reader::get_json(std::string_view key) const
     return std::optional<json::object>(std::move(value.as_object()));
 }
 
+result<std::optional<json::object>>
+reader::take_json(std::string_view key) const
+{
+    if (cache_ != nullptr) {
+        auto it = cache_->docs.find(key);
+        if (it != cache_->docs.end() && it->second.doc && it->second.doc->is_object()) {
+            std::optional<json::object> doc(std::move(it->second.doc->as_object()));
+            cache_->forget(key);
+            // A dirty document left the cache: it is in nobody's hands but
+            // the caller's until it comes back with put_json.
+            return doc;
+        }
+    }
+    return get_json(key);
+}
+
 result<void>
 reader::scan_prefix(std::string_view prefix, const infra::kv_visitor& visit) const
 {

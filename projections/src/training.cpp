@@ -144,11 +144,15 @@ class context
     /// The document at `key`, or `fresh` when absent.
     result<json::object> load(const std::string& key, json::object fresh = {})
     {
-        auto doc = model_.get_json(key);
+        // Every load is put back (update, contract, report): take it.
+        auto doc = model_.take_json(key);
         if (!doc) {
             return fail(doc.error());
         }
-        return doc->value_or(std::move(fresh));
+        if (*doc) {
+            return std::move(**doc);
+        }
+        return fresh;
     }
 
     void store(const std::string& key, json::object&& doc)

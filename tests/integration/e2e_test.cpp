@@ -6,10 +6,12 @@
 #include "common/processor.hpp"
 #include "demo.hpp"
 #include "mail_writer.hpp"
+#include "portal/events/message.hpp"
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/secrets.hpp"
+#include "portal/projections/event_json.hpp"
 #include "portal/projections/read_models.hpp"
 #include "portal/projections/runner.hpp"
 #include "state_json.hpp"
@@ -18,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -393,6 +396,60 @@ TEST_F(EndToEnd, EveryDemoStateComesBackFromItsSnapshot)
         });
     }
     EXPECT_EQ(restarted->stats().snapshots_read, streams.size());
+}
+
+TEST_F(EndToEnd, TheDemoModelsAreTheBytesOfApplyingEachEventThroughThePlainBatch)
+{
+    // The runners keep a batch's documents parsed, read envelopes in place
+    // and build the audit trail's change from the reader. The reference
+    // applies one event at a time through the plain batch and reader
+    // (documents serialized when put, parsed when read) on fully validated
+    // envelopes and commits after each; the change must be what the codec
+    // renders.
+    auto reference = infra::open_kv_store({ .dir = dir.path() / "read-reference" });
+    ASSERT_TRUE(reference);
+    events::position after{ 0 };
+    std::size_t seen = 0;
+    for (;;) {
+        auto page = log->read_all(after, 1024);
+        ASSERT_TRUE(page);
+        if (page->empty()) {
+            break;
+        }
+        for (const auto& e : *page) {
+            auto env = events::envelope::decode(e.envelope_bytes);
+            ASSERT_TRUE(env) << env.error().message;
+            auto payload = env->reader().getPayload();
+            boost::system::error_code ec;
+            auto rendered = json::parse(events::to_json(payload), ec);
+            ASSERT_FALSE(ec);
+            EXPECT_EQ(json::serialize(projections::event_json(payload)), json::serialize(rendered))
+              << "position " << e.position.value;
+            for (auto& p : projectors) {
+                infra::write_batch pending;
+                projections::write_batch batch(pending, p->name());
+                projections::reader model(**reference, p->name(), &pending);
+                auto applied = p->apply(e, env->reader(), batch, model);
+                ASSERT_TRUE(applied) << p->name() << ": " << applied.error().message;
+                ASSERT_TRUE((*reference)->write(pending));
+            }
+            ++seen;
+        }
+        after = page->back().position;
+    }
+    ASSERT_EQ(seen, log->last_position().value);
+    caught_up();
+    auto dump = [](infra::kv_store& s) {
+        std::map<std::string, std::string> out;
+        EXPECT_TRUE(s.scan_prefix("m/", [&](std::string_view k, std::string_view v) {
+            out.emplace(std::string(k), std::string(v));
+            return true;
+        }));
+        return out;
+    };
+    auto expected = dump(**reference);
+    EXPECT_GT(expected.size(), 100u);
+    EXPECT_EQ(dump(*store), expected);
 }
 
 } // namespace

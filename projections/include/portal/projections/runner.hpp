@@ -68,6 +68,11 @@ class reader
     /// `kv.unavailable`, `projection.corrupt` (not a JSON object).
     result<std::optional<boost::json::object>> get_json(std::string_view key) const;
 
+    /// Like `get_json`, for a read-modify-write that puts the document back
+    /// (`put_json`) in the same `apply`: in a runner's batch the cached
+    /// document is moved out instead of copied.
+    result<std::optional<boost::json::object>> take_json(std::string_view key) const;
+
     /// Visits the keys under `prefix` in order (keys given relative to the
     /// model); return false from `visit` to stop.
     result<void> scan_prefix(std::string_view prefix, const infra::kv_visitor& visit) const;
