@@ -184,6 +184,7 @@ class rocks_log final : public events::event_log
         next_position_ = store_->last_position().value + 1;
         groups_.push_back(std::make_shared<commit_group>(next_seq_++));
         writer_ = std::thread([this] { write_loop(); });
+        completer_ = std::thread([this] { complete_loop(); });
     }
 
     ~rocks_log() override
@@ -195,6 +196,12 @@ class rocks_log final : public events::event_log
         }
         writer_cv_.notify_all();
         writer_.join();
+        {
+            std::lock_guard lock(done_mu_);
+            done_stopping_ = true;
+        }
+        done_cv_.notify_all();
+        completer_.join();
     }
 
     result<append_result> append(append_request request) override
@@ -335,6 +342,7 @@ class rocks_log final : public events::event_log
                        events::append_pipeline* pipeline)
     {
         sequenced out;
+        bool wake = false;
         {
             std::lock_guard lock(mu_);
             if (stopping_) {
@@ -387,8 +395,12 @@ class rocks_log final : public events::event_log
             if (out.group->appends >= options_.max_group) {
                 groups_.push_back(std::make_shared<commit_group>(next_seq_++));
             }
+            // The writer waits only while the front group is empty.
+            wake = out.group->appends == 1 && out.group == groups_.front();
         }
-        writer_cv_.notify_one();
+        if (wake) {
+            writer_cv_.notify_one();
+        }
         return out;
     }
 
@@ -469,7 +481,7 @@ class rocks_log final : public events::event_log
             if (committed) {
                 committed = store_->commit(g->batch, g->last_position);
             }
-            std::vector<std::shared_ptr<commit_group>> failed;
+            std::vector<std::shared_ptr<commit_group>> finished; // to complete, in order
             {
                 std::lock_guard lock(mu_);
                 groups_.pop_front();
@@ -494,10 +506,10 @@ class rocks_log final : public events::event_log
                     // callers: they retry with the same command id. Every
                     // later group was checked against this one: fail them
                     // too, forget their heads and reload what is on disk.
-                    failed.push_back(g);
+                    finished.push_back(g);
                     for (auto& later : groups_) {
                         if (later->appends > 0) {
-                            failed.push_back(later);
+                            finished.push_back(later);
                         }
                     }
                     groups_.clear();
@@ -506,9 +518,10 @@ class rocks_log final : public events::event_log
                                   [&](const auto& h) { return h.second.group > done_seq_; });
                     done_seq_ = groups_.back()->seq - 1;
                     pending_commands_.clear();
+                    versions_.clear(); // a failed write may have left anything readable
                     store_->reload_position();
                     next_position_ = store_->last_position().value + 1;
-                    for (auto& f : failed) {
+                    for (auto& f : finished) {
                         for (auto* p : f->pipelines) {
                             p->mark_broken();
                         }
@@ -516,16 +529,48 @@ class rocks_log final : public events::event_log
                 }
             }
             if (committed) {
-                for (const auto& [stream, version] : g->versions) {
-                    versions_.raise(stream, version);
+                finished.push_back(std::move(g));
+            }
+            {
+                std::lock_guard lock(done_mu_);
+                done_.push_back(completion{ std::move(finished), std::move(committed) });
+            }
+            done_cv_.notify_one();
+        }
+    }
+
+    /// Written (or failed) groups, completed in order by the completer
+    /// thread, so the writer goes on to the next group at once.
+    struct completion
+    {
+        std::vector<std::shared_ptr<commit_group>> groups;
+        result<void> outcome;
+    };
+
+    void complete_loop()
+    {
+        std::deque<completion> batch;
+        for (;;) {
+            {
+                std::unique_lock lock(done_mu_);
+                done_cv_.wait(lock, [&] { return done_stopping_ || !done_.empty(); });
+                if (done_.empty()) {
+                    return; // stopping and drained
                 }
-                g->finish({});
-            } else {
-                versions_.clear(); // a failed write may have left anything readable
-                for (auto& f : failed) {
-                    f->finish(fail(committed.error()));
+                batch.swap(done_);
+            }
+            for (auto& c : batch) {
+                if (c.outcome) {
+                    // Readable already; raised before anyone is acknowledged.
+                    for (const auto& [stream, version] : c.groups.front()->versions) {
+                        versions_.raise(stream, version);
+                    }
+                }
+                for (auto& g : c.groups) {
+                    g->finish(c.outcome);
                 }
             }
+            batch.clear();
         }
     }
 
@@ -550,6 +595,12 @@ class rocks_log final : public events::event_log
       pending_commands_;
     bool stopping_ = false;
     std::thread writer_;
+
+    std::mutex done_mu_;
+    std::condition_variable done_cv_;
+    std::deque<completion> done_;
+    bool done_stopping_ = false;
+    std::thread completer_;
 };
 
 } // namespace

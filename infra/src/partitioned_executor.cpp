@@ -226,14 +226,18 @@ void
 partitioned_executor::enqueue(std::uint32_t partition, std::function<void(lane_pipeline&)> task)
 {
     auto& l = *lanes_[partition];
+    bool was_empty = false;
     {
         std::lock_guard lock(l.mu);
         if (l.stopping) {
             throw std::runtime_error("partitioned_executor is stopping");
         }
+        was_empty = l.tasks.empty();
         l.tasks.push_back(std::move(task));
     }
-    l.cv.notify_one();
+    if (was_empty) {
+        l.cv.notify_one(); // the lane waits only on an empty queue
+    }
 }
 
 void
