@@ -18,6 +18,7 @@
 
 #include "app/accounts.hpp"
 #include "app/records.hpp"
+#include "portal/events/message.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/projections/read_models.hpp"
@@ -30,6 +31,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <random>
@@ -47,8 +50,11 @@ namespace {
 
 constexpr int k_companies = 50;
 constexpr int k_contracts_per_company = 10;
-/// Weeks of records seeded per contract (draft, submit, approve each).
-constexpr int k_seeded_weeks = 202;
+/// Weeks of records seeded per contract (draft, submit, approve each);
+/// `--weeks N` sets a smaller log (e.g. for profiling).
+int k_seeded_weeks = 202;
+/// `--no-lag` skips the lag phases (rebuild only).
+bool k_run_lag = true;
 /// The fixed command rates of the lag phases, and their length.
 constexpr int k_rates[] = { 10000, 5000, 2500, 1000 };
 constexpr double k_phase_seconds = 3.0;
@@ -320,6 +326,48 @@ seconds_since(clock_type::time_point t0)
     return duration<double>(clock_type::now() - t0).count();
 }
 
+/// CPU seconds of this process so far (every thread, RocksDB's included).
+double
+cpu_seconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+/// Wall and CPU seconds of one measured step.
+struct timing
+{
+    double wall = 0;
+    double cpu = 0;
+};
+
+template<class F>
+timing
+measure(F&& step)
+{
+    auto t0 = clock_type::now();
+    auto c0 = cpu_seconds();
+    step();
+    return { seconds_since(t0), cpu_seconds() - c0 };
+}
+
+/// The load average (1, 5, 15 minutes) as in /proc/loadavg.
+std::string
+load_average()
+{
+    std::FILE* f = std::fopen("/proc/loadavg", "r");
+    if (f == nullptr) {
+        return "unknown";
+    }
+    double a = 0;
+    double b = 0;
+    double c = 0;
+    int n = std::fscanf(f, "%lf %lf %lf", &a, &b, &c);
+    std::fclose(f);
+    return n == 3 ? fmt::format("{:.1f} / {:.1f} / {:.1f}", a, b, c) : "unknown";
+}
+
 std::string
 thousands(double v)
 {
@@ -533,8 +581,21 @@ run_phase(const app::services& s,
 } // namespace
 
 int
-main()
+main(int argc, char** argv)
 {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--weeks" && i + 1 < argc) {
+            k_seeded_weeks = std::max(1, std::atoi(argv[++i]));
+        } else if (arg == "--no-lag") {
+            k_run_lag = false;
+        } else {
+            std::fprintf(stderr, "usage: projection_bench [--weeks N] [--no-lag]\n");
+            return 2;
+        }
+    }
+    const auto load_before = load_average();
+    const auto started_at = format_rfc3339(real_now());
     auto dir = std::filesystem::temp_directory_path() /
                fmt::format("portal-projection-bench-{}", std::random_device{}());
     auto log = must("open log", infra::open_embedded_log({ .dir = dir / "log", .sync = false }));
@@ -578,74 +639,99 @@ main()
                  seed_seconds);
 
     // --- baselines: reading the log, and reading plus decoding each envelope ---
-    auto scan_log = [&](bool decode) {
-        auto t0 = clock_type::now();
-        events::position after{ 0 };
-        std::size_t seen = 0;
-        for (;;) {
-            auto batch = must("read log", log->read_all(after, 1024));
-            if (batch.empty()) {
-                break;
-            }
-            for (const auto& e : batch) {
-                if (decode) {
-                    must("decode", events::envelope::decode(e.envelope_bytes));
-                }
-                ++seen;
-            }
-            after = batch.back().position;
-        }
-        if (seen != head.value) {
-            die("read log", error::invalid("bench.count", "the log scan missed events"));
-        }
-        return seconds_since(t0);
+    enum class decoding
+    {
+        none,
+        full,    // envelope::decode: validates every field and union
+        trusted, // what a runner does: structure only, in place
     };
-    const auto read_seconds = scan_log(false);
-    const auto decode_seconds = scan_log(true);
+    auto scan_log = [&](decoding decode) {
+        return measure([&] {
+            events::envelope_decoder decoder;
+            std::uint64_t kinds = 0;
+            events::position after{ 0 };
+            std::size_t seen = 0;
+            for (;;) {
+                auto batch = must("read log", log->read_all(after, 1024));
+                if (batch.empty()) {
+                    break;
+                }
+                for (const auto& e : batch) {
+                    if (decode == decoding::full) {
+                        must("decode", events::envelope::decode(e.envelope_bytes));
+                    } else if (decode == decoding::trusted) {
+                        auto env = must("decode", decoder.decode_trusted(e.envelope_bytes));
+                        // What every runner reads: the payload's kind and the time.
+                        kinds += static_cast<std::uint64_t>(env.getPayload().which()) +
+                                 static_cast<std::uint64_t>(env.getRecordedAt() & 1);
+                    }
+                    ++seen;
+                }
+                after = batch.back().position;
+            }
+            if (seen != head.value) {
+                die("read log", error::invalid("bench.count", "the log scan missed events"));
+            }
+            if (decode == decoding::trusted && kinds == 0) {
+                die("decode", error::invalid("bench.decode", "no payload decoded"));
+            }
+        });
+    };
+    const auto read_time = scan_log(decoding::none);
+    const auto decode_time = scan_log(decoding::full);
+    const auto trusted_time = scan_log(decoding::trusted);
 
     // --- rebuild, one model at a time ---
     auto projectors = projections::all_projectors();
     struct rebuild_row
     {
         std::string name;
-        double seconds = 0;
+        timing time;
     };
     std::vector<rebuild_row> rebuilds;
     for (auto& p : projectors) {
         must("reset", projections::reset_projection(*store, p->name()));
-        auto t0 = clock_type::now();
-        auto r = must("start runner", projections::runner::start(*log, *store, *p));
-        must("rebuild", r->wait_for(head, milliseconds{ 600000 }));
-        auto secs = seconds_since(t0);
+        std::unique_ptr<projections::runner> r;
+        auto t = measure([&] {
+            r = must("start runner", projections::runner::start(*log, *store, *p));
+            must("rebuild", r->wait_for(head, milliseconds{ 600000 }));
+        });
         r->stop();
-        rebuilds.push_back({ std::string(p->name()), secs });
+        rebuilds.push_back({ std::string(p->name()), t });
         std::fprintf(stderr,
-                     "projection_bench: rebuilt %.*s in %.1f s\n",
+                     "projection_bench: rebuilt %.*s in %.1f s (%.1f CPU s)\n",
                      static_cast<int>(p->name().size()),
                      p->name().data(),
-                     secs);
+                     t.wall,
+                     t.cpu);
     }
 
     // --- rebuild, all models at once (the runners stay live for the lag) ---
     for (auto& p : projectors) {
         must("reset", projections::reset_projection(*store, p->name()));
     }
-    auto all_start = clock_type::now();
     std::vector<std::unique_ptr<projections::runner>> runners;
-    for (auto& p : projectors) {
-        runners.push_back(must("start runner", projections::runner::start(*log, *store, *p)));
-    }
-    for (auto& r : runners) {
-        must("rebuild", r->wait_for(head, milliseconds{ 600000 }));
-    }
-    const auto all_seconds = seconds_since(all_start);
-    std::fprintf(stderr, "projection_bench: rebuilt all models in %.1f s\n", all_seconds);
+    const auto all_time = measure([&] {
+        for (auto& p : projectors) {
+            runners.push_back(must("start runner", projections::runner::start(*log, *store, *p)));
+        }
+        for (auto& r : runners) {
+            must("rebuild", r->wait_for(head, milliseconds{ 600000 }));
+        }
+    });
+    std::fprintf(stderr,
+                 "projection_bench: rebuilt all models in %.1f s (%.1f CPU s)\n",
+                 all_time.wall,
+                 all_time.cpu);
 
     // --- lag at fixed command rates ---
     std::vector<phase_result> phases;
     int week = 0;
     const int per_week = 3 * static_cast<int>(contracts.size());
     for (int rate : k_rates) {
+        if (!k_run_lag) {
+            break;
+        }
         auto count = static_cast<int>((rate * k_phase_seconds + per_week - 1) / per_week);
         phases.push_back(
           run_phase(services, cal, companies, contracts, runners, rate, week, count));
@@ -660,6 +746,7 @@ main()
                      quantile(ph.lag_ms, 0.99));
     }
     const auto final_events = log->last_position().value;
+    const auto load_after = load_average();
     for (auto& r : runners) {
         r->stop();
     }
@@ -672,41 +759,55 @@ main()
     std::string out;
     out += "\n## Projections: rebuild and lag\n\n";
     out += fmt::format(
+      "`benchmarks/projection_bench` (release build), {}, on {} CPUs; load average before / "
+      "after the run: {} and {} (other work on the machine, e.g. compiles, takes CPU from "
+      "the run: compare the CPU seconds and the same-run baselines).\n\n",
+      started_at,
+      std::thread::hardware_concurrency(),
+      load_before,
+      load_after);
+    out += fmt::format(
       "The log: {} events seeded through the application layer without WAL sync in {:.1f} s "
       "({} events/s, {} seeding threads): {} companies (company and trainer accounts), {} "
       "contracts (trainee accounts), {} weekly records (drafted, submitted, approved). Read "
       "models in one RocksDB key-value store without sync; every runner with its default batch "
-      "of at most 1,024 events.\n\n",
+      "of at most {} events.\n\n",
       thousands(events_in_log),
       seed_seconds,
       thousands(events_in_log / seed_seconds),
       k_seed_threads,
       k_companies,
       contracts.size(),
-      thousands(static_cast<double>(records)));
+      thousands(static_cast<double>(records)),
+      thousands(static_cast<double>(projections::runner_options{}.max_batch_events)));
     out += "Rebuild: the model is reset and a `projections::runner` projects the whole log "
            "from position 0 (decode, `apply`, one atomic write batch with the checkpoint per "
-           "batch) until `wait_for` the log's last position returns.\n\n";
-    out += "| read model | rebuild s | events/s |\n|---|---|---|\n";
-    out += fmt::format("| (baseline: `read_all` of the log only) | {:.2f} | {} |\n",
-                       read_seconds,
-                       thousands(events_in_log / read_seconds));
-    out += fmt::format("| (baseline: `read_all` + `envelope::decode`) | {:.2f} | {} |\n",
-                       decode_seconds,
-                       thousands(events_in_log / decode_seconds));
+           "batch) until `wait_for` the log's last position returns. CPU s: CPU time of the "
+           "whole process (every thread, RocksDB's included) during the row; events per CPU s "
+           "is what the row costs independent of other work on the machine.\n\n";
+    out += "| read model | rebuild s | events/s | CPU s | events per CPU s |\n"
+           "|---|---|---|---|---|\n";
+    auto row = [&](std::string_view what, const timing& t, double count) {
+        out += fmt::format("| {} | {:.2f} | {} | {:.2f} | {} |\n",
+                           what,
+                           t.wall,
+                           thousands(count / t.wall),
+                           t.cpu,
+                           thousands(count / t.cpu));
+    };
+    row("(baseline: `read_all` of the log only)", read_time, events_in_log);
+    row("(baseline: `read_all` + `envelope::decode`, full validation)", decode_time, events_in_log);
+    row("(baseline: `read_all` + `envelope_decoder::decode_trusted`, as a runner decodes)",
+        trusted_time,
+        events_in_log);
     for (const auto& r : rebuilds) {
-        out += fmt::format(
-          "| {} | {:.2f} | {} |\n", r.name, r.seconds, thousands(events_in_log / r.seconds));
+        row(r.name, r.time, events_in_log);
     }
-    out += fmt::format("| all {} at once (log events/s) | {:.2f} | {} |\n",
-                       rebuilds.size(),
-                       all_seconds,
-                       thousands(events_in_log / all_seconds));
-    out +=
-      fmt::format("| all {} at once (model events/s) | {:.2f} | {} |\n\n",
-                  rebuilds.size(),
-                  all_seconds,
-                  thousands(events_in_log * static_cast<double>(rebuilds.size()) / all_seconds));
+    row(fmt::format("all {} at once (log events/s)", rebuilds.size()), all_time, events_in_log);
+    row(fmt::format("all {} at once (model events/s)", rebuilds.size()),
+        all_time,
+        events_in_log * static_cast<double>(rebuilds.size()));
+    out += "\n";
     out += fmt::format(
       "Lag: with all {} runners live, {} client threads issue draft, submit and approve "
       "commands of new weekly records through the application layer at a fixed rate (open "
