@@ -42,9 +42,13 @@ class commit_group final : public events::durability
 
     result<void> wait() override
     {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return done_; });
-        return outcome_;
+        // On the state itself (a futex): the waiters of a group wake at once,
+        // without queueing on a mutex.
+        for (auto s = state_.load(std::memory_order_acquire); s == state::pending;
+             s = state_.load(std::memory_order_acquire)) {
+            state_.wait(state::pending, std::memory_order_acquire);
+        }
+        return outcome_; // immutable once done
     }
 
     void when_done(std::function<void(const result<void>&)> done) override
@@ -70,7 +74,7 @@ class commit_group final : public events::durability
             state_.store(outcome_ ? state::durable : state::failed, std::memory_order_release);
             callbacks.swap(callbacks_);
         }
-        cv_.notify_all();
+        state_.notify_all();
         for (auto& c : callbacks) {
             c(outcome_);
         }
@@ -87,8 +91,7 @@ class commit_group final : public events::durability
     std::vector<events::append_pipeline*> pipelines;
 
   private:
-    mutable std::mutex mu_;
-    std::condition_variable cv_;
+    mutable std::mutex mu_; // for the callbacks
     bool done_ = false;
     result<void> outcome_;
     std::atomic<state> state_{ state::pending };
