@@ -194,7 +194,12 @@ decide(const state& s, const create& c, const context& ctx)
     if (pin && c.pin_hash.empty()) {
         return invalid("validation.pin_hash", "a supervisor account is created with a PIN");
     }
-    if (!pin && (c.invitation_token_hash.empty() || c.invitation_expires_at <= ctx.now)) {
+    bool with_password = !c.password_hash.empty();
+    if (pin && with_password) {
+        return invalid("validation.password_hash", "a supervisor account signs in with a PIN");
+    }
+    if (!pin && !with_password &&
+        (c.invitation_token_hash.empty() || c.invitation_expires_at <= ctx.now)) {
         return invalid("validation.invitation", "an invitation token hash with a future expiry");
     }
     event_list out;
@@ -209,6 +214,10 @@ decide(const state& s, const create& c, const context& ctx)
     if (pin) {
         out.push_back(make_event([&](schema::Event::Builder e) {
             e.initAccount().initPinIssued().setPinHash(c.pin_hash);
+        }));
+    } else if (with_password) {
+        out.push_back(make_event([&](schema::Event::Builder e) {
+            e.initAccount().initActivated().setPasswordHash(c.password_hash);
         }));
     } else {
         out.push_back(make_event([&](schema::Event::Builder e) {

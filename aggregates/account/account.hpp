@@ -90,6 +90,10 @@ struct create
     std::string invitation_token_hash;
     timestamp invitation_expires_at;
     std::string pin_hash;
+    /// The argon2id string of a first password set by whoever creates the
+    /// account (the console operator's `portal staff add`): the account is
+    /// active at once, without an invitation. Not for supervisors (PIN).
+    std::string password_hash;
 };
 
 /// Issues a new invitation (replaces the pending one) while not activated.

@@ -173,13 +173,13 @@ create_staff_account(const app::services& services,
         return fail(hash.error());
     }
     domain::principal operator_actor{ "operator", events::role::staff, "" };
-    auto token = infra::random_token();
+    // Active at once with the operator's password: no invitation (and so no
+    // invitation mail whose link nobody could use).
     domain::account::create create;
     create.email = login;
     create.name = name;
     create.role = { events::role::staff, "", "" };
-    create.invitation_token_hash = infra::token_hash(token);
-    create.invitation_expires_at = now + std::chrono::hours{ 1 };
+    create.password_hash = *hash;
     domain::command_meta meta;
     meta.actor = operator_actor;
     meta.now = now;
@@ -189,12 +189,6 @@ create_staff_account(const app::services& services,
         return fail(created.error());
     }
     auto id = services.account_id_of(login);
-    meta.command_id += "-activate";
-    meta.actor = domain::principal{ id, events::role::staff, "" };
-    auto activated = app::activate_account(services, meta, id, { infra::token_hash(token), *hash });
-    if (!activated) {
-        return fail(activated.error());
-    }
     return id;
 }
 

@@ -101,6 +101,9 @@ TEST(PortalCli, StaffAddCreatesOneAccountPerLogin)
     EXPECT_EQ(short_password.exit_code, 2);
     auto history = run_process(k_portal, with_dir({ "export" }, dir));
     EXPECT_NE(history.out.find(R"("name":"account.activated")"), std::string::npos);
+    // Active at once: no invitation whose mail link nobody could use.
+    EXPECT_EQ(history.out.find(R"("name":"account.invitation_issued")"), std::string::npos)
+      << history.out;
     EXPECT_EQ(history.out.find("Sehr-Geheim-1"), std::string::npos) << "password in the log";
 }
 

@@ -328,6 +328,35 @@ TEST_F(AccountGivenNothing, WhenSupervisorCreatedWithoutPinThenPinRequired)
     EXPECT_EQ(r.error().cls, error_class::invalid);
 }
 
+TEST_F(AccountGivenNothing, WhenStaffCreatedWithAPasswordThenActiveWithoutInvitation)
+{
+    auto cmd = trainee_command();
+    cmd.role = { role::staff, "", "" };
+    cmd.invitation_token_hash.clear();
+    cmd.password_hash = "$argon2id$first";
+    auto r = decide(s, cmd, ctx_as(role::staff, "operator"));
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    ASSERT_EQ(names(*r), (std::vector<std::string>{ "account.created", "account.activated" }));
+    auto folded = s;
+    for (const auto& e : *r) {
+        folded = evolve(std::move(folded), e.reader());
+    }
+    EXPECT_TRUE(folded.has_password);
+    EXPECT_EQ(folded.password_hash, "$argon2id$first");
+    EXPECT_FALSE(folded.invitation.has_value());
+}
+
+TEST_F(AccountGivenNothing, WhenSupervisorCreatedWithAPasswordThenInvalid)
+{
+    auto cmd = trainee_command();
+    cmd.role = { role::supervisor, "", "" };
+    cmd.pin_hash = "$argon2id$pin";
+    cmd.password_hash = "$argon2id$first";
+    auto r = decide(s, cmd, ctx_as(role::system));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "validation.password_hash");
+}
+
 TEST_F(AccountGivenNothing, WhenCreatedWithExpiredInvitationThenInvalid)
 {
     auto cmd = trainee_command();
