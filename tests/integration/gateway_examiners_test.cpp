@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 namespace portal::testing {
@@ -271,6 +272,60 @@ TEST_F(GatewayExaminers, AppointmentErrors)
     auto overlap = client.post("/api/v1/examiners", body({ { "memberRole", "employer" } }), staff);
     EXPECT_EQ(overlap.status, 422U) << overlap.body;
     EXPECT_EQ(overlap.code(), "examiner.overlapping_appointment");
+}
+
+TEST_F(GatewayExaminers, StaffListTheExaminersWithNamesAppointmentsAndFilters)
+{
+    auto examiner = examiner_token();
+    auto trainer_account = invite(k_trainer_email, { role::trainer, company_id, "" });
+    auto second = client.post("/api/v1/examiners",
+                              json_text({ { "accountId", trainer_account },
+                                          { "committee", "PA Elektro 3" },
+                                          { "occupation", "Elektroniker/-in" },
+                                          { "memberRole", "employer" },
+                                          { "termEnd", "2029-06-30" } }),
+                              staff);
+    ASSERT_EQ(second.status, 201U) << second.body;
+    auto after =
+      std::map<std::string, std::string>{ { "Portal-Min-Position", second.str("position") } };
+
+    auto all = client.get("/api/v1/examiners", staff, after);
+    ASSERT_EQ(all.status, 200U) << all.body;
+    auto items = all.json().at("items").as_array();
+    ASSERT_EQ(items.size(), 2U) << all.body;
+    // Sorted by name: "Petra Prüfer" before "berger" (the invited trainer's name).
+    EXPECT_EQ(items[0].at("accountId").as_string(), examiner_id);
+    EXPECT_EQ(items[0].at("name").as_string(), "Petra Prüfer");
+    EXPECT_EQ(items[0].at("email").as_string(), k_examiner_email);
+    EXPECT_TRUE(items[0].at("current").as_bool());
+    EXPECT_EQ(items[0].at("appointments").at(0).at("committee").as_string(),
+              "PA Industriemechanik 1");
+    EXPECT_EQ(items[0].at("appointments").at(0).at("examIds").at(0).as_string(), exam_id);
+    EXPECT_EQ(items[1].at("accountId").as_string(), trainer_account);
+    EXPECT_EQ(items[1].at("email").as_string(), k_trainer_email);
+
+    auto by_occupation = client.get("/api/v1/examiners?occupation=Elektroniker%2F-in", staff);
+    ASSERT_EQ(by_occupation.status, 200U) << by_occupation.body;
+    ASSERT_EQ(by_occupation.json().at("items").as_array().size(), 1U);
+    EXPECT_EQ(by_occupation.json().at("items").at(0).at("accountId").as_string(), trainer_account);
+    auto by_committee =
+      client.get("/api/v1/examiners?committee=PA%20Industriemechanik%201&current=true", staff);
+    ASSERT_EQ(by_committee.json().at("items").as_array().size(), 1U) << by_committee.body;
+    EXPECT_EQ(by_committee.json().at("items").at(0).at("accountId").as_string(), examiner_id);
+    EXPECT_TRUE(client.get("/api/v1/examiners?committee=PA%209", staff)
+                  .json()
+                  .at("items")
+                  .as_array()
+                  .empty());
+    auto page = client.get("/api/v1/examiners?limit=1", staff);
+    ASSERT_EQ(page.json().at("items").as_array().size(), 1U) << page.body;
+    EXPECT_FALSE(page.str("next").empty()) << page.body;
+
+    EXPECT_EQ(client.get("/api/v1/examiners?current=maybe", staff).code(), "validation.current");
+    EXPECT_EQ(client.get("/api/v1/examiners").status, 401U);
+    EXPECT_EQ(client.get("/api/v1/examiners", examiner).code(), "auth.role");
+    EXPECT_EQ(client.get("/api/v1/examiners", env.activate_and_login(k_trainee_email)).status,
+              403U);
 }
 
 TEST_F(GatewayExaminers, AssignmentsUnassignmentAndTheEndOfAnAppointment)

@@ -483,14 +483,16 @@ try {
     // The chamber assigns the examiner to the new exam date.
     await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer");
     const assign = staff.getByRole("form", { name: "Prüfer/in einem Prüfungstermin zuteilen" });
-    await assign.getByLabel("Konto-ID der Prüferin / des Prüfers").fill(examinerAccountId);
+    // The staff list shows her with her committee; the form offers her by name.
+    await staff.locator(`tr[data-examiner="${examinerAccountId}"]`).getByText("PA Industriemechaniker Augsburg 1", { exact: false }).waitFor();
+    await assign.getByLabel("Prüferin / Prüfer").selectOption(examinerAccountId);
     const exams = assign.getByLabel("Prüfungstermin");
     const option = await exams.evaluate((el) => [...el.options].find((o) => o.text.startsWith("Abschlussprüfung Teil 2 Winter"))?.value);
     await exams.selectOption(option);
     await assign.getByRole("button", { name: "Zuteilen" }).click();
-    await assign.getByText("Zugeteilt: Abschlussprüfung Teil 2 Winter").waitFor();
+    await assign.getByText("Zugeteilt: Petra Prüfer zu Abschlussprüfung Teil 2 Winter").waitFor();
     const assigned = staff.locator(`tr[data-exam="${option}"]`);
-    await assigned.getByText(examinerAccountId).waitFor();
+    await assigned.getByText("Petra Prüfer").waitFor();
     await screenshot(staff, "36-staff-examiner-assignment");
     await visit(examiner, "/examining", "Prüfertätigkeit");
     await examiner.getByRole("table", { name: "Prüfungstermine" }).getByText("Abschlussprüfung Teil 2 Winter").waitFor();

@@ -164,6 +164,88 @@ appoint(api& a, call& c)
       { { "accountId", id }, { "invited", created.has_value() } });
 }
 
+/// GET /api/v1/examiners (staff): every appointed examiner with name,
+/// e-mail and appointments, sorted by name; `occupation` and `committee`
+/// keep those with an appointment in it, `current=true` those with an
+/// appointment that has not ended and whose term has not passed.
+reply
+list_examiners(api& a, call& c)
+{
+    auto v = a.viewer_of(c, { role::staff });
+    if (!v) {
+        return error_response(v.error());
+    }
+    auto occupation = c.query_param("occupation");
+    auto committee = c.query_param("committee");
+    auto current = c.query_param("current");
+    if (current && *current != "true" && *current != "false") {
+        return error_response(
+          error::invalid("validation.current", "current must be true or false"));
+    }
+    bool only_current = current && *current == "true";
+    if (auto waited = a.await_position(c); !waited) {
+        return error_response(waited.error());
+    }
+    projections::reader exams(a.store(), projections::k_exams);
+    auto docs = exams.documents("examiner/");
+    if (!docs) {
+        return error_response(docs.error());
+    }
+    auto text_of = [](const boost::json::object& o, std::string_view k) -> std::string {
+        auto* f = o.if_contains(k);
+        return f != nullptr && f->is_string() ? std::string(f->as_string()) : std::string{};
+    };
+    const auto today = format_date(day_of(c.now));
+    std::vector<boost::json::object> found;
+    for (auto& d : *docs) {
+        auto* appointments = d.if_contains("appointments");
+        if (appointments == nullptr || !appointments->is_array()) {
+            continue;
+        }
+        bool matches = false;
+        bool is_current = false;
+        for (const auto& ap : appointments->as_array()) {
+            if (!ap.is_object()) {
+                continue;
+            }
+            const auto& o = ap.as_object();
+            // `ended` is the last day of an ended appointment (null while it runs).
+            auto ended = text_of(o, "ended");
+            bool running = (ended.empty() || ended >= today) && text_of(o, "termEnd") >= today;
+            is_current = is_current || running;
+            if ((!occupation || text_of(o, "occupation") == *occupation) &&
+                (!committee || text_of(o, "committee") == *committee) &&
+                (!only_current || running)) {
+                matches = true;
+            }
+        }
+        if (!matches) {
+            continue;
+        }
+        auto id = text_of(d, "accountId");
+        auto account = domain::load_shared<domain::account::state>(a.services().log,
+                                                                   domain::account::stream_id(id));
+        if (!account) {
+            return error_response(account.error());
+        }
+        const auto& st = *account->state;
+        bool erased = !st.exists || st.erased;
+        d["name"] = erased ? "" : st.name;
+        d["email"] = erased ? "" : st.email;
+        d["current"] = is_current;
+        found.push_back(std::move(d));
+    }
+    std::stable_sort(found.begin(), found.end(), [&](const auto& x, const auto& y) {
+        return std::pair(text_of(x, "name"), text_of(x, "accountId")) <
+               std::pair(text_of(y, "name"), text_of(y, "accountId"));
+    });
+    boost::json::array items;
+    for (auto& e : found) {
+        items.push_back(std::move(e));
+    }
+    return a.page_reply(c, std::move(items));
+}
+
 /// The appointment of `s` an assignment to `exam` should use: the one given,
 /// else the only one, else one for the exam's occupation whose term covers
 /// the exam date, else one for the occupation (the domain then says why it
@@ -879,6 +961,7 @@ add_examiner_routes(router& r)
 {
     using http::verb;
     r.add(verb::post, "/api/v1/examiners", access::authenticated, appoint);
+    r.add(verb::get, "/api/v1/examiners", access::authenticated, list_examiners);
     r.add(verb::post, "/api/v1/examiners/{accountId}/assignments", access::authenticated, assign);
     r.add(verb::delete_,
           "/api/v1/examiners/{accountId}/assignments/{examId}",

@@ -513,11 +513,15 @@ export function StaffExaminersPage() {
 }
 
 /**
- * Examiners assigned to exam dates: assign an examiner (by account id; the
- * last appointed one is filled in) to an exam date, and end an assignment.
+ * The appointed examiners (with committees) and their assignments to exam
+ * dates: assign a current examiner (the last appointed one is preselected)
+ * to an exam date, and end an assignment.
  */
 function ExamAssignments(props: { accountId: string }) {
-  const state = useAsync(() => all<any>("/api/v1/exams"), []);
+  const state = useAsync(
+    () => Promise.all([all<any>("/api/v1/exams"), all<any>("/api/v1/examiners")]),
+    [props.accountId],
+  );
   const [account, setAccount] = useState(props.accountId);
   const [examId, setExamId] = useState("");
   const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
@@ -526,12 +530,12 @@ function ExamAssignments(props: { accountId: string }) {
     if (props.accountId) setAccount(props.accountId);
   }, [props.accountId]);
   const examLabel = (e: any) => `${e.name ?? examTypeLabels[e.type]} (${formatDate(e.date)})`;
-  const unassign = async (e: any, id: string) => {
+  const unassign = async (e: any, id: string, who: string) => {
     setBusy(true);
     setMessage(null);
     try {
       await api.del(`/api/v1/examiners/${enc(id)}/assignments/${enc(e.examId)}`);
-      setMessage({ kind: "success", text: `Die Zuteilung zu „${examLabel(e)}“ wurde aufgehoben.` });
+      setMessage({ kind: "success", text: `Die Zuteilung von ${who} zu „${examLabel(e)}“ wurde aufgehoben.` });
       state.reload();
     } catch (err) {
       setMessage({ kind: "error", text: errorText(err) });
@@ -541,67 +545,96 @@ function ExamAssignments(props: { accountId: string }) {
   };
   return (
     <section aria-labelledby="assign-title">
-      <h2 id="assign-title">Prüfungsterminen zuteilen</h2>
       <Loaded state={state}>
-        {(exams) => (
-          <>
-            {exams.length > 0 && <Form
-              label="Prüfer/in einem Prüfungstermin zuteilen"
-              submit="Zuteilen"
-              action={async () => {
-                const exam = exams.find((e) => e.examId === (examId || exams[0]?.examId))!;
-                await api.post(`/api/v1/examiners/${enc(account.trim())}/assignments`, { examId: exam.examId });
-                state.reload();
-                return `Zugeteilt: ${examLabel(exam)}.`;
-              }}
-            >
-              <Input
-                label="Konto-ID der Prüferin / des Prüfers"
-                value={account}
-                onInput={setAccount}
-                required
-                hint="Steht nach der Berufung oben in der Bestätigung."
-              />
-              <Select
-                label="Prüfungstermin"
-                value={examId || exams[0]?.examId || ""}
-                onChange={setExamId}
-                options={exams.map((e) => [e.examId, `${examLabel(e)} · ${e.occupation}`] as [string, string])}
-              />
-            </Form>}
-            {message && <Alert kind={message.kind}>{message.text}</Alert>}
-            <Table caption="Zugeteilte Prüfer je Prüfungstermin" head={["Prüfungstermin", "Beruf", "Prüfer/innen (Konto-ID)"]} empty={!exams.length}>
-              {exams.map((e) => (
-                <tr data-exam={e.examId}>
-                  <td>{examLabel(e)}</td>
-                  <td>{e.occupation}</td>
-                  <td>
-                    {(e.examinerAccountIds ?? []).length ? (
+        {([exams, examiners]) => {
+          const nameOf = (id: string) => examiners.find((x) => x.accountId === id)?.name || id;
+          const current = examiners.filter((x) => x.current);
+          const chosen = current.some((x) => x.accountId === account) ? account : current[0]?.accountId ?? "";
+          return (
+            <>
+              <h2 id="examiners-title">Berufene Prüferinnen und Prüfer</h2>
+              <Table
+                caption="Prüferinnen und Prüfer mit ihren Ausschüssen"
+                head={["Name", "E-Mail-Adresse", "Prüfungsausschüsse", "Status"]}
+                empty={!examiners.length}
+              >
+                {examiners.map((x) => (
+                  <tr data-examiner={x.accountId}>
+                    <td>{x.name || x.accountId}</td>
+                    <td>{x.email}</td>
+                    <td>
                       <ul class="plain">
-                        {(e.examinerAccountIds as string[]).map((id) => (
+                        {(x.appointments ?? []).map((ap: any) => (
                           <li>
-                            <code>{id}</code>{" "}
-                            <button
-                              type="button"
-                              class="secondary"
-                              disabled={busy}
-                              aria-label={`Zuteilung von ${id} zu ${examLabel(e)} aufheben`}
-                              onClick={() => unassign(e, id)}
-                            >
-                              Zuteilung aufheben
-                            </button>
+                            {ap.committee} · {ap.occupation} · bis {formatDate(ap.ended ?? ap.termEnd)}
                           </li>
                         ))}
                       </ul>
-                    ) : (
-                      "–"
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </Table>
-          </>
-        )}
+                    </td>
+                    <td>{x.current ? "berufen" : "Amtszeit beendet"}</td>
+                  </tr>
+                ))}
+              </Table>
+              <h2 id="assign-title">Prüfungsterminen zuteilen</h2>
+              {exams.length > 0 && current.length > 0 && (
+                <Form
+                  label="Prüfer/in einem Prüfungstermin zuteilen"
+                  submit="Zuteilen"
+                  action={async () => {
+                    const exam = exams.find((e) => e.examId === (examId || exams[0]?.examId))!;
+                    await api.post(`/api/v1/examiners/${enc(chosen)}/assignments`, { examId: exam.examId });
+                    state.reload();
+                    return `Zugeteilt: ${nameOf(chosen)} zu ${examLabel(exam)}.`;
+                  }}
+                >
+                  <Select
+                    label="Prüferin / Prüfer"
+                    value={chosen}
+                    onChange={setAccount}
+                    options={current.map((x) => [x.accountId, `${x.name || x.accountId} (${x.email})`] as [string, string])}
+                  />
+                  <Select
+                    label="Prüfungstermin"
+                    value={examId || exams[0]?.examId || ""}
+                    onChange={setExamId}
+                    options={exams.map((e) => [e.examId, `${examLabel(e)} · ${e.occupation}`] as [string, string])}
+                  />
+                </Form>
+              )}
+              {message && <Alert kind={message.kind}>{message.text}</Alert>}
+              <Table caption="Zugeteilte Prüfer je Prüfungstermin" head={["Prüfungstermin", "Beruf", "Prüfer/innen"]} empty={!exams.length}>
+                {exams.map((e) => (
+                  <tr data-exam={e.examId}>
+                    <td>{examLabel(e)}</td>
+                    <td>{e.occupation}</td>
+                    <td>
+                      {(e.examinerAccountIds ?? []).length ? (
+                        <ul class="plain">
+                          {(e.examinerAccountIds as string[]).map((id) => (
+                            <li>
+                              {nameOf(id)}{" "}
+                              <button
+                                type="button"
+                                class="secondary"
+                                disabled={busy}
+                                aria-label={`Zuteilung von ${nameOf(id)} zu ${examLabel(e)} aufheben`}
+                                onClick={() => unassign(e, id, nameOf(id))}
+                              >
+                                Zuteilung aufheben
+                              </button>
+                            </li>
+                          ))}
+                        </ul>
+                      ) : (
+                        "–"
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </Table>
+            </>
+          );
+        }}
       </Loaded>
     </section>
   );
