@@ -5,6 +5,7 @@
 // it, and the lane goes on from the durable state.
 
 #include "common/processor.hpp"
+#include "counter_aggregate.hpp"
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/partitioned_executor.hpp"
@@ -20,48 +21,7 @@
 using namespace portal;
 using namespace portal::domain;
 
-namespace tally {
-
-/// A test aggregate: a sum of the amounts added, below a limit.
-struct state
-{
-    int value = 0;
-};
-
-struct add
-{
-    int amount = 0;
-};
-
-struct context : context_base
-{
-    int limit = 0;
-};
-
-state
-evolve(state s, schema::Event::Reader e)
-{
-    if (e.isDocument() && e.getDocument().isWithdrawn()) {
-        s.value += std::stoi(str(e.getDocument().getWithdrawn().getReason()));
-    }
-    return s;
-}
-
-decision
-decide(const state& s, const add& c, const context& ctx)
-{
-    if (c.amount == 0) {
-        return no_events();
-    }
-    if (s.value + c.amount > ctx.limit) {
-        return reject("tally.limit", "over the limit");
-    }
-    return one_event([&](schema::Event::Builder e) {
-        e.initDocument().initWithdrawn().setReason(std::to_string(c.amount));
-    });
-}
-
-} // namespace tally
+namespace tally = portal::testing::counter;
 
 namespace {
 

@@ -2,6 +2,7 @@
 // embedded log.
 
 #include "common/processor.hpp"
+#include "counter_aggregate.hpp"
 #include "forwarding_log.hpp"
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
@@ -19,48 +20,7 @@
 using namespace portal;
 using namespace portal::domain;
 
-namespace counter {
-
-/// A test aggregate: a counter that only grows, with a limit from a fact.
-struct state
-{
-    int value = 0;
-};
-
-struct add
-{
-    int amount = 0;
-};
-
-struct context : context_base
-{
-    int limit = 0;
-};
-
-state
-evolve(state s, schema::Event::Reader e)
-{
-    if (e.isDocument() && e.getDocument().isWithdrawn()) {
-        s.value += std::stoi(str(e.getDocument().getWithdrawn().getReason()));
-    }
-    return s;
-}
-
-decision
-decide(const state& s, const add& c, const context& ctx)
-{
-    if (c.amount == 0) {
-        return no_events();
-    }
-    if (s.value + c.amount > ctx.limit) {
-        return reject("counter.limit", "over the limit");
-    }
-    return one_event([&](schema::Event::Builder e) {
-        e.initDocument().initWithdrawn().setReason(std::to_string(c.amount));
-    });
-}
-
-} // namespace counter
+namespace counter = portal::testing::counter;
 
 namespace {
 
