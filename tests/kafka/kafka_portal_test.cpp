@@ -739,6 +739,41 @@ TEST_F(KafkaPortal, APausedOwnerThatResumesAfterTheTakeoverCannotAppend)
     std::cout << "b's log mentions fencing: " << (text.find("fenced") != std::string::npos) << "\n";
 }
 
+/// A port P on 127.0.0.1 with P and P + 1 free (scripts/kafka puts the
+/// controller on P + 1), taken below the kernel's ephemeral range (32768 and
+/// up) so that the client sockets of the tests running beside this one
+/// cannot take P + 1 between this check and the broker's start.
+unsigned short
+free_port_pair()
+{
+    namespace ip = boost::asio::ip;
+    boost::asio::io_context ioc;
+    std::random_device seed;
+    std::mt19937 rng(seed());
+    std::uniform_int_distribution<int> pick(20000, 32000);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        auto port = static_cast<unsigned short>(pick(rng));
+        boost::system::error_code ec;
+        ip::tcp::acceptor first(ioc);
+        ip::tcp::acceptor second(ioc);
+        first.open(ip::tcp::v4(), ec);
+        if (!ec) {
+            first.bind({ ip::make_address("127.0.0.1"), port }, ec);
+        }
+        if (!ec) {
+            second.open(ip::tcp::v4(), ec);
+        }
+        if (!ec) {
+            second.bind({ ip::make_address("127.0.0.1"), static_cast<unsigned short>(port + 1) },
+                        ec);
+        }
+        if (!ec) {
+            return port;
+        }
+    }
+    return free_port();
+}
+
 /// A broker of its own (scripts/kafka with PORTAL_KAFKA_PORT and
 /// PORTAL_KAFKA_DIR), which the test may stop and start. The jars come from
 /// the shared broker's directory when it has them (symlinked).
@@ -747,7 +782,7 @@ class private_broker
   public:
     explicit private_broker(const std::filesystem::path& dir)
       : dir_(dir)
-      , port_(free_port())
+      , port_(free_port_pair())
     {
         std::filesystem::create_directories(dir_);
         const char* shared_env = std::getenv("PORTAL_KAFKA_DIR");
