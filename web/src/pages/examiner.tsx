@@ -203,7 +203,6 @@ export function SeminarsPage() {
   );
 }
 
-/** The trainee's project proposals and a new one for an exam. */
 /** Phases as the form takes them: one „Phase: Stunden“ per line. */
 function parsePhases(text: string): { name: string; hours: number }[] {
   const list = text
@@ -226,16 +225,46 @@ function phasesText(phases: any[]): string {
 }
 
 /**
+ * The fields of a proposal that the trainee writes, shared by the form of a
+ * new proposal and the one that revises it: `fields` to render inside the
+ * form, `body()` for the request (throws InputError on malformed phases).
+ */
+function useProposalFields(initial: { title?: string; description?: string; phases: string; consent?: boolean }) {
+  const [title, setTitle] = useState(initial.title ?? "");
+  const [description, setDescription] = useState(initial.description ?? "");
+  const [phases, setPhases] = useState(initial.phases);
+  const [consent, setConsent] = useState(initial.consent ?? false);
+  return {
+    body: () => ({
+      title: title.trim(),
+      phases: parsePhases(phases),
+      description: description.trim(),
+      companyConsent: consent,
+    }),
+    fields: (
+      <>
+        <Input label="Titel" value={title} onInput={setTitle} required />
+        <TextArea label="Beschreibung" value={description} onInput={setDescription} rows={5} required />
+        <TextArea label="Phasen mit Stunden (je Zeile „Phase: Stunden“)" value={phases} onInput={setPhases} />
+        <Checkbox label="Der Ausbildungsbetrieb ist mit dem Projekt einverstanden" checked={consent} onChange={setConsent} />
+      </>
+    ),
+  };
+}
+
+/**
  * The trainee's actions on a proposal: revise and resubmit it after
  * „Änderungen erforderlich“, or withdraw it while no final decision exists.
  */
 function TraineeProposalActions(props: { proposal: any; onDone: () => void }) {
   const p = props.proposal;
   const id = p.proposalId ?? p.id;
-  const [title, setTitle] = useState(p.title ?? "");
-  const [description, setDescription] = useState(p.description ?? "");
-  const [phases, setPhases] = useState(phasesText(p.phases));
-  const [consent, setConsent] = useState(p.companyConsent ?? false);
+  const proposal = useProposalFields({
+    title: p.title,
+    description: p.description,
+    phases: phasesText(p.phases),
+    consent: p.companyConsent,
+  });
   const [reason, setReason] = useState("");
   const canResubmit = p.status === "changes_required";
   const canWithdraw = p.status === "submitted" || p.status === "changes_required";
@@ -250,21 +279,12 @@ function TraineeProposalActions(props: { proposal: any; onDone: () => void }) {
             label="Projektantrag überarbeiten"
             submit="Erneut einreichen"
             action={async () => {
-              const list = parsePhases(phases);
-              await api.put(`/api/v1/proposals/${enc(id)}`, {
-                title: title.trim(),
-                phases: list,
-                description: description.trim(),
-                companyConsent: consent,
-              });
+              await api.put(`/api/v1/proposals/${enc(id)}`, proposal.body());
               setDone("Der Projektantrag wurde erneut eingereicht.");
               props.onDone();
             }}
           >
-            <Input label="Titel" value={title} onInput={setTitle} required />
-            <TextArea label="Beschreibung" value={description} onInput={setDescription} rows={5} required />
-            <TextArea label="Phasen mit Stunden (je Zeile „Phase: Stunden“)" value={phases} onInput={setPhases} />
-            <Checkbox label="Der Ausbildungsbetrieb ist mit dem Projekt einverstanden" checked={consent} onChange={setConsent} />
+            {proposal.fields}
           </Form>
         </>
       )}
@@ -289,6 +309,7 @@ function TraineeProposalActions(props: { proposal: any; onDone: () => void }) {
   );
 }
 
+/** The trainee's project proposals and a new one for an exam. */
 export function TraineeProposalsPage() {
   const { context } = useSession();
   const state = useAsync(async () => {
@@ -296,10 +317,7 @@ export function TraineeProposalsPage() {
     return { proposals, exams };
   }, []);
   const [examId, setExamId] = useState("");
-  const [title, setTitle] = useState("");
-  const [description, setDescription] = useState("");
-  const [phases, setPhases] = useState("Planung: 8\nDurchführung: 20\nDokumentation: 7");
-  const [consent, setConsent] = useState(false);
+  const proposal = useProposalFields({ phases: "Planung: 8\nDurchführung: 20\nDokumentation: 7" });
   return (
     <Page title="Projektanträge">
       <Loaded state={state}>
@@ -322,14 +340,10 @@ export function TraineeProposalsPage() {
                 <Form
                   submit="Projektantrag einreichen"
                   action={async () => {
-                    const list = parsePhases(phases);
                     await api.post("/api/v1/proposals", {
                       contractId: context.contractId,
                       examId: examId || exams[0].examId,
-                      title: title.trim(),
-                      phases: list,
-                      description: description.trim(),
-                      companyConsent: consent,
+                      ...proposal.body(),
                     });
                     state.reload();
                     return "Eingereicht.";
@@ -341,10 +355,7 @@ export function TraineeProposalsPage() {
                     onChange={setExamId}
                     options={exams.map((e: any) => [e.examId, `${e.name ?? examTypeLabels[e.type]} (${formatDate(e.date)})`])}
                   />
-                  <Input label="Titel" value={title} onInput={setTitle} required />
-                  <TextArea label="Beschreibung" value={description} onInput={setDescription} rows={5} required />
-                  <TextArea label="Phasen mit Stunden (je Zeile „Phase: Stunden“)" value={phases} onInput={setPhases} />
-                  <Checkbox label="Der Ausbildungsbetrieb ist mit dem Projekt einverstanden" checked={consent} onChange={setConsent} />
+                  {proposal.fields}
                 </Form>
               </>
             )}
