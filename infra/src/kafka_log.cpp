@@ -3,6 +3,7 @@
 #include "kafka_client.hpp"
 #include "kafka_command.hpp"
 #include "kafka_log_impl.hpp"
+#include "kafka_meta.hpp"
 #include "portal/events/partition.hpp"
 
 #include <fmt/format.h>
@@ -747,15 +748,34 @@ open_kafka_log(kafka_log_options options)
           options.replication_factor,
           { { "min.insync.replicas", std::to_string(options.min_insync_replicas) } } },
     };
-    auto ensured = kafka::ensure_topics(admin->get(), topics, options.timeout);
-    if (!ensured) {
-        auto e = std::move(ensured.error());
+    auto meta_topic = options.topic_prefix + ".meta";
+    if (!options.key_fingerprint.empty()) {
+        topics.push_back({ meta_topic,
+                           1,
+                           options.replication_factor,
+                           { { "retention.ms", "-1" },
+                             { "retention.bytes", "-1" },
+                             { "min.insync.replicas",
+                               std::to_string(options.min_insync_replicas) } } });
+    }
+    auto unavailable_at = [&](error e) {
         if (e.code == "log.unavailable") {
             e.message = fmt::format("Kafka at {} is unavailable: {}", options.brokers, e.message);
         }
-        return fail(std::move(e));
+        return e;
+    };
+    auto ensured = kafka::ensure_topics(admin->get(), topics, options.timeout);
+    if (!ensured) {
+        return fail(unavailable_at(std::move(ensured.error())));
     }
     admin->reset();
+    if (!options.key_fingerprint.empty()) {
+        auto checked = kafka::check_key_fingerprint(
+          options.brokers, meta_topic, options.instance, options.key_fingerprint, options.timeout);
+        if (!checked) {
+            return fail(unavailable_at(std::move(checked.error())));
+        }
+    }
 
     auto store = detail::log_store::open(options.mirror_dir, options.sync, k_kafka_mirror_format);
     if (!store) {

@@ -123,6 +123,12 @@ derive_token(std::string_view key, std::string_view purpose, std::string_view se
 }
 
 std::string
+key_fingerprint(std::string_view key)
+{
+    return derive_token(key, "key-fingerprint", "");
+}
+
+std::string
 derive_pin(std::string_view key,
            std::string_view purpose,
            std::string_view seed,

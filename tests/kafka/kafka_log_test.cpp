@@ -94,7 +94,7 @@ delete_topics(const std::string& prefix)
         return;
     }
     std::vector<rd_kafka_DeleteTopic_t*> topics;
-    for (const char* suffix : { ".events", ".commands", ".command-results" }) {
+    for (const char* suffix : { ".events", ".commands", ".command-results", ".meta" }) {
         topics.push_back(rd_kafka_DeleteTopic_new((prefix + suffix).c_str()));
     }
     rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
@@ -487,6 +487,32 @@ TEST_F(KafkaLog, ATopicWithAnotherPartitionCountIsAClearErrorAtOpen)
     EXPECT_EQ(log.error().cls, error_class::invalid);
     EXPECT_NE(log.error().message.find(prefix_ + ".events has 3 partitions"), std::string::npos)
       << log.error().message;
+}
+
+TEST_F(KafkaLog, AnInstanceWithAnotherSecretKeyFingerprintIsRefusedAtOpen)
+{
+    // The first instance on the cluster records its fingerprint.
+    auto first = options_for(prefix_, dir_.path() / "first");
+    first.key_fingerprint = "fingerprint-of-key-a";
+    auto a = infra::open_kafka_log(first);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+
+    auto other = options_for(prefix_, dir_.path() / "other");
+    other.owned = std::vector<std::uint32_t>{};
+    other.key_fingerprint = "fingerprint-of-key-b";
+    auto b = infra::open_kafka_log(other);
+    ASSERT_FALSE(b.has_value());
+    EXPECT_EQ(b.error().code, "kafka.key_mismatch");
+    EXPECT_EQ(b.error().cls, error_class::invalid);
+    EXPECT_NE(b.error().message.find("secret.key"), std::string::npos) << b.error().message;
+
+    // The same key opens, also after the first instance is gone.
+    a->reset();
+    auto same = options_for(prefix_, dir_.path() / "same");
+    same.owned = std::vector<std::uint32_t>{};
+    same.key_fingerprint = "fingerprint-of-key-a";
+    auto c = infra::open_kafka_log(same);
+    EXPECT_TRUE(c.has_value()) << c.error().message;
 }
 
 TEST_F(KafkaLog, AMirrorDeletedAndRebuiltFromTheTopicEqualsTheOldOne)

@@ -7,7 +7,10 @@
 /// stream id, value = the encoded envelope, partition =
 /// `events::partition_for(partition key, partitions)`, infinite retention);
 /// `<prefix>.commands` and `<prefix>.command-results` are created for the
-/// command processors. Missing topics are created at open.
+/// command processors; `<prefix>.meta` (one partition, infinite retention)
+/// holds the fingerprint of the instances' shared secret key
+/// (`kafka_log_options::key_fingerprint`). Missing topics are created at
+/// open.
 ///
 /// Writing: every partition has exactly one writer. This instance writes the
 /// partitions it owns (`kafka_log_options::owned`) through one transactional
@@ -100,6 +103,12 @@ struct kafka_log_options
     std::size_t max_group = 1024;
     /// The clock for `recordedAt` and event ids; the system clock if empty.
     std::function<timestamp()> clock;
+    /// A fingerprint of the secret key the instance derives login ids,
+    /// tokens and PINs from (never the key): when set, the log checks it
+    /// against the first one recorded in `<prefix>.meta` (recording it on a
+    /// new cluster) and refuses to open with `kafka.key_mismatch` when it
+    /// differs. Empty: no check.
+    std::string key_fingerprint;
 };
 
 /// The Kafka log: the event log port plus the cross-instance consistency
@@ -150,10 +159,12 @@ class kafka_log : public events::event_log
 ///
 /// Errors: `log.unavailable` when the brokers do not answer within the
 /// timeout; `kafka.topic_mismatch` (invalid) when an existing topic has
-/// another partition count; `log.mirror_mismatch` (invalid) when the mirror
-/// directory belongs to another topic; `log.fenced` (unavailable) when
-/// another instance fenced this one while it opened; `log.invalid_request`
-/// (invalid) for bad options; the mirror's `log.locked`, `log.newer_format`.
+/// another partition count; `kafka.key_mismatch` (invalid) when
+/// `key_fingerprint` differs from the cluster's; `log.mirror_mismatch`
+/// (invalid) when the mirror directory belongs to another topic;
+/// `log.fenced` (unavailable) when another instance fenced this one while it
+/// opened; `log.invalid_request` (invalid) for bad options; the mirror's
+/// `log.locked`, `log.newer_format`.
 ///
 /// Without `group_ownership`, appends to a partition this instance does not
 /// own fail with `log.not_owner` (unavailable); appends of a fenced

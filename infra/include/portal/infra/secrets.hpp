@@ -56,6 +56,10 @@ std::string derive_pin(std::string_view key,
 /// use). Errors: `secrets.key_unreadable`.
 result<std::string> load_or_create_key(const std::filesystem::path& path);
 
+/// A fingerprint of `key` that instances compare to find out whether they
+/// share it, without revealing it: `derive_token` of a fixed purpose.
+std::string key_fingerprint(std::string_view key);
+
 /// The account id of a login: "acc-" + hex of a keyed BLAKE2b-128 of the
 /// normalised (trimmed, lower-case) e-mail. Deterministic for one key,
 /// pseudonymous without it.
