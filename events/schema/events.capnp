@@ -73,6 +73,7 @@ struct Event {
     seminar @9 :SeminarEvent;
     reminder @10 :ReminderEvent;
     chamber @11 :ChamberEvent;
+    mail @12 :MailEvent;
   }
 }
 
@@ -744,4 +745,33 @@ struct OccupationConfigured {
   occupation @0 :Text;
   periodKind @1 :PeriodKind;      # records of this occupation cover a week or a day
   durationMonths @2 :UInt8;       # regular training duration
+}
+
+# ---------------------------------------------------------------------------------------------
+# Mail deliveries (stream mail-<entry key>, partition key of the event that caused the mail;
+# entry key = <eventId in hex>-<index of the mail among that event's mails, two digits>)
+# ---------------------------------------------------------------------------------------------
+
+struct MailEvent {
+  union {
+    sent @0 :MailSent;              # the SMTP server accepted the mail
+    failed @1 :MailFailed;          # refused for good, out of attempts, or not renderable
+  }
+}
+
+struct MailSent {
+  sourceEventId @0 :Data $Json.hex; # eventId of the event that caused the mail
+  index @1 :UInt16;                 # the mail's index among that event's mails
+  kind @2 :Text;                    # outbox kind, e.g. "invitation" (no address: the log keeps no mail data)
+  messageId @3 :Text;               # the Message-ID the mail carried (the same on every attempt and instance)
+  attempts @4 :UInt32;              # SMTP attempts of the recording instance, the successful one included
+}
+
+struct MailFailed {
+  sourceEventId @0 :Data $Json.hex;
+  index @1 :UInt16;
+  kind @2 :Text;
+  messageId @3 :Text;
+  attempts @4 :UInt32;
+  reason @5 :Text;                  # the last error (server answer, or why it cannot be rendered)
 }

@@ -214,6 +214,7 @@ class training final : public projector
             case schema::Event::SEMINAR:
             case schema::Event::REMINDER:
             case schema::Event::CHAMBER:
+            case schema::Event::MAIL:
                 return {};
         }
         return {};

@@ -11,6 +11,7 @@
 #include "document/document.hpp"
 #include "exam/exam.hpp"
 #include "examiner/examiner.hpp"
+#include "mail/mail.hpp"
 #include "proposal/proposal.hpp"
 #include "reminder/reminder.hpp"
 #include "report/report.hpp"
@@ -97,6 +98,7 @@ TEST(Snapshot, EveryAggregateStateSurvivesTheRoundTrip)
     expect_round_trip<document::state>();
     expect_round_trip<exam::state>();
     expect_round_trip<examiner::state>();
+    expect_round_trip<mail::state>();
     expect_round_trip<proposal::state>();
     expect_round_trip<reminder::state>();
     expect_round_trip<report::state>();
@@ -154,9 +156,10 @@ TEST(Snapshot, TagsTellLayoutsApart)
         snapshot::tag<document::state>(), snapshot::tag<examiner::state>(),
         snapshot::tag<proposal::state>(), snapshot::tag<seminar::state>(),
         snapshot::tag<reminder::state>(), snapshot::tag<access_grant::state>(),
-        snapshot::tag<shape_a>(),         snapshot::tag<shape_b>()
+        snapshot::tag<mail::state>(),     snapshot::tag<shape_a>(),
+        snapshot::tag<shape_b>()
     };
-    EXPECT_EQ(tags.size(), 14U);
+    EXPECT_EQ(tags.size(), 15U);
     EXPECT_EQ(snapshot::tag<report::state>(), snapshot::tag<report::state>());
     EXPECT_EQ(snapshot::tag<shape_a>().size(), 16U);
 }
