@@ -10,7 +10,10 @@
 ///                  kind, recipient, subject, messageId, status, attempts,
 ///                  lastError, nextAttemptAt, updatedAt)
 ///   dq/<entry id>  the outbox entry (JSON) while its record is `pending` or
-///                  `sending`: the retry queue
+///                  `sending`, or while it waits for the instance that owns
+///                  it (Kafka mode; no `d/` record then): the retry queue
+///   dr/<entry id>  an outcome sent or failed here whose `mail.sent` /
+///                  `mail.failed` event is not in the log yet (JSON)
 ///   p/smtp         the id of the last outbox entry taken on
 
 #include "portal/infra/kv_store.hpp"
@@ -26,6 +29,7 @@ namespace portal::cli {
 
 inline constexpr std::string_view k_delivery_prefix = "d/";
 inline constexpr std::string_view k_delivery_queue_prefix = "dq/";
+inline constexpr std::string_view k_delivery_unrecorded_prefix = "dr/";
 inline constexpr std::string_view k_smtp_checkpoint = "p/smtp";
 
 /// The states of a delivery: `pending` (waiting for a retry), `sending`

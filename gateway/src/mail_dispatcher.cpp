@@ -1,5 +1,6 @@
 #include "mail_dispatcher.hpp"
 
+#include "app/mail.hpp"
 #include "portal/events/time.hpp"
 #include "portal/projections/read_models.hpp"
 
@@ -37,6 +38,74 @@ std::string
 queue_key(std::string_view id)
 {
     return std::string(k_delivery_queue_prefix) + std::string(id);
+}
+
+std::string
+unrecorded_key(std::string_view id)
+{
+    return std::string(k_delivery_unrecorded_prefix) + std::string(id);
+}
+
+std::uint64_t
+number(const json::object& o, std::string_view key)
+{
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_number() ? v->to_number<std::uint64_t>() : 0;
+}
+
+/// 32 hex digits to a UUID.
+std::optional<events::uuid>
+parse_uuid(std::string_view hex)
+{
+    events::uuid out{};
+    if (hex.size() != out.size() * 2) {
+        return std::nullopt;
+    }
+    auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return -1;
+    };
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        int hi = digit(hex[2 * i]);
+        int lo = digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return std::nullopt;
+        }
+        out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+    }
+    return out;
+}
+
+/// The domain of the sender's address (the right part of Message-IDs).
+std::string
+mail_settings_domain(const infra::mail_settings& mail)
+{
+    auto at = mail.from.email.rfind('@');
+    return at == std::string::npos ? std::string("portal.invalid") : mail.from.email.substr(at + 1);
+}
+
+/// An outcome to record in the log (`dr/<id>`).
+json::object
+outcome_json(const outbox_source& source,
+             std::string_view kind,
+             std::string_view message_id,
+             std::uint64_t attempts,
+             bool sent,
+             std::string_view reason)
+{
+    return json::object{ { "key", source.key },
+                         { "index", source.index },
+                         { "partitionKey", source.partition_key },
+                         { "kind", kind },
+                         { "messageId", message_id },
+                         { "attempts", attempts },
+                         { "sent", sent },
+                         { "reason", reason } };
 }
 
 std::optional<json::object>
@@ -89,10 +158,91 @@ mail_dispatcher::now() const
       std::chrono::system_clock::now());
 }
 
+result<void>
+mail_dispatcher::append_outcome(const json::object& o)
+{
+    if (options_.services == nullptr) {
+        return {};
+    }
+    auto key = str(o, "key");
+    auto dash = key.find('-');
+    auto event_id = parse_uuid(std::string_view(key).substr(0, dash));
+    if (!event_id || dash == std::string::npos) {
+        spdlog::error("mail delivery: an unreadable outcome to record ({}); dropped", key);
+        return {};
+    }
+    domain::mail::record_delivery command;
+    command.source_event_id = *event_id;
+    command.index = static_cast<std::uint16_t>(number(o, "index"));
+    command.kind = str(o, "kind");
+    command.message_id = str(o, "messageId");
+    command.attempts = static_cast<std::uint32_t>(number(o, "attempts"));
+    const auto* sent = o.if_contains("sent");
+    command.sent = sent != nullptr && sent->is_bool() && sent->as_bool();
+    command.reason = str(o, "reason");
+    domain::command_meta meta;
+    meta.command_id = "mail-record-" + key;
+    meta.actor = domain::principal{ "", events::role::system, "" };
+    meta.now = now();
+    auto done =
+      app::record_mail_delivery(*options_.services, meta, str(o, "partitionKey"), command);
+    if (!done) {
+        if (done.error().cls == error_class::invalid ||
+            done.error().cls == error_class::forbidden) {
+            spdlog::error("mail delivery: the outcome of {} cannot be recorded: {} ({}); dropped",
+                          key,
+                          done.error().message,
+                          done.error().code);
+            return {};
+        }
+        return fail(done.error());
+    }
+    if (done->events == 0) {
+        spdlog::info("mail delivery: the outcome of {} was recorded by another instance", key);
+    }
+    return {};
+}
+
+result<void>
+mail_dispatcher::record_pending()
+{
+    if (options_.services == nullptr) {
+        return {};
+    }
+    std::vector<std::pair<std::string, std::string>> pending; // id, outcome
+    auto scanned = store_.scan_prefix(
+      k_delivery_unrecorded_prefix, [&](std::string_view key, std::string_view value) {
+          pending.emplace_back(key.substr(k_delivery_unrecorded_prefix.size()), value);
+          return pending.size() < k_queue_batch;
+      });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    for (const auto& [id, text] : pending) {
+        if (auto o = parse_object(text)) {
+            if (auto done = append_outcome(*o); !done) {
+                return fail(done.error());
+            }
+        }
+        infra::write_batch batch;
+        batch.erase(unrecorded_key(id));
+        if (auto written = store_.write(batch, true); !written) {
+            return fail(written.error());
+        }
+    }
+    return {};
+}
+
 result<dispatch_pass>
 mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
 {
     dispatch_pass pass;
+    // 0. Outcomes whose append failed before (the log was unavailable).
+    if (auto recorded = record_pending(); !recorded) {
+        spdlog::warn("mail delivery: outcomes not recorded in the log yet: {} ({})",
+                     recorded.error().message,
+                     recorded.error().code);
+    }
     if (now() < paused_until_) {
         return pass;
     }
@@ -107,9 +257,16 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
             case outcome::failed:
                 ++pass.failed;
                 break;
+            case outcome::recorded:
+                ++pass.recorded;
+                break;
+            case outcome::waiting:
+                ++pass.waiting;
+                break;
         }
     };
-    // 1. The queue: retries that are due, and entries a crash left `sending`.
+    // 1. The queue: retries that are due, entries a crash left `sending`,
+    // and entries waiting for their owner (no record of their own).
     std::vector<std::pair<std::string, std::string>> queued; // id, entry
     auto scanned = store_.scan_prefix(
       k_delivery_queue_prefix, [&](std::string_view key, std::string_view value) {
@@ -119,7 +276,7 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
     if (!scanned) {
         return fail(scanned.error());
     }
-    std::vector<std::pair<json::object, json::object>> due; // entry, record
+    std::vector<std::pair<json::object, std::optional<json::object>>> due; // entry, record
     for (const auto& [id, text] : queued) {
         auto saved = store_.get(record_key(id));
         if (!saved) {
@@ -127,19 +284,17 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
         }
         auto entry = parse_object(text);
         auto record = *saved ? parse_object(**saved) : std::nullopt;
-        if (!entry || !record) {
+        if (!entry || (*saved && !record)) {
             spdlog::error("mail delivery: the queued entry {} is unreadable; skipped", id);
+            continue;
+        }
+        if (!record) {
+            due.emplace_back(std::move(*entry), std::nullopt); // waiting for its owner
             continue;
         }
         auto status = str(*record, "status");
         auto next = parse_rfc3339(str(*record, "nextAttemptAt"));
         if (status == "sending" || !next || *next <= now()) {
-            if (status == "sending") {
-                spdlog::warn("mail delivery: {} was being sent when the portal stopped; sending it "
-                             "again with the same Message-ID {} (the receiver may see it twice)",
-                             id,
-                             str(*record, "messageId"));
-            }
             due.emplace_back(std::move(*entry), std::move(*record));
         }
     }
@@ -147,7 +302,7 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
         if (keep_going && !keep_going()) {
             return pass;
         }
-        auto done = deliver(entry, &record, false);
+        auto done = deliver(entry, record ? &*record : nullptr, false);
         if (!done) {
             return fail(done.error());
         }
@@ -224,9 +379,12 @@ mail_dispatcher::deliver(const json::object& entry, const json::object* record, 
                           last_error.empty() ? json::value(nullptr) : json::value(last_error) },
                         { "nextAttemptAt", nullptr },
                         { "updatedAt", format_rfc3339(started) } };
+    // `unrecorded`: the outcome to append to the log, kept in `dr/` with the
+    // local record when the append fails.
     auto finish = [&](std::string_view status,
                       std::string error_text,
-                      std::optional<timestamp> next) -> result<void> {
+                      std::optional<timestamp> next,
+                      const json::object* unrecorded = nullptr) -> result<void> {
         state["status"] = status;
         if (!error_text.empty()) {
             state["lastError"] = error_text;
@@ -240,10 +398,26 @@ mail_dispatcher::deliver(const json::object& entry, const json::object* record, 
         } else {
             batch.erase(queue_key(id));
         }
+        if (unrecorded != nullptr) {
+            batch.put(unrecorded_key(id), json::serialize(*unrecorded));
+        }
         if (take_on) {
             batch.put(k_smtp_checkpoint, id);
         }
         return store_.write(batch, true);
+    };
+    // Appends the outcome to the log, then writes the local record (with the
+    // outcome kept for a later append when this one fails).
+    auto conclude = [&](std::string_view status, std::string error_text, const json::object& o) {
+        auto appended = append_outcome(o);
+        if (!appended) {
+            spdlog::warn(
+              "mail delivery: the outcome of {} is not in the log yet (retried): {} ({})",
+              id,
+              appended.error().message,
+              appended.error().code);
+        }
+        return finish(status, std::move(error_text), std::nullopt, appended ? nullptr : &o);
     };
     auto report = [this](std::string_view result) {
         if (options_.on_result) {
@@ -251,14 +425,101 @@ mail_dispatcher::deliver(const json::object& entry, const json::object* record, 
         }
     };
 
-    auto m = render_outbox_entry(log_, entry, options_.mail, options_.key);
+    auto source = outbox_entry_source(log_, entry);
+    if (!source && source.error().cls == error_class::unavailable) {
+        return fail(source.error()); // the log: try the whole pass again later
+    }
+    if (source && options_.services != nullptr) {
+        // The log knows the outcome (recorded here before a crash, or by
+        // the instance that owns the mail): take it over, send nothing.
+        auto known = app::recorded_mail_delivery(*options_.services, source->key);
+        if (!known) {
+            return fail(known.error());
+        }
+        if (*known) {
+            const auto& r = **known;
+            state["status"] = r.sent ? "sent" : "failed";
+            state["messageId"] = r.message_id;
+            state["attempts"] = std::max<std::uint64_t>(r.attempts, 1);
+            if (!r.reason.empty()) {
+                state["lastError"] = r.reason;
+            }
+            infra::write_batch batch;
+            batch.put(record_key(id), json::serialize(state));
+            batch.erase(queue_key(id));
+            if (take_on) {
+                batch.put(k_smtp_checkpoint, id);
+            }
+            if (auto written = store_.write(batch, true); !written) {
+                return fail(written.error());
+            }
+            spdlog::debug("mail delivery: {} is recorded as {} in the log ({})",
+                          id,
+                          r.sent ? "sent" : "failed",
+                          r.message_id);
+            return outcome::recorded;
+        }
+    }
+    if (source && options_.owns) {
+        auto mine = options_.owns(source->position, source->partition_key);
+        if (!mine) {
+            return fail(mine.error());
+        }
+        if (!*mine) {
+            // Another instance sends it: queued (without a record of our
+            // own, or keeping the one of our earlier attempts) until the log
+            // brings its outcome or this instance owns the partition.
+            if (!take_on && (record == nullptr || (str(*record, "status") == "pending" &&
+                                                   str(*record, "nextAttemptAt").empty()))) {
+                return outcome::waiting; // already waiting: nothing to write
+            }
+            infra::write_batch batch;
+            batch.put(queue_key(id), json::serialize(entry));
+            if (record != nullptr) {
+                auto waiting = *record;
+                waiting["status"] = "pending";
+                waiting["nextAttemptAt"] = nullptr;
+                batch.put(record_key(id), json::serialize(waiting));
+            }
+            if (take_on) {
+                batch.put(k_smtp_checkpoint, id);
+            }
+            if (auto written = store_.write(batch, true); !written) {
+                return fail(written.error());
+            }
+            return outcome::waiting;
+        }
+    }
+    if (record != nullptr && str(*record, "status") == "sending") {
+        spdlog::warn("mail delivery: {} was being sent when the portal stopped; sending it "
+                     "again with the same Message-ID {} (the receiver may see it twice)",
+                     id,
+                     str(*record, "messageId"));
+    }
+
+    auto m = source ? render_outbox_entry(log_, entry, options_.mail, options_.key)
+                    : result<infra::mail_message>(fail(source.error()));
     if (!m) {
         if (m.error().cls == error_class::unavailable) {
             return fail(m.error()); // the log: try the whole pass again later
         }
         spdlog::error(
           "mail delivery: {} cannot be rendered: {} ({})", id, m.error().message, m.error().code);
-        if (auto written = finish("failed", m.error().message, std::nullopt); !written) {
+        result<void> written;
+        if (source) {
+            auto at = mail_settings_domain(options_.mail);
+            written = conclude("failed",
+                               m.error().message,
+                               outcome_json(*source,
+                                            str(entry, "kind"),
+                                            source->key + "@" + at,
+                                            attempts,
+                                            false,
+                                            m.error().message));
+        } else {
+            written = finish("failed", m.error().message, std::nullopt);
+        }
+        if (!written) {
             return fail(written.error());
         }
         report("failed");
@@ -280,9 +541,12 @@ mail_dispatcher::deliver(const json::object& entry, const json::object* record, 
     }
     auto sent = sender_->send(*m);
     if (sent) {
-        if (auto written = finish("sent", {}, std::nullopt); !written) {
+        auto written = conclude(
+          "sent", {}, outcome_json(*source, str(entry, "kind"), m->message_id, attempts, true, {}));
+        if (!written) {
             // Sent, but not recorded: the entry stays `sending` and is sent
-            // again (same Message-ID) by a later pass.
+            // again (same Message-ID) by a later pass, unless the log has
+            // its outcome by then.
             return fail(written.error());
         }
         spdlog::info("mail delivery: {} sent to {} ({}, attempt {})",
@@ -314,7 +578,11 @@ mail_dispatcher::deliver(const json::object& entry, const json::object* record, 
         report("retry");
         return outcome::deferred;
     }
-    if (auto written = finish("failed", e.message, std::nullopt); !written) {
+    auto written = conclude(
+      "failed",
+      e.message,
+      outcome_json(*source, str(entry, "kind"), m->message_id, attempts, false, e.message));
+    if (!written) {
         return fail(written.error());
     }
     spdlog::error("mail delivery: {} to {} failed for good after {} attempt(s): {} ({})",

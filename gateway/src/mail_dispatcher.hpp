@@ -7,7 +7,9 @@
 /// `render_outbox_entry` (the same message a file would hold) and sent in
 /// one SMTP transaction. The state of every entry lives in the read-model
 /// store next to the outbox (mail_deliveries.hpp: `d/<id>`, the retry queue
-/// `dq/<id>`, the checkpoint `p/smtp`), never only in memory.
+/// `dq/<id>`, the checkpoint `p/smtp`, outcomes still to record in the log
+/// `dr/<id>`), never only in memory; the outcome of every entry also goes
+/// to the log (below).
 ///
 /// Retries: a transient failure (`smtp.unavailable`: connection, timeout,
 /// 4xx) puts the entry back as `pending` with an exponential back-off
@@ -17,23 +19,49 @@
 /// failure the dispatcher pauses for `first_delay` before it tries any
 /// other entry (the server is probably down).
 ///
+/// Delivery outcomes in the log: after the SMTP server accepted a mail (or
+/// refused it for good) the dispatcher records the outcome as an event,
+/// `mail.sent` or `mail.failed` in stream `mail-<entry key>` (aggregates/mail,
+/// `app::record_mail_delivery`), with the partition key of the event that
+/// caused the mail. The entry key is that event's id plus the mail's index,
+/// the same on every instance (entry ids and positions are local). Before an
+/// entry is sent, and for every queued entry on each pass, the dispatcher
+/// looks for a recorded outcome; an entry whose outcome is in the log is
+/// never sent (again): its record takes the recorded status, Message-ID and
+/// attempts. The record is appended before the local `sent` is written; an
+/// append that fails is kept (`dr/<id>`) and retried on every pass.
+///
+/// Which instance sends (Kafka mode, `options.owns`): the instance that
+/// currently writes the partition of the event that caused the mail. The
+/// others queue the entry without a record (`dq/<id>` alone) and wait until
+/// the log brings its outcome (then their record shows it: `sent` or
+/// `failed`) or until they own the partition themselves (after a failover:
+/// then they send it). With the embedded log (no `owns`) this instance
+/// sends every mail.
+///
 /// Delivery guarantee, honestly: at least once, with a deduplication key.
-/// Each entry's Message-ID is derived from its outbox id, so every attempt
-/// of an entry carries the same Message-ID. Before the SMTP transaction the
-/// entry is marked `sending` (synced write); after the server accepted the
-/// data it is marked `sent` (synced). A process killed between two entries
-/// therefore never sends an entry twice: each is either `sent` or not yet
+/// Each entry's Message-ID is derived from its entry key, so every attempt
+/// of an entry, by any instance, carries the same Message-ID. Before the
+/// SMTP transaction the entry is marked `sending` (synced write); after the
+/// server accepted the data the outcome is appended to the log and the
+/// entry is marked `sent` (synced). A process killed between two entries
+/// therefore never sends an entry twice: each is either recorded or not yet
 /// begun. Killed during a transaction (or between the server's final `250`
-/// and the `sent` write), the entry is found `sending` on restart and is
-/// sent again with the SAME Message-ID: the receiver may get it twice and
-/// can drop the copy by its Message-ID. At most one entry is in `sending` at
-/// any time, so a crash duplicates at most one mail. SMTP offers no way to
-/// close this window (there is no transactional hand-off to the server).
+/// and the append of `mail.sent`), the entry is found `sending` on restart,
+/// or unrecorded by the instance that takes the partition over, and is sent
+/// again with the SAME Message-ID: the receiver may get it twice and can
+/// drop the copy by its Message-ID. At most one entry per instance is in
+/// `sending` at any time, so a crash duplicates at most one mail. The same
+/// holds for an owner that loses its partition while it sends (a paused
+/// instance, fenced meanwhile): the new owner may send that one mail again.
+/// SMTP offers no way to close this window (there is no transactional
+/// hand-off to the server).
 ///
 /// Switching from mail files to SMTP: without `p/smtp`, the dispatcher
 /// starts after the last entry written as a file (`p/mail`), so old mails
 /// are not sent again.
 
+#include "app/app.hpp"
 #include "mail_deliveries.hpp"
 #include "mail_writer.hpp"
 #include "portal/events/event_log.hpp"
@@ -74,6 +102,14 @@ struct mail_dispatcher_options
     /// Called after every attempt with `sent`, `retry` or `failed` (for the
     /// metrics); from the dispatching thread.
     std::function<void(std::string_view result)> on_result;
+    /// Records outcomes in the log and reads those of other instances
+    /// (`app::record_mail_delivery`); null: nothing is recorded or looked up
+    /// (an instance alone on its log that keeps no shared state).
+    const app::services* services = nullptr;
+    /// Whether this instance sends the mails of the event at `position`
+    /// here, whose partition key is `partition_key` (Kafka: it writes the
+    /// event's partition now). Empty: it sends every mail.
+    std::function<result<bool>(events::position position, std::string_view partition_key)> owns;
 };
 
 /// What one pass did.
@@ -82,6 +118,8 @@ struct dispatch_pass
     std::size_t sent = 0;
     std::size_t deferred = 0; ///< transient failures, to be retried
     std::size_t failed = 0;
+    std::size_t recorded = 0; ///< outcomes found in the log (not sent here)
+    std::size_t waiting = 0;  ///< entries of partitions another instance owns
 };
 
 /// The dispatcher. Thread: one caller of `dispatch_pending` at a time (one
@@ -95,12 +133,13 @@ class mail_dispatcher
                                                          std::unique_ptr<infra::mail_sender> sender,
                                                          mail_dispatcher_options options);
 
-    /// One pass: first the queued entries that are due (retries, and an
-    /// entry left `sending` by a crash: resent at once), then new outbox
-    /// entries in order. Stops early after a transient failure (and does
-    /// nothing until the pause after it ended) or when `keep_going` returns
-    /// false (checked between entries). Errors: the store's and the log's
-    /// (nothing is lost: the pass is repeated).
+    /// One pass: first the outcomes still to record in the log, then the
+    /// queued entries that are due (retries, an entry left `sending` by a
+    /// crash: resent at once unless its outcome is in the log, entries
+    /// waiting for their owner), then new outbox entries in order. Stops early after a transient
+    /// failure (and does nothing until the pause after it ended) or when `keep_going` returns false
+    /// (checked between entries). Errors: the store's and the log's (nothing is lost: the pass is
+    /// repeated).
     result<dispatch_pass> dispatch_pending(const std::function<bool()>& keep_going = {});
 
     /// Replaces `options.on_result`; only before dispatching starts.
@@ -115,6 +154,8 @@ class mail_dispatcher
         sent,
         deferred,
         failed,
+        recorded, ///< the log has its outcome
+        waiting,  ///< another instance sends it
     };
 
     mail_dispatcher(events::event_log& log,
@@ -126,6 +167,11 @@ class mail_dispatcher
     result<outcome> deliver(const boost::json::object& entry,
                             const boost::json::object* record,
                             bool take_on);
+    /// Appends the outcomes kept in `dr/` (appends that failed before).
+    result<void> record_pending();
+    /// Appends one outcome (`outcome_json`); an outcome already in the log
+    /// (recorded by another instance) counts as done.
+    result<void> append_outcome(const boost::json::object& outcome);
 
     events::event_log& log_;
     infra::kv_store& store_;

@@ -1,6 +1,7 @@
 #include "mail_writer.hpp"
 
 #include "app/policies.hpp"
+#include "mail/mail.hpp"
 #include "portal/events/message.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/read_models.hpp"
@@ -75,22 +76,86 @@ outbox_mail_id(std::string_view entry_id)
     return id;
 }
 
+namespace {
+
+/// The source of `entry` whose envelope is `env`.
+result<outbox_source>
+source_of(const std::string& id, std::uint64_t position, const events::envelope& env)
+{
+    auto slash = id.rfind('/');
+    unsigned long index = 0;
+    try {
+        if (slash == std::string::npos) {
+            throw std::invalid_argument(id);
+        }
+        index = std::stoul(id.substr(slash + 1));
+    } catch (const std::exception&) {
+        return fail(error::invalid("mail.bad_entry", "an outbox entry id without index: " + id));
+    }
+    if (index > 0xffff) {
+        return fail(error::invalid("mail.bad_entry", "an outbox entry index out of range: " + id));
+    }
+    auto e = env.reader();
+    auto bytes = e.getEventId();
+    outbox_source out;
+    if (bytes.size() != out.event_id.size()) {
+        return fail(error::invalid("mail.bad_entry", "the event of " + id + " has no event id"));
+    }
+    std::copy(bytes.begin(), bytes.end(), out.event_id.begin());
+    out.index = static_cast<std::uint16_t>(index);
+    out.partition_key = domain::str(e.getPartitionKey());
+    out.key = domain::mail::entry_key(out.event_id, out.index);
+    out.position = events::position{ position };
+    return out;
+}
+
+/// The id and the position of an entry.
+result<std::pair<std::string, std::uint64_t>>
+id_and_position(const boost::json::object& entry)
+{
+    auto id = str(entry, "id");
+    const auto* position = entry.if_contains("position");
+    if (id.empty() || position == nullptr || !position->is_number()) {
+        return fail(error::invalid("mail.bad_entry", "an outbox entry without id or position"));
+    }
+    return std::pair{ id, position->to_number<std::uint64_t>() };
+}
+
+} // namespace
+
+result<outbox_source>
+outbox_entry_source(events::event_log& log, const boost::json::object& entry)
+{
+    auto at = id_and_position(entry);
+    if (!at) {
+        return fail(at.error());
+    }
+    auto env = envelope_at(log, at->second);
+    if (!env) {
+        return fail(env.error());
+    }
+    return source_of(at->first, at->second, *env);
+}
+
 result<infra::mail_message>
 render_outbox_entry(events::event_log& log,
                     const boost::json::object& entry,
                     const infra::mail_settings& mail,
                     std::string_view key)
 {
-    auto id = str(entry, "id");
     auto kind = str(entry, "kind");
     auto recipient = str(entry, "recipient");
-    const auto* position = entry.if_contains("position");
-    if (id.empty() || position == nullptr || !position->is_number()) {
-        return fail(error::invalid("mail.bad_entry", "an outbox entry without id or position"));
+    auto at = id_and_position(entry);
+    if (!at) {
+        return fail(at.error());
     }
-    auto env = envelope_at(log, position->to_number<std::uint64_t>());
+    auto env = envelope_at(log, at->second);
     if (!env) {
         return fail(env.error());
+    }
+    auto source = source_of(at->first, at->second, *env);
+    if (!source) {
+        return fail(source.error());
     }
     auto e = env->reader();
     auto command_id = domain::str(e.getCommandId());
@@ -148,10 +213,10 @@ render_outbox_entry(events::event_log& log,
         }
     }
     m.date = from_micros(e.getRecordedAt());
-    auto at = mail.from.email.rfind('@');
-    m.message_id =
-      outbox_mail_id(id) + "@" +
-      (at == std::string::npos ? std::string("portal.invalid") : mail.from.email.substr(at + 1));
+    auto domain_at = mail.from.email.rfind('@');
+    m.message_id = source->key + "@" +
+                   (domain_at == std::string::npos ? std::string("portal.invalid")
+                                                   : mail.from.email.substr(domain_at + 1));
     return m;
 }
 

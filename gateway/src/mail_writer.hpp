@@ -29,17 +29,35 @@ namespace portal::cli {
 inline constexpr std::string_view k_mail_files_checkpoint = "p/mail";
 
 /// The mail id of an outbox entry: its id with `/` as `-` (the `.eml` file
-/// name, and the left part of the Message-ID).
+/// name).
 std::string outbox_mail_id(std::string_view entry_id);
+
+/// Where an outbox entry comes from, in terms every instance shares (its id
+/// and position are local to this instance's log).
+struct outbox_source
+{
+    events::uuid event_id{};   ///< the envelope's eventId of the causing event
+    std::uint16_t index = 0;   ///< the mail's index among that event's mails
+    std::string partition_key; ///< the causing event's partition key
+    std::string key;           ///< `domain::mail::entry_key(event_id, index)`
+    events::position position; ///< the causing event here
+};
+
+/// The source of an outbox entry (an object of `projections::outbox_entries`).
+/// Errors: `mail.event_not_found` (not_found), `mail.bad_entry` (invalid),
+/// the log's.
+result<outbox_source> outbox_entry_source(events::event_log& log, const boost::json::object& entry);
 
 /// Renders one outbox entry (an object of `projections::outbox_entries`)
 /// into its message: access mails with their templates and the secret
 /// derived with `key` from the id of the command that stored its hash,
 /// notifications with the entry's text and a link under `mail.base_url`.
 /// Deterministic: the same entry gives the same message, with `Date` the
-/// time the event was recorded and Message-ID
-/// `<outbox_mail_id>@<sender's domain>`, so every delivery of an entry
-/// (file or SMTP, first or repeated) carries the same Message-ID.
+/// time the event was recorded and Message-ID `<entry key>@<sender's
+/// domain>` (the entry key of `outbox_entry_source`: the causing event's id
+/// and the mail's index), so every delivery of an entry (file or SMTP,
+/// first or repeated, by any instance of the portal) carries the same
+/// Message-ID.
 /// Errors: `mail.event_not_found` (not_found) when the entry's event is
 /// not in `log`, `mail.bad_entry` (invalid), the log's.
 result<infra::mail_message> render_outbox_entry(events::event_log& log,

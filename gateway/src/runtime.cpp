@@ -1,6 +1,7 @@
 #include "runtime.hpp"
 
 #include "app/accounts.hpp"
+#include "portal/events/partition.hpp"
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/embedded_log.hpp"
@@ -10,6 +11,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace portal::cli {
 
@@ -250,10 +253,35 @@ instance::start(instance_options options)
         if (!sender) {
             return fail(sender.error());
         }
-        auto opened = mail_dispatcher::open(*self->log_,
-                                            *self->store_,
-                                            std::move(*sender),
-                                            { mail, *key, options.mail_retry, {}, {} });
+        mail_dispatcher_options dispatch{ mail, *key, options.mail_retry, {}, {} };
+        // Outcomes go to the log; in Kafka mode only the instance that writes
+        // the partition of a mail's event sends it.
+        dispatch.services = self->services_.get();
+        if (auto* kafka = self->kafka_) {
+            dispatch.owns = [kafka](events::position p,
+                                    std::string_view partition_key) -> result<bool> {
+                auto at = kafka->offset_of(p);
+                if (!at) {
+                    return fail(at.error());
+                }
+                std::uint32_t partition = 0;
+                if (*at) {
+                    partition = (*at)->partition;
+                } else {
+                    // Mirrored before offsets were recorded: by its key.
+                    auto partitions = kafka->partition_offsets().size();
+                    if (partitions == 0) {
+                        return false;
+                    }
+                    partition =
+                      events::partition_for(partition_key, static_cast<std::uint32_t>(partitions));
+                }
+                auto owned = kafka->owned_partitions();
+                return std::binary_search(owned.begin(), owned.end(), partition);
+            };
+        }
+        auto opened = mail_dispatcher::open(
+          *self->log_, *self->store_, std::move(*sender), std::move(dispatch));
         if (!opened) {
             return fail(opened.error());
         }

@@ -5,10 +5,14 @@
 // links of the mails (which must work against the API), retries while the
 // server is down, a permanent refusal, the staff route and the metric, and
 // that a SIGKILL in the middle of dispatching neither loses a mail nor sends
-// one twice, except at most the one entry that was `sending` at the kill.
+// one twice, except at most the one entry that was `sending` at the kill; and
+// that every outcome is recorded in the log (`mail.sent`) and an entry whose
+// outcome is already there is not sent.
 
+#include "app/mail.hpp"
 #include "gateway_env.hpp"
 #include "mail_deliveries.hpp"
+#include "portal/events/message.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/smtp.hpp"
 #include "portal_process.hpp"
@@ -463,6 +467,173 @@ TEST_F(MailDelivery, SigkillWhileDispatchingLosesNoMailAndDuplicatesAtMostTheOne
           << r << ": one invitation, received once (twice only when it was in flight)";
     }
     EXPECT_EQ(server.terminate(), 0);
+}
+
+// --- outcomes in the log (mail.sent / mail.failed) ---------------------------------
+
+/// One recorded outcome of the log.
+struct recorded_outcome
+{
+    std::string name; ///< mail.sent, mail.failed
+    std::string message_id;
+    std::uint32_t attempts = 0;
+};
+
+/// The `mail.*` events of the log by stream (`mail-<entry key>`).
+std::map<std::string, std::vector<recorded_outcome>>
+recorded_outcomes(events::event_log& log)
+{
+    std::map<std::string, std::vector<recorded_outcome>> out;
+    auto all = log.read_all(events::position{}, SIZE_MAX);
+    EXPECT_TRUE(all.has_value());
+    for (const auto& e : all ? *all : std::vector<events::recorded_event>{}) {
+        auto env = events::envelope::decode(e.envelope_bytes);
+        EXPECT_TRUE(env.has_value());
+        if (!env || !env->reader().getPayload().isMail()) {
+            continue;
+        }
+        auto mail = env->reader().getPayload().getMail();
+        recorded_outcome r;
+        r.name = events::event_name(env->reader().getPayload());
+        if (mail.isSent()) {
+            r.message_id = mail.getSent().getMessageId().cStr();
+            r.attempts = mail.getSent().getAttempts();
+        } else {
+            r.message_id = mail.getFailed().getMessageId().cStr();
+            r.attempts = mail.getFailed().getAttempts();
+        }
+        out[e.stream].push_back(std::move(r));
+    }
+    return out;
+}
+
+TEST_F(MailDelivery, EveryOutcomeIsRecordedInTheLogOnceWithTheMessageIdThatWasSent)
+{
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    auto options = smtp_options(port);
+    options.mail_from = k_sender;
+    gateway_env env(std::nullopt, options);
+    auto& client = env.client();
+    auto staff = env.staff_token();
+    for (const auto* email : { "eins@pruefer.example", "zwei@pruefer.example" }) {
+        auto r = client.post(
+          "/api/v1/accounts",
+          json_text({ { "role", "examiner" }, { "name", "Prüfer" }, { "email", email } }),
+          staff);
+        ASSERT_EQ(r.status, 201U) << r.body;
+    }
+    auto first = sink.wait_for("eins@pruefer.example");
+    auto second = sink.wait_for("zwei@pruefer.example");
+    ASSERT_TRUE(wait_until([&] {
+        auto all = deliveries(client, staff);
+        return all.size() == sink.messages().size() &&
+               deliveries(client, staff, "sent").size() == all.size();
+    }));
+
+    std::map<std::string, recorded_outcome> by_message_id;
+    ASSERT_TRUE(wait_until([&] {
+        by_message_id.clear();
+        for (const auto& [stream, outcomes] : recorded_outcomes(env.portal().log())) {
+            EXPECT_EQ(outcomes.size(), 1U) << stream << " has more than one outcome";
+            by_message_id[outcomes.front().message_id] = outcomes.front();
+            // The stream names the entry key, the left part of the Message-ID.
+            EXPECT_EQ("mail-" + outcomes.front().message_id.substr(
+                                  0, outcomes.front().message_id.find('@')),
+                      stream);
+        }
+        return by_message_id.size() == sink.messages().size();
+    }));
+    for (const auto& m : sink.messages()) {
+        ASSERT_TRUE(by_message_id.contains(m.message_id())) << m.message_id();
+        EXPECT_EQ(by_message_id[m.message_id()].name, "mail.sent");
+        EXPECT_EQ(by_message_id[m.message_id()].attempts, 1U);
+    }
+    EXPECT_TRUE(by_message_id.contains(first.message_id()));
+    EXPECT_TRUE(by_message_id.contains(second.message_id()));
+    // Message-IDs name the mail's event, not the local outbox position.
+    EXPECT_TRUE(std::regex_match(first.message_id(),
+                                 std::regex("[0-9a-f]{32}-[0-9]{2}@ausbildungsportal\\.example")))
+      << first.message_id();
+}
+
+TEST_F(MailDelivery, AnEntryWhoseOutcomeIsAlreadyInTheLogIsNotSentAndTakesTheRecordedOutcome)
+{
+    // The server is down: the invitation to "schon" waits for a retry.
+    auto options = smtp_options(port);
+    options.mail_from = k_sender;
+    gateway_env env(std::nullopt, options);
+    auto& client = env.client();
+    auto staff = env.staff_token();
+    auto created = client.post(
+      "/api/v1/accounts",
+      json_text(
+        { { "role", "examiner" }, { "name", "Schon" }, { "email", "schon@pruefer.example" } }),
+      staff);
+    ASSERT_EQ(created.status, 201U) << created.body;
+    json::value record;
+    ASSERT_TRUE(wait_until([&] {
+        record = delivery_to(client, staff, "schon@pruefer.example", "invitation");
+        return record.is_object() && record.at("status").as_string() == "pending";
+    }));
+    auto id = std::string(record.at("id").as_string());
+    auto message_id = std::string(record.at("messageId").as_string());
+    auto key = message_id.substr(0, message_id.find('@'));
+
+    // Another instance (or this one before a crash) recorded it as sent.
+    auto position = std::stoull(id.substr(0, id.find('/')));
+    auto events = env.portal().log().read_all(events::position{ position - 1 }, 1);
+    ASSERT_TRUE(events.has_value() && events->size() == 1U);
+    auto env_of = events::envelope::decode(events->front().envelope_bytes);
+    ASSERT_TRUE(env_of.has_value());
+    domain::mail::record_delivery command;
+    auto event_id = env_of->reader().getEventId();
+    ASSERT_EQ(event_id.size(), 16U);
+    std::copy(event_id.begin(), event_id.end(), command.source_event_id.begin());
+    command.index = static_cast<std::uint16_t>(std::stoul(id.substr(id.find('/') + 1)));
+    command.kind = "invitation";
+    command.message_id = message_id;
+    command.attempts = 7;
+    command.sent = true;
+    ASSERT_EQ(domain::mail::entry_key(command.source_event_id, command.index), key);
+    domain::command_meta meta;
+    meta.actor = domain::principal{ "", events::role::system, "" };
+    meta.now = env.now();
+    auto recorded = app::record_mail_delivery(
+      env.portal().services(), meta, env_of->reader().getPartitionKey().cStr(), command);
+    ASSERT_TRUE(recorded.has_value()) << recorded.error().message;
+    EXPECT_EQ(recorded->events, 1U);
+
+    // The server is back; a new mail goes out, the recorded one does not.
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    auto later = client.post(
+      "/api/v1/accounts",
+      json_text({ { "role", "examiner" }, { "name", "Neu" }, { "email", "neu@pruefer.example" } }),
+      staff);
+    ASSERT_EQ(later.status, 201U) << later.body;
+    auto fresh = sink.wait_for("neu@pruefer.example");
+    ASSERT_TRUE(wait_until([&] {
+        record = delivery_to(client, staff, "schon@pruefer.example", "invitation");
+        return record.is_object() && record.at("status").as_string() == "sent";
+    }));
+    EXPECT_EQ(record.at("messageId").as_string(), message_id);
+    EXPECT_EQ(record.at("attempts").as_int64(), 7);
+    EXPECT_TRUE(sink.to("schon@pruefer.example").empty());
+    EXPECT_EQ(sink.messages().size(), 1U);
+
+    // The log: the recorded outcome stays the only one of that mail; the
+    // new mail got its own `mail.sent`.
+    std::map<std::string, std::vector<recorded_outcome>> outcomes;
+    ASSERT_TRUE(wait_until([&] {
+        outcomes = recorded_outcomes(env.portal().log());
+        return outcomes.size() == 2U;
+    }));
+    ASSERT_EQ(outcomes["mail-" + key].size(), 1U);
+    EXPECT_EQ(outcomes["mail-" + key].front().attempts, 7U);
+    auto fresh_key = fresh.message_id().substr(0, fresh.message_id().find('@'));
+    ASSERT_EQ(outcomes["mail-" + fresh_key].size(), 1U);
+    EXPECT_EQ(outcomes["mail-" + fresh_key].front().name, "mail.sent");
 }
 
 } // namespace
