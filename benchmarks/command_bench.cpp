@@ -118,15 +118,20 @@ BM_LoginCommand(benchmark::State& state)
         auto id = "acc-" + account_email(i);
         auto result =
           g_executor
-            ->submit(
-              id,
-              [&] {
-                  domain::command_meta meta{ fmt::format("login-{}", i),
-                                             { id, events::role::trainee, "" },
-                                             now() };
-                  return app::record_login(
-                    *g_services, meta, id, { domain::account::login_method::password, true });
-              })
+            ->submit(id,
+                     [&] {
+                         domain::command_meta meta{ fmt::format("login-{}", i),
+                                                    { id, events::role::trainee, "" },
+                                                    now() };
+                         // A session hash as the gateway gives one (32 bytes).
+                         return app::record_login(*g_services,
+                                                  meta,
+                                                  id,
+                                                  { domain::account::login_method::password,
+                                                    true,
+                                                    fmt::format("{:032}", i),
+                                                    meta.now + std::chrono::hours(12) });
+                     })
             .get();
         if (!result) {
             state.SkipWithError(result.error().message.c_str());

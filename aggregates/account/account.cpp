@@ -333,6 +333,9 @@ decide(const state& s, const record_login& c, const context& ctx)
     if (c.method == login_method::pin && !s.has_pin) {
         return reject("account.no_pin", "the account has no PIN access");
     }
+    if (c.secret_matched && (c.session_hash.empty() || c.session_expires_at <= ctx.now)) {
+        return invalid("validation.session", "a session hash with a future expiry");
+    }
     auto method =
       c.method == login_method::pin ? schema::LoginMethod::PIN : schema::LoginMethod::PASSWORD;
     event_list out;
@@ -343,7 +346,10 @@ decide(const state& s, const record_login& c, const context& ctx)
               [&](schema::Event::Builder e) { e.initAccount().initUnlocked().setByStaff(false); }));
         }
         out.push_back(make_event([&](schema::Event::Builder e) {
-            e.initAccount().initLoginSucceeded().setMethod(method);
+            auto b = e.initAccount().initLoginSucceeded();
+            b.setMethod(method);
+            b.setSessionHash(as_data(c.session_hash));
+            b.setExpiresAt(to_micros(c.session_expires_at));
         }));
         return out;
     }
@@ -364,6 +370,29 @@ decide(const state& s, const record_login& c, const context& ctx)
         }));
     }
     return out;
+}
+
+decision
+decide(const state& s, const end_session& c, const context& ctx)
+{
+    if (!s.exists) {
+        return missing("account.not_found", "no such account");
+    }
+    if (!is_self(s, ctx) && ctx.actor.acting_as != role::staff &&
+        ctx.actor.acting_as != role::system) {
+        return forbidden("end another account's session");
+    }
+    if (c.session_hash.empty()) {
+        return invalid("validation.session", "a session hash is required");
+    }
+    if (s.erased) {
+        return no_events();
+    }
+    return one_event([&](schema::Event::Builder e) {
+        auto b = e.initAccount().initSessionEnded();
+        b.setSessionHash(as_data(c.session_hash));
+        b.setReason(c.reason);
+    });
 }
 
 decision
@@ -594,6 +623,10 @@ evolve(state s, schema::AccountEvent::Reader event)
         case schema::AccountEvent::PASSWORD_CHANGED:
             s.has_password = true;
             s.password_hash = str(event.getPasswordChanged().getPasswordHash());
+            break;
+        case schema::AccountEvent::SESSION_ENDED:
+            // Sessions are not part of the decision state (the sessions
+            // read model keeps them).
             break;
         case schema::AccountEvent::ERASED:
             s.erased = true;

@@ -130,11 +130,26 @@ enum class login_method
 };
 
 /// Records a login attempt; `secret_matched` is the outside check of the
-/// password or PIN.
+/// password or PIN. A successful login starts a session: the token is
+/// random and made outside (the gateway), the event carries its BLAKE2b
+/// hash and its expiry, so every instance knows the session.
 struct record_login
 {
     login_method method = login_method::password;
     bool secret_matched = false;
+    /// BLAKE2b of the session token (needed when `secret_matched`).
+    std::string session_hash;
+    /// When the session ends unless ended earlier (after `now`).
+    timestamp session_expires_at;
+};
+
+/// Ends a session of the account (logout): `session_hash` is the hash of
+/// its token. The gateway only ends sessions it found for this account; the
+/// aggregate does not track sessions (the sessions read model does).
+struct end_session
+{
+    std::string session_hash;
+    std::string reason = "logout";
 };
 
 /// Lifts a lock (staff only).
@@ -203,12 +218,20 @@ decision decide(const state&, const grant_role&, const context&);
 /// Revokes a role; no events when not held. Errors as for granting.
 decision decide(const state&, const revoke_role&, const context&);
 /// Records a login: success resets the failure count (and ends an expired
-/// lock: `unlocked{byStaff=false}`); the N-th consecutive failure locks the
-/// account for the policy's minutes. Errors: `account.not_found`,
-/// `account.erased`, `account.locked` (message carries the lock's end),
-/// `account.not_activated` (password login without a password),
-/// `account.no_pin` (PIN login without a PIN).
+/// lock: `unlocked{byStaff=false}`) and starts the session
+/// (`login_succeeded` with its hash and expiry); the N-th consecutive
+/// failure locks the account for the policy's minutes. Errors:
+/// `account.not_found`, `account.erased`, `account.locked` (message carries
+/// the lock's end), `account.not_activated` (password login without a
+/// password), `account.no_pin` (PIN login without a PIN),
+/// `validation.session` (a successful login without a session hash or with
+/// an expiry not after `now`).
 decision decide(const state&, const record_login&, const context&);
+/// Ends a session: `session_ended`. No events when the account is erased
+/// (the erasure ended every session). Errors: `account.not_found`,
+/// `account.forbidden` (neither the account itself, staff nor the system),
+/// `validation.session` (no session hash).
+decision decide(const state&, const end_session&, const context&);
 /// Lifts an active lock; no events when not locked. Errors:
 /// `account.not_found`, `account.erased`, `account.forbidden` (not staff).
 decision decide(const state&, const unlock&, const context&);

@@ -584,6 +584,15 @@ record_login(const services& svc,
 }
 
 result<outcome>
+end_session(const services& svc,
+            const command_meta& meta,
+            std::string_view account_id,
+            const acc::end_session& c)
+{
+    return run_account(svc, meta, account_id, c);
+}
+
+result<outcome>
 unlock_account(const services& svc, const command_meta& meta, std::string_view account_id)
 {
     return run_account(svc, meta, account_id, acc::unlock{});

@@ -113,6 +113,14 @@ result<domain::outcome> record_login(const services&,
                                      std::string_view account_id,
                                      const domain::account::record_login& c);
 
+/// Ends a session of the account (logout): appends `session_ended`, which
+/// every instance's sessions read model projects. Errors: the aggregate's
+/// (`account.not_found`, `validation.session`, ...).
+result<domain::outcome> end_session(const services&,
+                                    const domain::command_meta&,
+                                    std::string_view account_id,
+                                    const domain::account::end_session& c);
+
 /// Lifts a lock (staff). Errors: the aggregate's.
 result<domain::outcome> unlock_account(const services&,
                                        const domain::command_meta&,

@@ -155,6 +155,7 @@ struct AccountEvent {
     pinConvertedToLogin @12 :PinConvertedToLogin;
     passwordChanged @13 :PasswordChanged;
     erased @14 :AccountErased;
+    sessionEnded @15 :SessionEnded;
   }
 }
 
@@ -191,6 +192,8 @@ struct AccountActivated {
 
 struct LoginSucceeded {
   method @0 :LoginMethod;
+  sessionHash @1 :Data $Json.hex; # BLAKE2b of the session token given to the client; empty before sessions were events
+  expiresAt @2 :Int64;            # when the session ends unless ended earlier (0 before sessions were events)
 }
 
 struct LoginFailed {
@@ -232,6 +235,11 @@ struct PasswordChanged {
 
 struct AccountErased {
   reason @0 :Text;                # personal data dropped from read models; the log keeps only ids
+}
+
+struct SessionEnded {
+  sessionHash @0 :Data $Json.hex; # the sessionHash of the loginSucceeded that started the session
+  reason @1 :Text;                # "logout"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -171,8 +171,8 @@ cmd_replay(const std::vector<std::string>& args, std::ostream& out, std::ostream
     d.add_options()("projection",
                     po::value(&only),
                     "rebuild only this read model (training, exams, report_audit, "
-                    "account_security, public_listing, outbox); without it, every read "
-                    "model is rebuilt and the aggregate snapshots are dropped");
+                    "account_security, public_listing, outbox, sessions); without it, "
+                    "every read model is rebuilt and the aggregate snapshots are dropped");
     po::variables_map vm;
     if (auto code =
           parse(args, d, {}, vm, out, err, "Usage: portal replay [--projection NAME] [options]")) {

@@ -302,6 +302,12 @@ instance::start(instance_options options)
             training = r.get();
         }
     }
+    const projections::sessions_projector* sessions = nullptr;
+    for (const auto& p : self->side_->projectors) {
+        if (p->name() == projections::k_sessions) {
+            sessions = dynamic_cast<const projections::sessions_projector*>(p.get());
+        }
+    }
     options.api.approver_reminder_days = options.reminder.days_before_approver_reminder;
     if (options.reminders) {
         self->reminders_ = std::make_unique<gateway::reminder_scheduler>(
@@ -315,7 +321,8 @@ instance::start(instance_options options)
                                                 std::move(secrets),
                                                 options.api,
                                                 options.clock,
-                                                self->kafka_);
+                                                self->kafka_,
+                                                sessions);
     if (dispatcher) {
         // Started after the API: its results count in the API's metrics.
         dispatcher->on_result([api = self->api_.get()](std::string_view result) {

@@ -712,6 +712,28 @@ kafka_event_log::await_offset(events::partition_offset at,
     return store_->last_position();
 }
 
+result<position>
+kafka_event_log::await_end(std::chrono::steady_clock::time_point deadline)
+{
+    for (std::uint32_t p = 0; p < options_.partitions; ++p) {
+        auto end = high_watermark(topic_, p, deadline);
+        if (!end) {
+            return fail(std::move(end.error()));
+        }
+        if (mirrored(p) >= *end) {
+            continue;
+        }
+        auto waited = wait_mirrored(p, *end, deadline);
+        if (!waited) {
+            if (mirrored(p) < *end && std::chrono::steady_clock::now() >= deadline) {
+                return fail(error::unavailable("log.timeout", waited.error().message));
+            }
+            return fail(std::move(waited.error()));
+        }
+    }
+    return store_->last_position();
+}
+
 } // namespace detail
 
 result<std::unique_ptr<kafka_log>>

@@ -179,6 +179,7 @@ class kafka_event_log final : public kafka_log
     result<std::optional<events::partition_offset>> offset_of(events::position p) override;
     result<events::position> await_offset(events::partition_offset at,
                                           std::chrono::steady_clock::time_point deadline) override;
+    result<events::position> await_end(std::chrono::steady_clock::time_point deadline) override;
 
     // For the writers.
     const kafka_log_options& options() const { return options_; }

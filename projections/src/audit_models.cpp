@@ -100,6 +100,9 @@ class account_security final : public projector
                 entry["expiresAt"] = at(a.getInvitationIssued().getExpiresAt());
                 batch.put(token_key(a.getInvitationIssued().getTokenHash()), id);
                 break;
+            case schema::AccountEvent::SESSION_ENDED:
+                entry["reason"] = text(a.getSessionEnded().getReason());
+                break;
             case schema::AccountEvent::PASSWORD_RESET_COMPLETED:
             case schema::AccountEvent::PASSWORD_CHANGED:
             case schema::AccountEvent::ACTIVATED:

@@ -883,6 +883,7 @@ all_projectors()
     out.push_back(make_account_security_projector());
     out.push_back(make_public_listing_projector());
     out.push_back(make_outbox_projector());
+    out.push_back(make_sessions_projector());
     return out;
 }
 

@@ -289,6 +289,7 @@ class training final : public projector
             case schema::AccountEvent::PASSWORD_RESET_REQUESTED:
             case schema::AccountEvent::PASSWORD_RESET_COMPLETED:
             case schema::AccountEvent::PASSWORD_CHANGED:
+            case schema::AccountEvent::SESSION_ENDED:
                 return {};
         }
         return {};

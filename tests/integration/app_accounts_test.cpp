@@ -208,10 +208,13 @@ struct AppAccountsTest : ::testing::Test
 
     result<outcome> login(const std::string& account, bool matched)
     {
-        return app::record_login(svc,
-                                 as(role::system),
-                                 account,
-                                 account::record_login{ account::login_method::password, matched });
+        auto meta = as(role::system);
+        return app::record_login(
+          svc,
+          meta,
+          account,
+          account::record_login{
+            account::login_method::password, matched, "session-hash", meta.now + 12h });
     }
 };
 
@@ -805,7 +808,10 @@ TEST_F(AppAccountsTest, SupervisorPinBecomesALoginAndAccountsAreErased)
     auto again = must(app::issue_pin(svc, system(), lea, account::issue_pin{ "pin-2" }));
     EXPECT_EQ(again.events, 0u) << "the PIN is created once";
     must(app::record_login(
-      svc, system(), lea, account::record_login{ account::login_method::pin, true }));
+      svc,
+      system(),
+      lea,
+      account::record_login{ account::login_method::pin, true, "session-hash", now + 12h }));
 
     EXPECT_EQ(code_of(app::convert_pin(svc, staff(), lea, account::convert_pin{ "pw" })),
               "account.forbidden");
@@ -828,6 +834,33 @@ TEST_F(AppAccountsTest, SupervisorPinBecomesALoginAndAccountsAreErased)
     must(app::erase_account(svc, staff(), lea, account::erase{ "retention ended" }));
     EXPECT_TRUE(account_state(lea).erased);
     EXPECT_EQ(code_of(login(lea, true)), "account.erased");
+}
+
+TEST_F(AppAccountsTest, ALoginStartsASessionAndALogoutEndsIt)
+{
+    given_people_with_accounts();
+    ASSERT_FALSE(HasFailure());
+
+    must(login(trainer_account, true));
+    auto ended = must(app::end_session(svc,
+                                       as(role::trainer, trainer_account),
+                                       trainer_account,
+                                       account::end_session{ "session-hash", "logout" }));
+    EXPECT_EQ(ended.events, 1u);
+    auto events = log->read_stream(account::stream_id(trainer_account), 1, 100);
+    ASSERT_TRUE(events.has_value());
+    ASSERT_GE(events->size(), 2u);
+    auto name_at = [&](std::size_t from_end) {
+        auto env = events::envelope::decode((*events)[events->size() - from_end].envelope_bytes);
+        EXPECT_TRUE(env.has_value());
+        return env ? events::event_name(env->reader().getPayload()) : std::string{};
+    };
+    EXPECT_EQ(name_at(2), "account.login_succeeded");
+    EXPECT_EQ(name_at(1), "account.session_ended");
+    EXPECT_EQ(
+      code_of(app::end_session(
+        svc, system(), "acc-nobody@example.de", account::end_session{ "session-hash", "logout" })),
+      "account.not_found");
 }
 
 TEST_F(AppAccountsTest, RepeatedCommandIdsAreAnsweredWithTheFirstResult)

@@ -3,7 +3,10 @@
 // limits, invitations and password reset, idempotency, the event stream,
 // health and metrics.
 
+#include "app/accounts.hpp"
 #include "gateway_env.hpp"
+#include "portal/infra/secrets.hpp"
+#include "portal/projections/read_models.hpp"
 #include "test_support.hpp"
 
 #include <boost/asio.hpp>
@@ -67,7 +70,7 @@ TEST_F(GatewayCore, HealthReadinessAndMetricsAnswer)
     auto ready = client.get("/readyz");
     EXPECT_EQ(ready.status, 200U) << ready.body;
     EXPECT_TRUE(ready.json().at("ready").as_bool());
-    EXPECT_EQ(ready.json().at("models").as_array().size(), 6U);
+    EXPECT_EQ(ready.json().at("models").as_array().size(), 7U);
     auto metrics = client.get("/metrics");
     EXPECT_EQ(metrics.status, 200U);
     EXPECT_NE(metrics.header("content-type").find("text/plain"), std::string::npos);
@@ -323,6 +326,97 @@ TEST_F(GatewayCore, LogoutEndsTheSession)
     EXPECT_EQ(out.status, 204U);
     EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
     EXPECT_EQ(client.get("/api/v1/me", token).status, 401U);
+}
+
+/// The committed session of `token` in the sessions read model.
+std::optional<projections::stored_session>
+stored_session_of(gateway_env& env, const std::string& token)
+{
+    auto found = projections::session_of(env.portal().store(), infra::token_hash(token));
+    EXPECT_TRUE(found.has_value()) << (found ? "" : found.error().message);
+    return found ? *found : std::nullopt;
+}
+
+/// Waits until every read model has the log's last event.
+void
+settle(gateway_env& env)
+{
+    auto head = env.portal().log().last_position();
+    for (const auto* r : env.portal().api().runners()) {
+        auto waited = r->wait_for(head, std::chrono::seconds{ 10 });
+        EXPECT_TRUE(waited.has_value()) << r->name();
+    }
+}
+
+TEST_F(GatewayCore, ASessionIsAnEventOfTheLoginAndItsLogoutAnother)
+{
+    auto token = env.staff_token();
+    // At once, without waiting for the read model (Portal-Min-Position).
+    EXPECT_EQ(client.get("/api/v1/me", token).status, 200U);
+    auto me = env.portal().services().account_id_of("sachbearbeitung@ihk.example");
+    settle(env);
+    auto stored = stored_session_of(env, token);
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->account_id, me);
+    EXPECT_EQ(stored->method, "password");
+    EXPECT_EQ(stored->expires, env.now() + std::chrono::hours{ 12 });
+    // The token itself is nowhere in the log: the event has its hash.
+    auto events = env.portal().log().read_stream("account-" + me, 1, 100);
+    ASSERT_TRUE(events.has_value());
+    bool has_hash = false;
+    for (const auto& e : *events) {
+        EXPECT_EQ(e.envelope_bytes.find(token), std::string::npos);
+        has_hash = has_hash || e.envelope_bytes.find(infra::token_hash(token)) != std::string::npos;
+    }
+    EXPECT_TRUE(has_hash);
+
+    EXPECT_EQ(client.del("/api/v1/session", token).status, 204U);
+    EXPECT_EQ(client.get("/api/v1/me", token).status, 401U);
+    settle(env);
+    EXPECT_FALSE(stored_session_of(env, token).has_value());
+    auto other = env.staff_token();
+    auto log = client.get("/api/v1/accounts/" + me + "/security", other);
+    ASSERT_EQ(log.status, 200U);
+    EXPECT_NE(log.body.find("account.session_ended"), std::string::npos) << log.body;
+    EXPECT_EQ(log.body.find("sessionHash"), std::string::npos) << log.body;
+}
+
+TEST_F(GatewayCore, ASessionEndedByAnotherInstanceIsRefusedOnceProjected)
+{
+    auto token = env.staff_token();
+    ASSERT_EQ(client.get("/api/v1/me", token).status, 200U); // cached now
+    settle(env);
+    ASSERT_EQ(client.get("/api/v1/me", token).status, 200U);
+    // Another instance's logout: the event only, nothing of this
+    // instance's cache is told.
+    auto me = env.portal().services().account_id_of("sachbearbeitung@ihk.example");
+    domain::command_meta meta;
+    meta.actor = { me, events::role::staff, "" };
+    meta.now = env.now();
+    meta.command_id = "elsewhere-logout";
+    auto ended =
+      app::end_session(env.portal().services(), meta, me, { infra::token_hash(token), "logout" });
+    ASSERT_TRUE(ended.has_value()) << ended.error().message;
+    EXPECT_TRUE(wait_until([&] { return client.get("/api/v1/me", token).status == 401U; },
+                           std::chrono::seconds{ 5 }));
+}
+
+TEST_F(GatewayCore, APasswordResetEndsEverySessionOfTheAccount)
+{
+    auto token = env.staff_token();
+    ASSERT_EQ(client.get("/api/v1/me", token).status, 200U);
+    auto reset = client.post("/api/v1/password-reset",
+                             json_text({ { "login", "sachbearbeitung@ihk.example" } }));
+    ASSERT_EQ(reset.status, 202U) << reset.body;
+    auto link = env.mail_link_token("sachbearbeitung@ihk.example", "/password-reset");
+    auto confirmed =
+      client.post("/api/v1/password-reset/confirm",
+                  json_text({ { "token", link }, { "password", "Ein-neues-Passwort-1" } }));
+    ASSERT_EQ(confirmed.status, 200U) << confirmed.body;
+    EXPECT_TRUE(wait_until([&] { return client.get("/api/v1/me", token).status == 401U; },
+                           std::chrono::seconds{ 5 }));
+    auto fresh = env.login_token("sachbearbeitung@ihk.example", "Ein-neues-Passwort-1");
+    EXPECT_EQ(client.get("/api/v1/me", fresh).status, 200U);
 }
 
 TEST_F(GatewayCore, SessionsExpire)

@@ -1274,6 +1274,157 @@ TEST_F(ReadModels, TheReportAuditTrailListsEveryEventWithActorTimeAndChange)
     EXPECT_TRUE(projections::report_history(*store, "unknown")->empty());
 }
 
+/// The sessions model from raw account events.
+struct SessionsModel : ProjectionFixture
+{
+    static capnp::Data::Reader data(const std::string& bytes)
+    {
+        return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size());
+    }
+
+    /// A 32-byte session hash made of `c`.
+    static std::string hash(char c) { return std::string(32, c); }
+
+    events::position login(const std::string& account,
+                           const std::string& session,
+                           std::int64_t expires,
+                           schema::LoginMethod method = schema::LoginMethod::PASSWORD)
+    {
+        return append("account-" + account, "account-" + account, [&](schema::Event::Builder b) {
+            auto l = b.initAccount().initLoginSucceeded();
+            l.setMethod(method);
+            l.setSessionHash(data(session));
+            l.setExpiresAt(expires);
+        });
+    }
+
+    events::position ended(const std::string& account, const std::string& session)
+    {
+        return append("account-" + account, "account-" + account, [&](schema::Event::Builder b) {
+            auto e = b.initAccount().initSessionEnded();
+            e.setSessionHash(data(session));
+            e.setReason("logout");
+        });
+    }
+
+    template<class F>
+    events::position account_event(const std::string& account, F&& fill)
+    {
+        return append("account-" + account, "account-" + account, [&](schema::Event::Builder b) {
+            fill(b.initAccount());
+        });
+    }
+
+    bool open(const std::string& session)
+    {
+        auto found = projections::session_of(*store, session);
+        EXPECT_TRUE(found.has_value()) << (found ? "" : found.error().message);
+        return found && found->has_value();
+    }
+
+    std::map<std::string, std::string> model()
+    {
+        std::map<std::string, std::string> out;
+        for (auto& [k, v] : dump(*store)) {
+            if (k.starts_with("m/sessions/")) {
+                out.emplace(k, v);
+            }
+        }
+        return out;
+    }
+};
+
+TEST_F(SessionsModel, LoginsOpenSessionsAndLogoutsErasuresAndResetsEndThemAlsoAfterAReplay)
+{
+    auto later = k_t0 + 12LL * 3600 * 1'000'000;
+    login("a1", hash('a'), later);
+    login("a1", hash('b'), later, schema::LoginMethod::PIN);
+    login("a2", hash('c'), later);
+    login("a3", hash('d'), later);
+    // A login recorded before sessions were events opens none.
+    account_event("a3", [](schema::AccountEvent::Builder a) {
+        a.initLoginSucceeded().setMethod(schema::LoginMethod::PASSWORD);
+    });
+    auto p = projections::make_sessions_projector();
+    auto r = start(*p);
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(p->last_end().value, 0u);
+    EXPECT_TRUE(open(hash('a')));
+    EXPECT_TRUE(open(hash('b')));
+    EXPECT_TRUE(open(hash('c')));
+    EXPECT_TRUE(open(hash('d')));
+    auto b = projections::session_of(*store, hash('b'));
+    ASSERT_TRUE(b && *b);
+    EXPECT_EQ((*b)->account_id, "a1");
+    EXPECT_EQ((*b)->method, "pin");
+    EXPECT_EQ(to_micros((*b)->expires), later);
+
+    auto logout = ended("a1", hash('a'));
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(p->last_end(), logout);
+    EXPECT_FALSE(open(hash('a')));
+    EXPECT_TRUE(open(hash('b')));
+
+    account_event("a2", [](schema::AccountEvent::Builder a) { a.initErased().setReason("x"); });
+    auto reset = account_event("a3", [](schema::AccountEvent::Builder a) {
+        a.initPasswordResetCompleted().setPasswordHash("$argon2id$new");
+    });
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(p->last_end(), reset);
+    EXPECT_FALSE(open(hash('c')));
+    EXPECT_FALSE(open(hash('d')));
+    EXPECT_TRUE(open(hash('b')));
+    // A new login after the reset opens a session again.
+    login("a3", hash('e'), later);
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_TRUE(open(hash('e')));
+
+    // `portal replay`: the model dropped and rebuilt from the log.
+    auto incremental = model();
+    EXPECT_FALSE(incremental.empty());
+    r->stop();
+    r.reset();
+    ASSERT_TRUE(projections::reset_projection(*store, projections::k_sessions));
+    EXPECT_FALSE(open(hash('b')));
+    auto again = projections::make_sessions_projector();
+    auto rebuilt = start(*again);
+    ASSERT_TRUE(rebuilt);
+    ASSERT_TRUE(rebuilt->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(model(), incremental);
+    EXPECT_TRUE(open(hash('b')));
+    EXPECT_TRUE(open(hash('e')));
+    EXPECT_FALSE(open(hash('a')));
+}
+
+TEST_F(SessionsModel, ALoginBeyondTheLimitEndsTheSessionsThatExpireFirst)
+{
+    auto limit = projections::k_sessions_per_account;
+    auto base = k_t0 + 3600LL * 1'000'000;
+    // The first session expires last; the second one first.
+    login("a1", hash(static_cast<char>('A')), base + 1'000'000'000);
+    for (std::size_t i = 1; i < limit; ++i) {
+        login("a1", hash(static_cast<char>('A' + i)), base + static_cast<std::int64_t>(i));
+    }
+    auto p = projections::make_sessions_projector();
+    auto r = start(*p);
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    for (std::size_t i = 0; i < limit; ++i) {
+        EXPECT_TRUE(open(hash(static_cast<char>('A' + i)))) << i;
+    }
+    EXPECT_EQ(p->last_end().value, 0u);
+    auto beyond = login("a1", hash('z'), base + 2'000'000'000);
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(p->last_end(), beyond);
+    EXPECT_TRUE(open(hash('z')));
+    EXPECT_TRUE(open(hash('A')));
+    EXPECT_FALSE(open(hash('B')));
+    for (std::size_t i = 2; i < limit; ++i) {
+        EXPECT_TRUE(open(hash(static_cast<char>('A' + i)))) << i;
+    }
+}
+
 TEST_F(ReadModels, TheSecurityLogListsLoginsFailuresLocksAndResets)
 {
     scenario();

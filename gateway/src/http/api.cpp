@@ -15,6 +15,18 @@ namespace portal::gateway {
 
 namespace {
 
+/// The runner of the `sessions` model among `runners` (null when absent).
+const projections::runner*
+sessions_runner(const std::vector<const projections::runner*>& runners)
+{
+    for (const auto* r : runners) {
+        if (r != nullptr && r->name() == projections::k_sessions) {
+            return r;
+        }
+    }
+    return nullptr;
+}
+
 /// A client's request id when it is short and plain, else a new one.
 std::string
 request_id_of(const request& req, timestamp now)
@@ -107,7 +119,8 @@ api::api(app::services services,
          app::secret_source secrets,
          api_options options,
          std::function<timestamp()> clock,
-         infra::kafka_log* kafka)
+         infra::kafka_log* kafka,
+         const projections::sessions_projector* sessions)
   : services_(std::move(services))
   , log_(log)
   , kafka_(kafka)
@@ -116,7 +129,11 @@ api::api(app::services services,
   , options_(options)
   , clock_(std::move(clock))
   , secrets_(std::move(secrets))
-  , sessions_(store)
+  , sessions_(session_sources{ &store,
+                               sessions_runner(runners_),
+                               sessions,
+                               kafka,
+                               options.max_position_wait })
   , auth_limiter_(options.auth_attempts_per_minute)
 {
     add_session_routes(router_);
@@ -216,7 +233,9 @@ api::handle(const request& req, const peer& from)
                 c.via_cookie = !token.empty();
             }
             if (!token.empty()) {
-                auto found = sessions_.find(token, c.now);
+                // On Kafka a route that needs a session waits for a token
+                // another instance may just have issued (sessions.hpp).
+                auto found = sessions_.find(token, c.now, m.matched->who == access::authenticated);
                 if (!found) {
                     return error_response(found.error());
                 }

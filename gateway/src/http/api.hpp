@@ -116,7 +116,10 @@ class api
     /// (read-your-writes and readiness), the derived secrets of the data key
     /// (the same as the process managers') and the clock (system clock when
     /// empty). `kafka`: the Kafka log when `log` is one (its consistency
-    /// tokens work across instances), else null.
+    /// tokens work across instances), else null. `sessions`: the projector
+    /// of the `sessions` model (its runner is the one of `runners` with its
+    /// name), which tells the session cache when sessions ended; when null,
+    /// cached sessions are checked against the model on every use.
     api(app::services services,
         events::event_log& log,
         infra::kv_store& store,
@@ -124,7 +127,8 @@ class api
         app::secret_source secrets,
         api_options options,
         std::function<timestamp()> clock = {},
-        infra::kafka_log* kafka = nullptr);
+        infra::kafka_log* kafka = nullptr,
+        const projections::sessions_projector* sessions = nullptr);
 
     /// Handles one request (see above). Never throws.
     reply handle(const request& req, const peer& from);

@@ -17,14 +17,14 @@ namespace {
 
 using events::role;
 
-/// Removes credential hashes (password, PIN and token hashes) from an
+/// Removes credential hashes (password, PIN, token and session hashes) from an
 /// event's JSON: nobody reads them from the API, not even auditors.
 void
 strip_secrets(boost::json::value& v)
 {
     if (v.is_object()) {
         auto& o = v.as_object();
-        for (auto key : { "passwordHash", "pinHash", "tokenHash" }) {
+        for (auto key : { "passwordHash", "pinHash", "tokenHash", "sessionHash" }) {
             if (o.contains(key)) {
                 o[key] = "(hidden)";
             }

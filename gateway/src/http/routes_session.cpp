@@ -130,7 +130,16 @@ finish_login(api& a,
              bool matched)
 {
     auto meta = a.anonymous_meta(c, account_id);
-    auto recorded = app::record_login(a.services(), meta, account_id, { method, matched });
+    // The session starts with the login's event: it carries the token's
+    // hash (the token itself only goes to the client).
+    auto issued = session_store::issue();
+    auto expires = c.now + a.options().session_ttl;
+    domain::account::record_login command{ method, matched, {}, {} };
+    if (matched) {
+        command.session_hash = issued.hash;
+        command.session_expires_at = expires;
+    }
+    auto recorded = app::record_login(a.services(), meta, account_id, command);
     auto locked_reply = [&](timestamp until) {
         auto res = problem(
           http::status::locked, "auth.locked", "the login is locked after too many failures");
@@ -160,29 +169,28 @@ finish_login(api& a,
         }
         return invalid_credentials();
     }
-    auto token =
-      a.sessions().create(account_id,
-                          method == domain::account::login_method::pin ? "pin" : "password",
-                          c.now,
-                          a.options().session_ttl);
-    if (!token) {
-        return error_response(token.error());
-    }
+    // Found at once on this instance, before its read model has the event.
+    a.sessions().remember(
+      issued.hash,
+      session{ account_id,
+               method == domain::account::login_method::pin ? "pin" : "password",
+               c.now,
+               expires },
+      recorded->position);
+    const auto& token = issued.token;
     auto account = app::load_account(a.services(), account_id);
     if (!account) {
         return error_response(account.error());
     }
     viewer v{ account_id,
               std::make_shared<const domain::account::state>(std::move(account->state)) };
-    auto res = json_response(
-      http::status::ok,
-      boost::json::object{ { "token", *token },
-                           { "expiresAt", format_rfc3339(c.now + a.options().session_ttl) },
-                           { "account", account_json(v) } });
-    res.set(
-      http::field::set_cookie,
-      session_cookie(
-        a, *token, std::chrono::duration_cast<std::chrono::seconds>(a.options().session_ttl)));
+    auto res = json_response(http::status::ok,
+                             boost::json::object{ { "token", token },
+                                                  { "expiresAt", format_rfc3339(expires) },
+                                                  { "account", account_json(v) } });
+    res.set(http::field::set_cookie,
+            session_cookie(
+              a, token, std::chrono::duration_cast<std::chrono::seconds>(a.options().session_ttl)));
     return res;
 }
 
@@ -263,9 +271,14 @@ logout(api& a, call& c)
             token = token.substr(0, token.find(';'));
         }
     }
-    auto removed = a.sessions().remove(token);
-    if (!removed) {
-        return error_response(removed.error());
+    // The route needs a session, so the token is the one of `c.auth`. Its
+    // end is an event: every instance's sessions model drops it.
+    auto meta = a.anonymous_meta(c, c.auth->account_id);
+    auto ended = app::end_session(
+      a.services(), meta, c.auth->account_id, { session_store::hash_of(token), "logout" });
+    a.sessions().forget(token);
+    if (!ended && ended.error().code != "account.not_found") {
+        return error_response(ended.error());
     }
     response res{ http::status::no_content, 11 };
     res.set(http::field::set_cookie,

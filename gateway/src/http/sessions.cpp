@@ -3,7 +3,7 @@
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/secrets.hpp"
 
-#include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -11,102 +11,199 @@ namespace portal::gateway {
 
 namespace {
 
-std::string
-session_key(std::string_view token)
+/// A token this portal issues: `random_token(32)`, 43 characters of
+/// URL-safe base64.
+bool
+plausible_token(std::string_view token) noexcept
 {
-    return "s/" + infra::to_hex(infra::token_hash(token));
+    if (token.size() != 43) {
+        return false;
+    }
+    return std::all_of(token.begin(), token.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+    });
 }
 
 } // namespace
 
-session_store::session_store(infra::kv_store& store)
-  : store_(store)
+session_store::session_store(session_sources sources)
+  : src_(sources)
 {
 }
 
-result<std::string>
-session_store::create(std::string_view account_id,
-                      std::string_view method,
-                      timestamp now,
-                      std::chrono::minutes ttl)
+session_store::issued
+session_store::issue()
 {
     auto token = infra::random_token();
-    boost::json::object doc{ { "accountId", account_id },
-                             { "method", method },
-                             { "created", to_micros(now) },
-                             { "expires", to_micros(now + ttl) } };
-    infra::write_batch batch;
-    batch.put(session_key(token), boost::json::serialize(doc));
-    auto written = store_.write(batch);
-    if (!written) {
-        return fail(written.error());
+    auto hash = infra::token_hash(token);
+    return issued{ std::move(token), std::move(hash) };
+}
+
+std::string
+session_store::hash_of(std::string_view token)
+{
+    return infra::token_hash(token);
+}
+
+std::uint64_t
+session_store::model_position() const
+{
+    return src_.runner != nullptr ? src_.runner->position().value : 0;
+}
+
+void
+session_store::remember(std::string_view token_hash, session s, events::position at)
+{
+    std::lock_guard lock(mu_);
+    if (cached_.size() >= k_cached) {
+        cached_.clear();
     }
-    return token;
+    cached_.insert_or_assign(std::string(token_hash), entry{ std::move(s), at.value, at.value });
 }
 
 result<std::optional<session>>
-session_store::find(std::string_view token, timestamp now)
+session_store::lookup(const std::string& hash, timestamp now, bool& missing)
+{
+    using found = std::optional<session>;
+    missing = false;
+    // One lock over memory and model: an entry is cached with the model's
+    // position read before the model itself, so an end projected after it
+    // is noticed (`last_end` beyond `checked`).
+    std::lock_guard lock(mu_);
+    auto it = cached_.find(hash);
+    if (it != cached_.end()) {
+        auto& e = it->second;
+        if (e.s.expires <= now) {
+            cached_.erase(it);
+            return found{};
+        }
+        bool ended_since = src_.projector == nullptr || src_.runner == nullptr ||
+                           src_.projector->last_end().value > e.checked;
+        if (!ended_since) {
+            return found{ e.s };
+        }
+        auto at = model_position();
+        if (src_.runner != nullptr && at < e.origin) {
+            return found{ e.s }; // the model does not have the login yet
+        }
+        auto stored = projections::session_of(*src_.store, hash);
+        if (!stored) {
+            return fail(stored.error());
+        }
+        if (!*stored || (*stored)->account_id != e.s.account_id) {
+            cached_.erase(it);
+            return found{};
+        }
+        e.checked = at;
+        return found{ e.s };
+    }
+    auto at = model_position();
+    auto stored = projections::session_of(*src_.store, hash);
+    if (!stored) {
+        return fail(stored.error());
+    }
+    if (!*stored) {
+        missing = true;
+        return found{};
+    }
+    auto& st = **stored;
+    if (st.expires <= now) {
+        return found{};
+    }
+    session s{ std::move(st.account_id), std::move(st.method), st.created, st.expires };
+    if (cached_.size() >= k_cached) {
+        cached_.clear();
+    }
+    cached_.insert_or_assign(hash, entry{ s, 0, at });
+    return found{ std::move(s) };
+}
+
+result<std::optional<session>>
+session_store::find(std::string_view token, timestamp now, bool wait_on_miss)
 {
     if (token.empty() || token.size() > 128) {
         return std::optional<session>{};
     }
-    auto key = session_key(token);
-    // One lock over memory and store, so a `remove` between reading the
-    // store and caching cannot leave an ended session in memory.
-    std::lock_guard lock(mu_);
-    if (auto it = cached_.find(key); it != cached_.end()) {
-        if (it->second.expires > now) {
-            return std::optional<session>{ it->second };
-        }
-        cached_.erase(it); // expired: the store entry goes below
+    auto arrived = std::chrono::steady_clock::now();
+    auto hash = infra::token_hash(token);
+    bool missing = false;
+    auto first = lookup(hash, now, missing);
+    if (!first || !missing || !wait_on_miss || src_.kafka == nullptr || !plausible_token(token)) {
+        return first;
     }
-    auto value = store_.get(key);
-    if (!value) {
-        return fail(value.error());
+    // Another instance may have issued it a moment ago: wait until this one
+    // has every event committed before the request came, then look again.
+    auto caught = catch_up(arrived);
+    if (!caught) {
+        return fail(caught.error());
     }
-    if (!*value) {
-        return std::optional<session>{};
-    }
-    boost::system::error_code ec;
-    auto doc = boost::json::parse(**value, ec);
-    if (ec || !doc.is_object()) {
-        return fail(error::unavailable("session.corrupt", "a stored session is not readable"));
-    }
-    const auto& o = doc.get_object();
-    const auto* account = o.if_contains("accountId");
-    const auto* method = o.if_contains("method");
-    const auto* created = o.if_contains("created");
-    const auto* expires = o.if_contains("expires");
-    if (account == nullptr || !account->is_string() || method == nullptr || !method->is_string() ||
-        created == nullptr || !created->is_int64() || expires == nullptr || !expires->is_int64()) {
-        return fail(error::unavailable("session.corrupt", "a stored session is not readable"));
-    }
-    session s{ std::string(account->get_string()),
-               std::string(method->get_string()),
-               from_micros(created->get_int64()),
-               from_micros(expires->get_int64()) };
-    if (s.expires <= now) {
-        infra::write_batch batch;
-        batch.erase(key);
-        (void)store_.write(batch); // best effort: an expired session is refused anyway
-        return std::optional<session>{};
-    }
-    if (cached_.size() >= k_cached) {
-        cached_.clear();
-    }
-    cached_.insert_or_assign(std::move(key), s);
-    return std::optional<session>{ std::move(s) };
+    return lookup(hash, now, missing);
 }
 
 result<void>
-session_store::remove(std::string_view token)
+session_store::catch_up(std::chrono::steady_clock::time_point arrived)
 {
-    auto key = session_key(token);
+    auto deadline = arrived + src_.max_wait;
+    std::unique_lock lock(catch_mu_);
+    for (;;) {
+        if (catching_) {
+            // A catch-up that started after this request arrived covers it;
+            // an earlier one may have asked the broker too early.
+            bool covers = catch_started_ >= arrived;
+            auto seen = catch_done_;
+            if (!catch_cv_.wait_until(lock, deadline, [&] { return catch_done_ != seen; })) {
+                return fail(
+                  error::unavailable("projection.timeout",
+                                     fmt::format("the sessions did not catch up within {} ms",
+                                                 src_.max_wait.count())));
+            }
+            if (covers) {
+                return catch_result_;
+            }
+            continue;
+        }
+        catching_ = true;
+        catch_started_ = std::chrono::steady_clock::now();
+        lock.unlock();
+        auto done = run_catch_up(deadline);
+        lock.lock();
+        catching_ = false;
+        ++catch_done_;
+        catch_result_ = done;
+        catch_cv_.notify_all();
+        return done;
+    }
+}
+
+result<void>
+session_store::run_catch_up(std::chrono::steady_clock::time_point deadline)
+{
+    auto end = src_.kafka->await_end(deadline);
+    if (!end) {
+        if (end.error().code == "log.timeout") {
+            return fail(error::unavailable(
+              "projection.timeout",
+              fmt::format("the event log's mirror did not reach the end within {} ms: {}",
+                          src_.max_wait.count(),
+                          end.error().message)));
+        }
+        return fail(end.error());
+    }
+    if (src_.runner == nullptr) {
+        return {};
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    return src_.runner->wait_for(*end, std::max(left, std::chrono::milliseconds(1)));
+}
+
+void
+session_store::forget(std::string_view token)
+{
+    auto hash = infra::token_hash(token);
     std::lock_guard lock(mu_);
-    cached_.erase(key);
-    infra::write_batch batch;
-    batch.erase(key);
-    return store_.write(batch);
+    cached_.erase(hash);
 }
 
 rate_limiter::rate_limiter(unsigned rate_per_minute, std::size_t max_keys)

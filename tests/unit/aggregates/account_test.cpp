@@ -154,6 +154,24 @@ trainee_command()
     return c;
 }
 
+/// A login whose secret matched, with the session the gateway starts (the
+/// hash of a random token and an expiry 12 hours after `now`).
+record_login
+ok_login(login_method method, timestamp now = t0, std::string session = "sess-1")
+{
+    return record_login{ method, true, std::move(session), now + 12h };
+}
+
+event_payload
+logged_in(std::string session, timestamp expires)
+{
+    return make_event([&](schema::Event::Builder e) {
+        auto b = e.initAccount().initLoginSucceeded();
+        b.setSessionHash(as_data(session));
+        b.setExpiresAt(to_micros(expires));
+    });
+}
+
 /// Folds `given`, decides, and folds the outcome too (for follow-ups).
 struct given_account : ::testing::Test
 {
@@ -553,10 +571,106 @@ TEST(AccountMayManageRole, FollowsTheRoleMatrix)
 
 TEST_F(AccountGivenActiveTrainee, WhenLoginSucceedsThenLoginSucceeded)
 {
-    auto r = decide(s, record_login{ login_method::password, true }, anonymous());
+    auto r = decide(s, ok_login(login_method::password, t0), anonymous());
     ASSERT_TRUE(r.has_value()) << r.error().code;
     ASSERT_EQ(names(*r), std::vector<std::string>{ "account.login_succeeded" });
     EXPECT_EQ(acc(*r, 0).getLoginSucceeded().getMethod(), schema::LoginMethod::PASSWORD);
+    EXPECT_EQ(bytes(acc(*r, 0).getLoginSucceeded().getSessionHash()), "sess-1");
+    EXPECT_EQ(acc(*r, 0).getLoginSucceeded().getExpiresAt(), to_micros(t0 + 12h));
+}
+
+TEST_F(AccountGivenActiveTrainee, WhenLoginSucceedsWithoutSessionHashThenValidationSession)
+{
+    auto r = decide(s, record_login{ login_method::password, true, "", t0 + 12h }, anonymous());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "validation.session");
+    EXPECT_EQ(r.error().cls, error_class::invalid);
+}
+
+TEST_F(AccountGivenActiveTrainee, WhenLoginSucceedsWithASessionExpiringNowThenValidationSession)
+{
+    auto r = decide(s, record_login{ login_method::password, true, "sess-1", t0 }, anonymous());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "validation.session");
+}
+
+TEST_F(AccountGivenActiveTrainee, WhenLoginFailsThenNoSessionIsNeeded)
+{
+    auto r = decide(s, record_login{ login_method::password, false, "", {} }, anonymous());
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    EXPECT_EQ(names(*r), std::vector<std::string>{ "account.login_failed" });
+}
+
+// --- sessions ---
+
+struct AccountGivenLoggedInTrainee : given_account
+{
+    void SetUp() override
+    {
+        given({ created(role::trainee),
+                invited("tok-1", t0 + 72h),
+                activated(),
+                logged_in("sess-1", t0 + 12h) });
+    }
+};
+
+TEST_F(AccountGivenLoggedInTrainee, WhenTheAccountLogsOutThenSessionEnded)
+{
+    auto r = decide(s, end_session{ "sess-1", "logout" }, anonymous());
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    ASSERT_EQ(names(*r), std::vector<std::string>{ "account.session_ended" });
+    EXPECT_EQ(bytes(acc(*r, 0).getSessionEnded().getSessionHash()), "sess-1");
+    EXPECT_EQ(std::string(acc(*r, 0).getSessionEnded().getReason().cStr()), "logout");
+    then_apply(*r);
+    // Sessions are no decision state: the next login works as before.
+    auto next = decide(s, ok_login(login_method::password, t0 + 1h, "sess-2"), anonymous(t0 + 1h));
+    ASSERT_TRUE(next.has_value()) << next.error().code;
+    EXPECT_EQ(names(*next), std::vector<std::string>{ "account.login_succeeded" });
+}
+
+TEST_F(AccountGivenLoggedInTrainee, WhenTheAccountItselfEndsItsSessionThenSessionEnded)
+{
+    auto r = decide(s, end_session{ "sess-1", "logout" }, ctx_as(role::trainee, "a1"));
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    EXPECT_EQ(names(*r), std::vector<std::string>{ "account.session_ended" });
+}
+
+TEST_F(AccountGivenLoggedInTrainee, WhenStaffEndsASessionThenSessionEnded)
+{
+    auto r = decide(s, end_session{ "sess-1", "logout" }, ctx_as(role::staff, "st1"));
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    EXPECT_EQ(names(*r), std::vector<std::string>{ "account.session_ended" });
+}
+
+TEST_F(AccountGivenLoggedInTrainee, WhenAnotherAccountEndsTheSessionThenForbidden)
+{
+    auto r = decide(s, end_session{ "sess-1", "logout" }, ctx_as(role::trainer, "other", "c1"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "account.forbidden");
+}
+
+TEST_F(AccountGivenLoggedInTrainee, WhenNoSessionHashIsGivenThenValidationSession)
+{
+    auto r = decide(s, end_session{ "", "logout" }, anonymous());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "validation.session");
+}
+
+TEST_F(AccountGivenNothing, WhenASessionOfAnUnknownAccountEndsThenNotFound)
+{
+    auto r = decide(s, end_session{ "sess-1", "logout" }, anonymous());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "account.not_found");
+}
+
+TEST_F(AccountGivenLoggedInTrainee, WhenTheAccountWasErasedThenEndingASessionYieldsNoEvents)
+{
+    event_list erasure;
+    erasure.push_back(erased());
+    then_apply(erasure);
+    auto r = decide(s, end_session{ "sess-1", "logout" }, anonymous());
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    EXPECT_TRUE(r->empty());
 }
 
 TEST_F(AccountGivenActiveTrainee, WhenLoginFailsThenFailureCounted)
@@ -605,7 +719,7 @@ TEST_F(AccountGivenActiveTrainee,
 
 TEST_F(AccountGivenFourFailures, WhenLoginSucceedsThenCountResets)
 {
-    auto r = decide(s, record_login{ login_method::password, true }, anonymous());
+    auto r = decide(s, ok_login(login_method::password, t0), anonymous());
     ASSERT_TRUE(r.has_value());
     then_apply(*r);
     EXPECT_EQ(s.consecutive_failures, 0U);
@@ -617,7 +731,7 @@ TEST_F(AccountGivenFourFailures, WhenLoginSucceedsThenCountResets)
 
 TEST_F(AccountGivenLocked, WhenCorrectPasswordWhileLockedThenLockedWithUntil)
 {
-    auto r = decide(s, record_login{ login_method::password, true }, anonymous(t0 + 23h));
+    auto r = decide(s, ok_login(login_method::password, t0 + 23h), anonymous(t0 + 23h));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "account.locked");
     EXPECT_EQ(r.error().cls, error_class::rejected);
@@ -634,7 +748,7 @@ TEST_F(AccountGivenLocked, WhenWrongPasswordWhileLockedThenLocked)
 
 TEST_F(AccountGivenLocked, WhenLoginSucceedsAfterTheLockExpiredThenUnlockedAndSucceeded)
 {
-    auto r = decide(s, record_login{ login_method::password, true }, anonymous(t0 + 24h));
+    auto r = decide(s, ok_login(login_method::password, t0 + 24h), anonymous(t0 + 24h));
     ASSERT_TRUE(r.has_value()) << r.error().code;
     ASSERT_EQ(names(*r),
               (std::vector<std::string>{ "account.unlocked", "account.login_succeeded" }));
@@ -656,7 +770,7 @@ TEST_F(AccountGivenLocked, WhenStaffUnlocksThenUnlockedAndLoginWorks)
     ASSERT_EQ(names(*r), std::vector<std::string>{ "account.unlocked" });
     EXPECT_TRUE(acc(*r, 0).getUnlocked().getByStaff());
     then_apply(*r);
-    auto login = decide(s, record_login{ login_method::password, true }, anonymous(t0 + 1h));
+    auto login = decide(s, ok_login(login_method::password, t0 + 1h), anonymous(t0 + 1h));
     ASSERT_TRUE(login.has_value());
     EXPECT_EQ(names(*login), std::vector<std::string>{ "account.login_succeeded" });
 }
@@ -677,21 +791,21 @@ TEST_F(AccountGivenActiveTrainee, WhenStaffUnlocksAnUnlockedAccountThenNoEvents)
 
 TEST_F(AccountGivenInvitedTrainee, WhenPasswordLoginBeforeActivationThenNotActivated)
 {
-    auto r = decide(s, record_login{ login_method::password, true }, anonymous());
+    auto r = decide(s, ok_login(login_method::password, t0), anonymous());
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "account.not_activated");
 }
 
 TEST_F(AccountGivenActiveTrainee, WhenPinLoginWithoutPinThenNoPin)
 {
-    auto r = decide(s, record_login{ login_method::pin, true }, anonymous());
+    auto r = decide(s, ok_login(login_method::pin, t0), anonymous());
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "account.no_pin");
 }
 
 TEST_F(AccountGivenSupervisorWithPin, WhenPinLoginSucceedsThenLoginSucceededByPin)
 {
-    auto r = decide(s, record_login{ login_method::pin, true }, anonymous());
+    auto r = decide(s, ok_login(login_method::pin, t0), anonymous());
     ASSERT_TRUE(r.has_value()) << r.error().code;
     EXPECT_EQ(acc(*r, 0).getLoginSucceeded().getMethod(), schema::LoginMethod::PIN);
 }
@@ -879,8 +993,8 @@ TEST_F(AccountGivenSupervisorWithPin, WhenSupervisorConvertsPinThenFullLogin)
     ASSERT_EQ(names(*r), std::vector<std::string>{ "account.pin_converted_to_login" });
     EXPECT_EQ(str(acc(*r, 0).getPinConvertedToLogin().getPasswordHash()), "$argon2id$pw");
     then_apply(*r);
-    EXPECT_TRUE(decide(s, record_login{ login_method::password, true }, anonymous()).has_value());
-    EXPECT_EQ(decide(s, record_login{ login_method::pin, true }, anonymous()).error().code,
+    EXPECT_TRUE(decide(s, ok_login(login_method::password, t0), anonymous()).has_value());
+    EXPECT_EQ(decide(s, ok_login(login_method::pin, t0), anonymous()).error().code,
               "account.no_pin");
 }
 
@@ -973,7 +1087,7 @@ TEST_F(AccountGivenErased, WhenErasedAgainThenNoEvents)
 
 TEST_F(AccountGivenErased, WhenLoginThenErased)
 {
-    auto r = decide(s, record_login{ login_method::password, true }, anonymous());
+    auto r = decide(s, ok_login(login_method::password, t0), anonymous());
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "account.erased");
     EXPECT_EQ(

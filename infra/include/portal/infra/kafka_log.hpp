@@ -128,6 +128,14 @@ class kafka_log : public events::event_log
     virtual result<void> wait_for_offsets(const std::vector<std::int64_t>& offsets,
                                           std::chrono::milliseconds timeout) = 0;
 
+    /// Waits until this instance has mirrored every partition up to the
+    /// end the broker reports now (every event committed before the call)
+    /// and returns the last local position then. Asks the broker for each
+    /// partition's end. Errors: `log.timeout` (unavailable) when `deadline`
+    /// passes first; the mirror's failure or `log.unavailable` when the
+    /// broker does not answer. Thread-safe.
+    virtual result<events::position> await_end(std::chrono::steady_clock::time_point deadline) = 0;
+
     /// The partitions this instance writes now (ascending). Thread-safe.
     virtual std::vector<std::uint32_t> owned_partitions() const = 0;
 

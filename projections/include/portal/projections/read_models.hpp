@@ -16,6 +16,8 @@
 /// - `account_security`: logins, failures, locks, resets per account;
 /// - `public_listing`: companies and their publication consent;
 /// - `outbox`: one entry per mail the domain implies.
+/// - `sessions`: the open sessions of every account (login sessions are
+///   events, so every instance knows them).
 ///
 /// Every query fails only with storage errors (`kv.unavailable`,
 /// `projection.corrupt`) or `*.not_found` (not_found) where it says so.
@@ -41,6 +43,7 @@ inline constexpr std::string_view k_report_audit = "report_audit";
 inline constexpr std::string_view k_account_security = "account_security";
 inline constexpr std::string_view k_public_listing = "public_listing";
 inline constexpr std::string_view k_outbox = "outbox";
+inline constexpr std::string_view k_sessions = "sessions";
 
 /// The projector of each model.
 std::unique_ptr<projector> make_training_projector();
@@ -49,6 +52,24 @@ std::unique_ptr<projector> make_report_audit_projector();
 std::unique_ptr<projector> make_account_security_projector();
 std::unique_ptr<projector> make_public_listing_projector();
 std::unique_ptr<projector> make_outbox_projector();
+
+/// The projector of the sessions model: it also tells the model's readers
+/// (the gateway's session cache) when sessions ended.
+class sessions_projector : public projector
+{
+  public:
+    /// The position of the last event applied that ended sessions (0 when
+    /// none yet): the model shows it once its runner's position reaches
+    /// it; a reader that cached a session before it checks it again.
+    /// Thread-safe.
+    virtual events::position last_end() const = 0;
+};
+
+/// At most this many open sessions per account: a login beyond it ends the
+/// ones that expire first.
+inline constexpr std::size_t k_sessions_per_account = 32;
+
+std::unique_ptr<sessions_projector> make_sessions_projector();
 
 /// Every projector of the portal, one per model above.
 std::vector<std::unique_ptr<projector>> all_projectors();
@@ -64,7 +85,7 @@ result<boost::json::array> report_history(infra::kv_store& store, std::string_vi
 /// event, ...}` for logins (with `method`), failures (with
 /// `consecutiveFailures`), locks (`lockedUntil`), unlocks (`byStaff`),
 /// password reset requests and completions, password changes, activation,
-/// PIN issue and conversion.
+/// PIN issue and conversion, ended sessions (`reason`).
 result<boost::json::array> account_security_log(infra::kv_store& store,
                                                 std::string_view account_id);
 
@@ -73,6 +94,26 @@ result<boost::json::array> account_security_log(infra::kv_store& store,
 /// token was issued. Whether it is still valid is the account's decision.
 result<std::optional<std::string>> account_of_token(infra::kv_store& store,
                                                     std::string_view token_hash);
+
+// --- sessions ---
+
+/// A session of the sessions model.
+struct stored_session
+{
+    std::string account_id;
+    std::string method; ///< "password" or "pin"
+    timestamp created;  ///< `recordedAt` of its login
+    timestamp expires;
+};
+
+/// The open session of a token by the token's hash (BLAKE2b bytes,
+/// `infra::token_hash`): started by `account.login_succeeded`, and not
+/// ended by `account.session_ended`, the account's erasure or a completed
+/// password reset, nor pushed out by newer sessions of the account
+/// (`k_sessions_per_account`). Whether it has expired is the caller's
+/// check (`expires`). Errors: storage errors, `projection.corrupt`.
+result<std::optional<stored_session>> session_of(infra::kv_store& store,
+                                                 std::string_view token_hash);
 
 // --- public listing ---
 
