@@ -643,6 +643,44 @@ TEST_F(KafkaPortal, AWritesPositionTokenMakesEveryInstanceReadIt)
     }
 }
 
+TEST_F(KafkaPortal, ASessionStartedOnOneInstanceWorksAtOnceOnTheOtherAndItsLogoutEverywhere)
+{
+    start_two();
+    auto& a = at(0);
+    auto& b = at(1);
+    for (int i = 0; i < 6; ++i) {
+        auto& in = i % 2 == 0 ? a : b;
+        auto& other = i % 2 == 0 ? b : a;
+        http_client c_in(in.port);
+        http_client c_other(other.port);
+        auto signed_in = c_in.post("/api/v1/session",
+                                   json_text({ { "login", k_staff }, { "password", k_password } }));
+        ASSERT_EQ(signed_in.status, 200U) << signed_in.body;
+        auto token = signed_in.str("token");
+        // At once on the other instance: no Portal-Min-Position, no retry.
+        auto me = c_other.get("/api/v1/me", token);
+        ASSERT_EQ(me.status, 200U) << "round " << i << " on " << other.name << ": " << me.body;
+        EXPECT_EQ(c_in.get("/api/v1/me", token).status, 200U);
+        // A logout on the other instance ends the session where it began
+        // as soon as that instance has projected the end.
+        EXPECT_EQ(c_other.del("/api/v1/session", token).status, 204U);
+        EXPECT_EQ(c_other.get("/api/v1/me", token).status, 401U);
+        EXPECT_TRUE(wait_until([&] { return c_in.get("/api/v1/me", token).status == 401U; },
+                               std::chrono::seconds{ 10 }))
+          << "round " << i << ": " << in.name << " still accepts a token ended on " << other.name;
+    }
+    // Tokens nobody issued are refused without a long wait.
+    for (auto* n : { &a, &b }) {
+        http_client c(n->port);
+        for (const std::string& bad : { std::string("not-a-token"), std::string(43, 'x') }) {
+            auto started = std::chrono::steady_clock::now();
+            EXPECT_EQ(c.get("/api/v1/me", bad).status, 401U) << bad;
+            EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1500))
+              << bad << " on " << n->name;
+        }
+    }
+}
+
 TEST_F(KafkaPortal, AKilledInstancesPartitionsMoveAndNothingAcknowledgedIsLostOrDuplicated)
 {
     start_two();
