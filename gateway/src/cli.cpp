@@ -291,16 +291,17 @@ add_kafka_options(po::options_description& d, kafka_flags& k)
                     po::value(&k.brokers),
                     "run on the Kafka event log at these bootstrap servers (host:port,...) "
                     "instead of the embedded one; any number of instances may share it (they "
-                    "need the same secret.key in their data directories)")(
+                    "need the same secret.key in their data directories; one with another key "
+                    "refuses to start)")(
       "instance",
       po::value(&k.instance),
       "this instance's name on Kafka, unique in the cluster (default: host name and port)")(
       "kafka-prefix",
       po::value(&k.prefix)->default_value("portal"),
-      "topic prefix: <prefix>.events, <prefix>.commands, <prefix>.command-results")(
-      "kafka-partitions",
-      po::value(&k.partitions)->default_value(12),
-      "partitions of the topics (created with it; existing topics must have it)")(
+      "topic prefix: <prefix>.events, <prefix>.commands, <prefix>.command-results, "
+      "<prefix>.meta")("kafka-partitions",
+                       po::value(&k.partitions)->default_value(12),
+                       "partitions of the topics (created with it; existing topics must have it)")(
       "kafka-session-timeout-ms",
       po::value(&k.session_ms)->default_value(10'000),
       "how long a silent instance keeps its partitions before the others take them over");
@@ -370,6 +371,11 @@ cmd_staff(const std::vector<std::string>& args, std::ostream& out, std::ostream&
             return k_usage;
         }
         o->mirror_dir = std::filesystem::path(c.data_dir) / "kafka-log";
+        auto kafka_key = data_key(c);
+        if (!kafka_key) {
+            return report_open_failure(kafka_key.error(), err);
+        }
+        o->key_fingerprint = infra::key_fingerprint(*kafka_key);
         auto opened = infra::open_kafka_log(std::move(*o));
         if (opened) {
             log = std::unique_ptr<events::event_log>(std::move(*opened));

@@ -201,6 +201,13 @@ instance::start(instance_options options)
     std::unique_ptr<instance> self(new instance());
     if (options.kafka) {
         auto kafka = std::move(*options.kafka);
+        // Instances on one cluster must share the key: the log refuses to
+        // open with another one (only a keyed hash of it leaves the machine).
+        auto kafka_key = infra::load_or_create_key(options.data_dir / "secret.key");
+        if (!kafka_key) {
+            return fail(kafka_key.error());
+        }
+        kafka.key_fingerprint = infra::key_fingerprint(*kafka_key);
         if (kafka.mirror_dir.empty()) {
             kafka.mirror_dir = options.data_dir / "kafka-log";
         }

@@ -812,6 +812,38 @@ free_port_pair()
     return free_port();
 }
 
+TEST_F(KafkaPortal, AnInstanceWithAnotherSecretKeyRefusesToStart)
+{
+    auto& a = add_node("a");
+    auto& b = add_node("b");
+    add_staff(a.dir); // records the fingerprint of a's key on the cluster
+    auto own_key = infra::load_or_create_key(b.dir / "secret.key");
+    ASSERT_TRUE(own_key.has_value());
+    ASSERT_NE(*own_key, key_);
+
+    auto args = kafka_args("b");
+    args.insert(args.end(), { "--no-reminders", "--web-root", "none" });
+    portal_process serve(k_portal, b.dir, b.port, args);
+    auto code = serve.wait_exit(std::chrono::seconds{ 60 });
+    ASSERT_TRUE(code.has_value()) << "an instance with another secret.key started";
+    EXPECT_NE(*code, 0);
+    std::ifstream log_in(b.dir / "serve.log", std::ios::binary);
+    std::string log((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(log.find("secret.key"), std::string::npos) << log;
+
+    std::vector<std::string> staff{ "staff",   "add",           "--data-dir",  b.dir.string(),
+                                    "--login", "b@ihk.example", "--log-level", "warn" };
+    auto extra = kafka_args("staff-b");
+    staff.insert(staff.end(), extra.begin(), extra.end());
+    auto r = run_process(k_portal, staff, std::string(k_password) + "\n");
+    EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find("secret.key"), std::string::npos) << r.err;
+
+    // With a's key, b starts.
+    start(b);
+    EXPECT_EQ(http_client(b.port).get("/api/v1/me", b.staff).status, 200U);
+}
+
 /// A broker of its own (scripts/kafka with PORTAL_KAFKA_PORT and
 /// PORTAL_KAFKA_DIR), which the test may stop and start. The jars come from
 /// the shared broker's directory when it has them (symlinked).
