@@ -67,7 +67,7 @@ TEST(PortalCli, DemoSeedsVerifiableDataAndPrintsTheLogins)
 
     auto replay = run_process(k_portal, with_dir({ "replay" }, dir));
     ASSERT_EQ(replay.exit_code, 0) << replay.err;
-    EXPECT_NE(replay.out.find("rebuilt 6 read model(s) from " + std::to_string(count) + " events"),
+    EXPECT_NE(replay.out.find("rebuilt 7 read model(s) from " + std::to_string(count) + " events"),
               std::string::npos)
       << replay.out;
     auto one = run_process(k_portal, with_dir({ "replay", "--projection", "outbox" }, dir));
