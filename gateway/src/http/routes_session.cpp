@@ -276,9 +276,14 @@ logout(api& a, call& c)
     auto meta = a.anonymous_meta(c, c.auth->account_id);
     auto ended = app::end_session(
       a.services(), meta, c.auth->account_id, { session_store::hash_of(token), "logout" });
-    a.sessions().forget(token);
     if (!ended && ended.error().code != "account.not_found") {
         return error_response(ended.error());
+    }
+    // From the answer on, this instance refuses the token.
+    auto forgotten =
+      a.sessions().forget(token, ended && ended->events > 0 ? ended->position : events::position{});
+    if (!forgotten) {
+        return error_response(forgotten.error());
     }
     response res{ http::status::no_content, 11 };
     res.set(http::field::set_cookie,

@@ -198,12 +198,18 @@ session_store::run_catch_up(std::chrono::steady_clock::time_point deadline)
     return src_.runner->wait_for(*end, std::max(left, std::chrono::milliseconds(1)));
 }
 
-void
-session_store::forget(std::string_view token)
+result<void>
+session_store::forget(std::string_view token, events::position ended_at)
 {
+    // Until the model has the end, a lookup would find the session there.
+    result<void> waited;
+    if (src_.runner != nullptr && ended_at.value > 0) {
+        waited = src_.runner->wait_for(ended_at, src_.max_wait);
+    }
     auto hash = infra::token_hash(token);
     std::lock_guard lock(mu_);
     cached_.erase(hash);
+    return waited;
 }
 
 rate_limiter::rate_limiter(unsigned rate_per_minute, std::size_t max_keys)

@@ -106,9 +106,13 @@ class session_store
                                         timestamp now,
                                         bool wait_on_miss = false);
 
-    /// Drops the memory entry of `token` (its session was ended: the
-    /// caller appended `account.session_ended`).
-    void forget(std::string_view token);
+    /// Ends the session of `token` on this instance: the caller appended
+    /// its `account.session_ended` at local position `ended_at` (0 when it
+    /// appended nothing); waits (bounded) until the sessions model has it,
+    /// then drops the memory entry, so that this instance refuses the token
+    /// from the return on. Errors: `projection.timeout` or the runner's
+    /// failure (the memory entry is dropped all the same).
+    result<void> forget(std::string_view token, events::position ended_at);
 
   private:
     struct entry
