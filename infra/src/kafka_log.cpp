@@ -772,13 +772,13 @@ open_kafka_log(kafka_log_options options)
     };
     auto meta_topic = options.topic_prefix + ".meta";
     if (!options.key_fingerprint.empty()) {
-        topics.push_back({ meta_topic,
-                           1,
-                           options.replication_factor,
-                           { { "retention.ms", "-1" },
-                             { "retention.bytes", "-1" },
-                             { "min.insync.replicas",
-                               std::to_string(options.min_insync_replicas) } } });
+        topics.push_back(
+          { meta_topic,
+            1,
+            options.replication_factor,
+            { { "retention.ms", "-1" },
+              { "retention.bytes", "-1" },
+              { "min.insync.replicas", std::to_string(options.min_insync_replicas) } } });
     }
     auto unavailable_at = [&](error e) {
         if (e.code == "log.unavailable") {
