@@ -43,7 +43,7 @@ class sessions_model final : public sessions_projector
 {
   public:
     std::string_view name() const override { return k_sessions; }
-    std::uint32_t version() const override { return 2; }
+    std::uint32_t version() const override { return 3; }
 
     events::position last_end() const override
     {
@@ -92,7 +92,9 @@ class sessions_model final : public sessions_projector
                 return {};
             }
             case schema::AccountEvent::ERASED:
-                // An erased account has no sessions.
+            case schema::AccountEvent::PASSWORD_RESET_COMPLETED:
+                // An erased account has no sessions; a reset password (it
+                // may have been known to someone else) ends every session.
                 return drop_all(event, id, model, batch);
             default:
                 return {};

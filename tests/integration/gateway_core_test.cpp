@@ -401,6 +401,24 @@ TEST_F(GatewayCore, ASessionEndedByAnotherInstanceIsRefusedOnceProjected)
                            std::chrono::seconds{ 5 }));
 }
 
+TEST_F(GatewayCore, APasswordResetEndsEverySessionOfTheAccount)
+{
+    auto token = env.staff_token();
+    ASSERT_EQ(client.get("/api/v1/me", token).status, 200U);
+    auto reset = client.post("/api/v1/password-reset",
+                             json_text({ { "login", "sachbearbeitung@ihk.example" } }));
+    ASSERT_EQ(reset.status, 202U) << reset.body;
+    auto link = env.mail_link_token("sachbearbeitung@ihk.example", "/password-reset");
+    auto confirmed =
+      client.post("/api/v1/password-reset/confirm",
+                  json_text({ { "token", link }, { "password", "Ein-neues-Passwort-1" } }));
+    ASSERT_EQ(confirmed.status, 200U) << confirmed.body;
+    EXPECT_TRUE(wait_until([&] { return client.get("/api/v1/me", token).status == 401U; },
+                           std::chrono::seconds{ 5 }));
+    auto fresh = env.login_token("sachbearbeitung@ihk.example", "Ein-neues-Passwort-1");
+    EXPECT_EQ(client.get("/api/v1/me", fresh).status, 200U);
+}
+
 TEST_F(GatewayCore, SessionsExpire)
 {
     auto token = env.staff_token();

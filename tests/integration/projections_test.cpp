@@ -1334,7 +1334,7 @@ struct SessionsModel : ProjectionFixture
     }
 };
 
-TEST_F(SessionsModel, LoginsOpenSessionsAndLogoutsAndErasuresEndThemAlsoAfterAReplay)
+TEST_F(SessionsModel, LoginsOpenSessionsAndLogoutsErasuresAndResetsEndThemAlsoAfterAReplay)
 {
     auto later = k_t0 + 12LL * 3600 * 1'000'000;
     login("a1", hash('a'), later);
@@ -1366,17 +1366,16 @@ TEST_F(SessionsModel, LoginsOpenSessionsAndLogoutsAndErasuresEndThemAlsoAfterARe
     EXPECT_FALSE(open(hash('a')));
     EXPECT_TRUE(open(hash('b')));
 
-    auto erasure =
-      account_event("a2", [](schema::AccountEvent::Builder a) { a.initErased().setReason("x"); });
-    // A password reset leaves the sessions open.
-    account_event("a3", [](schema::AccountEvent::Builder a) {
+    account_event("a2", [](schema::AccountEvent::Builder a) { a.initErased().setReason("x"); });
+    auto reset = account_event("a3", [](schema::AccountEvent::Builder a) {
         a.initPasswordResetCompleted().setPasswordHash("$argon2id$new");
     });
     ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
-    EXPECT_EQ(p->last_end(), erasure);
+    EXPECT_EQ(p->last_end(), reset);
     EXPECT_FALSE(open(hash('c')));
-    EXPECT_TRUE(open(hash('d')));
+    EXPECT_FALSE(open(hash('d')));
     EXPECT_TRUE(open(hash('b')));
+    // A new login after the reset opens a session again.
     login("a3", hash('e'), later);
     ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
     EXPECT_TRUE(open(hash('e')));

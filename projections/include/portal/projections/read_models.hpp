@@ -108,8 +108,8 @@ struct stored_session
 
 /// The open session of a token by the token's hash (BLAKE2b bytes,
 /// `infra::token_hash`): started by `account.login_succeeded`, and not
-/// ended by `account.session_ended` or the account's erasure, nor pushed
-/// out by newer sessions of the account
+/// ended by `account.session_ended`, the account's erasure or a completed
+/// password reset, nor pushed out by newer sessions of the account
 /// (`k_sessions_per_account`). Whether it has expired is the caller's
 /// check (`expires`). Errors: storage errors, `projection.corrupt`.
 result<std::optional<stored_session>> session_of(infra::kv_store& store,
