@@ -7,7 +7,7 @@
 // the partitions it took over that were still undelivered, and none that was
 // recorded as sent.
 
-#include "gateway_env.hpp"
+#include "kafka_nodes.hpp"
 #include "portal/events/partition.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal_process.hpp"
@@ -32,46 +32,7 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string k_portal = PORTAL_BINARY;
-constexpr const char* k_password = "Kafka-Test-Passwort";
-constexpr const char* k_staff = "staff@ihk.example";
-constexpr std::uint32_t k_partitions = 4;
-
-std::string
-env_brokers()
-{
-    const char* env = std::getenv("PORTAL_KAFKA_BROKERS");
-    if (env == nullptr || *env == '\0') {
-        ADD_FAILURE() << "PORTAL_KAFKA_BROKERS is not set: these tests need a real Kafka broker "
-                         "(scripts/kafka start; scripts/test sets it)";
-        return "127.0.0.1:1";
-    }
-    return env;
-}
-
-std::string
-unique_prefix()
-{
-    std::random_device rd;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info != nullptr ? info->name() : "test";
-    for (auto& c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) {
-            c = '-';
-        }
-    }
-    return fmt::format("portal-test.{}.{:08x}", name, rd());
-}
-
-/// One `portal serve --kafka --smtp-url` instance.
-struct node
-{
-    std::string name;
-    std::filesystem::path dir;
-    unsigned short port = 0;
-    std::unique_ptr<portal_process> process;
-    std::string staff;
-};
+using namespace kafka_nodes;
 
 /// The delivery records of `GET /api/v1/mail/deliveries` on `port` (all
 /// pages).
@@ -114,101 +75,25 @@ records_by_recipient(unsigned short port, const std::string& token)
     return out;
 }
 
-class KafkaMail : public ::testing::Test
+class KafkaMail : public cluster_test
 {
   protected:
     void SetUp() override
     {
-        brokers_ = env_brokers();
-        prefix_ = unique_prefix();
+        cluster_test::SetUp();
         sink_ = std::make_unique<smtp_sink>(sink_port_, dir_.path() / "sink");
         ASSERT_TRUE(sink_->start());
     }
 
-    std::vector<std::string> kafka_args(const std::string& name) const
-    {
-        return { "--kafka",
-                 brokers_,
-                 "--kafka-prefix",
-                 prefix_,
-                 "--kafka-partitions",
-                 std::to_string(k_partitions),
-                 "--instance",
-                 name,
-                 "--kafka-session-timeout-ms",
-                 "6000" };
-    }
-
-    /// Creates the staff account through Kafka in `first_dir` (whose
-    /// secret.key every node then shares).
-    void add_staff(const std::filesystem::path& first_dir)
-    {
-        std::vector<std::string> args{ "staff",   "add",   "--data-dir",  first_dir.string(),
-                                       "--login", k_staff, "--log-level", "warn" };
-        auto extra = kafka_args("staff");
-        args.insert(args.end(), extra.begin(), extra.end());
-        auto r = run_process(k_portal, args, std::string(k_password) + "\n");
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-        std::ifstream key_in(first_dir / "secret.key", std::ios::binary);
-        key_ =
-          std::string((std::istreambuf_iterator<char>(key_in)), std::istreambuf_iterator<char>());
-    }
-
-    node& add_node(const std::string& name)
-    {
-        auto& n = nodes_.emplace_back(std::make_unique<node>());
-        n->name = name;
-        n->dir = dir_.path() / name;
-        std::filesystem::create_directories(n->dir);
-        n->port = free_port();
-        return *n;
-    }
-
     void start(node& n)
     {
-        if (n.dir != nodes_.front()->dir) {
-            std::filesystem::copy_file(nodes_.front()->dir / "secret.key",
-                                       n.dir / "secret.key",
-                                       std::filesystem::copy_options::overwrite_existing);
-        }
-        auto args = kafka_args(n.name);
-        args.insert(args.end(),
-                    { "--no-reminders",
-                      "--web-root",
-                      "none",
-                      "--workers",
-                      "8",
-                      "--public-url",
-                      std::string(k_mail_public_url),
-                      "--smtp-url",
-                      "smtp://127.0.0.1:" + std::to_string(sink_port_) });
-        n.process = std::make_unique<portal_process>(k_portal, n.dir, n.port, args);
-        ASSERT_TRUE(n.process->wait_ready())
-          << n.name << " did not start; see " << (n.dir / "serve.log").string();
-        EXPECT_TRUE(wait_until([&] { return http_client(n.port).get("/readyz").status == 200; }));
-        n.staff = login(n);
-    }
-
-    std::string login(node& n)
-    {
-        http_reply r;
-        wait_until([&] {
-            http_client c(n.port);
-            r = c.post("/api/v1/session",
-                       json_text({ { "login", k_staff }, { "password", k_password } }));
-            if (r.status == 200U || r.status == 429U) {
-                return true;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(500));
-            return false;
-        });
-        EXPECT_EQ(r.status, 200U) << r.body;
-        return r.str("token");
-    }
-
-    std::string account_id(const std::string& email) const
-    {
-        return infra::login_account_id(email, key_);
+        cluster_test::start(n,
+                            { "--workers",
+                              "8",
+                              "--public-url",
+                              std::string(k_mail_public_url),
+                              "--smtp-url",
+                              "smtp://127.0.0.1:" + std::to_string(sink_port_) });
     }
 
     /// Creates an auditor account (its invitation is a mail of the
@@ -306,12 +191,7 @@ class KafkaMail : public ::testing::Test
     }
 
     unsigned short sink_port_ = free_port();
-    std::string brokers_;
-    std::string prefix_;
-    std::string key_;
-    temp_dir dir_;
     std::unique_ptr<smtp_sink> sink_;
-    std::vector<std::unique_ptr<node>> nodes_;
 };
 
 TEST_F(KafkaMail, TwoInstancesWithOneSmtpServerSendEachMailOnceAndFailoverSendsTheRest)

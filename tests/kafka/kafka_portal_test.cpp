@@ -7,7 +7,7 @@
 // with a reader of the Kafka log that verifies every hash chain, and by
 // repeating acknowledged commands with their Idempotency-Key.
 
-#include "gateway_env.hpp"
+#include "kafka_nodes.hpp"
 #include "portal/events/partition.hpp"
 #include "portal/infra/kafka_log.hpp"
 #include "portal/infra/secrets.hpp"
@@ -37,158 +37,14 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string k_portal = PORTAL_BINARY;
+using namespace kafka_nodes;
+
 const std::string k_kafka_script = PORTAL_KAFKA_SCRIPT;
-constexpr const char* k_password = "Kafka-Test-Passwort";
-constexpr const char* k_staff = "staff@ihk.example";
-constexpr std::uint32_t k_partitions = 4;
 
-std::string
-env_brokers()
-{
-    const char* env = std::getenv("PORTAL_KAFKA_BROKERS");
-    if (env == nullptr || *env == '\0') {
-        ADD_FAILURE() << "PORTAL_KAFKA_BROKERS is not set: these tests need a real Kafka broker "
-                         "(scripts/kafka start; scripts/test sets it)";
-        return "127.0.0.1:1";
-    }
-    return env;
-}
-
-std::string
-unique_prefix()
-{
-    std::random_device rd;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info != nullptr ? info->name() : "test";
-    for (auto& c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) {
-            c = '-';
-        }
-    }
-    return fmt::format("portal-test.{}.{:08x}", name, rd());
-}
-
-/// One `portal serve --kafka` instance: its data directory, port, process
-/// and signed-in staff token.
-struct node
-{
-    std::string name;
-    std::filesystem::path dir;
-    unsigned short port = 0;
-    std::unique_ptr<portal_process> process;
-    std::string staff;
-
-    /// The token of the first mail to `recipient` with a link to `path`.
-    std::string mail_link_token(const std::string& recipient, const std::string& path)
-    {
-        std::string token;
-        const std::regex token_re(path + "\\?token=([A-Za-z0-9_-]+)");
-        bool ok = wait_until(
-          [&] {
-              std::error_code ec;
-              for (const auto& f : std::filesystem::directory_iterator(dir / "mail", ec)) {
-                  auto text = read_mail_text(f.path());
-                  std::smatch m;
-                  if (text.find(recipient) != std::string::npos &&
-                      std::regex_search(text, m, token_re)) {
-                      token = m[1];
-                      return true;
-                  }
-              }
-              return false;
-          },
-          std::chrono::seconds{ 30 });
-        EXPECT_TRUE(ok) << "no mail with a " << path << " link to " << recipient << " in " << name;
-        return token;
-    }
-};
-
-/// Signs in on the instance at `port`, waiting until its read models know
-/// the account (another instance may have written it a moment ago).
-std::string
-login(unsigned short port, const std::string& email, const std::string& password)
-{
-    http_reply r;
-    wait_until([&] {
-        http_client c(port);
-        r = c.post("/api/v1/session", json_text({ { "login", email }, { "password", password } }));
-        if (r.status == 200U || r.status == 429U) {
-            return true;
-        }
-        // Gently: failed logins count against the rate limit.
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        return false;
-    });
-    EXPECT_EQ(r.status, 200U) << email << ": " << r.body;
-    return r.str("token");
-}
-
-class KafkaPortal : public ::testing::Test
+class KafkaPortal : public cluster_test
 {
   protected:
-    void SetUp() override
-    {
-        brokers_ = env_brokers();
-        prefix_ = unique_prefix();
-    }
-
-    std::vector<std::string> kafka_args(const std::string& name) const
-    {
-        return { "--kafka",
-                 brokers_,
-                 "--kafka-prefix",
-                 prefix_,
-                 "--kafka-partitions",
-                 std::to_string(k_partitions),
-                 "--instance",
-                 name,
-                 "--kafka-session-timeout-ms",
-                 "6000" };
-    }
-
-    /// Creates the staff account through Kafka (in the first node's data
-    /// directory, whose secret.key every node then shares).
-    void add_staff(const std::filesystem::path& first_dir)
-    {
-        std::vector<std::string> args{ "staff",   "add",   "--data-dir",  first_dir.string(),
-                                       "--login", k_staff, "--log-level", "warn" };
-        auto extra = kafka_args("staff");
-        args.insert(args.end(), extra.begin(), extra.end());
-        auto r = run_process(k_portal, args, std::string(k_password) + "\n");
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-        std::ifstream key_in(first_dir / "secret.key", std::ios::binary);
-        key_ =
-          std::string((std::istreambuf_iterator<char>(key_in)), std::istreambuf_iterator<char>());
-    }
-
-    /// Adds a node (not started) sharing the first node's secret key.
-    node& add_node(const std::string& name)
-    {
-        auto& n = nodes_.emplace_back(std::make_unique<node>());
-        n->name = name;
-        n->dir = dir_.path() / name;
-        std::filesystem::create_directories(n->dir);
-        n->port = free_port();
-        return *n;
-    }
-
-    void start(node& n)
-    {
-        if (n.dir != nodes_.front()->dir) {
-            std::filesystem::copy_file(nodes_.front()->dir / "secret.key",
-                                       n.dir / "secret.key",
-                                       std::filesystem::copy_options::overwrite_existing);
-        }
-        auto args = kafka_args(n.name);
-        args.insert(args.end(), { "--no-reminders", "--web-root", "none", "--workers", "16" });
-        n.process = std::make_unique<portal_process>(k_portal, n.dir, n.port, args);
-        ASSERT_TRUE(n.process->wait_ready())
-          << n.name << " did not start; see " << (n.dir / "serve.log").string();
-        // Its read models have caught up with the log it mirrored at start.
-        EXPECT_TRUE(wait_until([&] { return http_client(n.port).get("/readyz").status == 200; }));
-        n.staff = login(n.port, k_staff, k_password);
-    }
+    void start(node& n) { cluster_test::start(n, { "--workers", "16" }); }
 
     /// Two started nodes `a` and `b` with a staff account.
     void start_two()
@@ -198,14 +54,6 @@ class KafkaPortal : public ::testing::Test
         add_staff(a.dir);
         start(*nodes_[0]);
         start(*nodes_[1]);
-    }
-
-    node& at(std::size_t i) { return *nodes_.at(i); }
-
-    /// The account id of a login (as the portal derives it).
-    std::string account_id(const std::string& email) const
-    {
-        return infra::login_account_id(email, key_);
     }
 
     /// Every record of the events topic as (key, type header).
@@ -296,12 +144,6 @@ class KafkaPortal : public ::testing::Test
         }
         verify_topic();
     }
-
-    std::string brokers_;
-    std::string prefix_;
-    std::string key_;
-    temp_dir dir_;
-    std::vector<std::unique_ptr<node>> nodes_;
 };
 
 /// Clients that create auditor accounts (each with its Idempotency-Key)
