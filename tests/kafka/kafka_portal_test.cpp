@@ -56,39 +56,6 @@ class KafkaPortal : public cluster_test
         start(*nodes_[1]);
     }
 
-    /// Every record of the events topic as (key, type header).
-    std::vector<std::pair<std::string, std::string>> events_topic() const
-    {
-        auto r = run_process("/usr/bin/kcat",
-                             { "-C",
-                               "-b",
-                               brokers_,
-                               "-t",
-                               prefix_ + ".events",
-                               "-X",
-                               "isolation.level=read_committed",
-                               "-e",
-                               "-q",
-                               "-f",
-                               "%k\t%h\n" });
-        EXPECT_EQ(r.exit_code, 0) << r.err;
-        std::vector<std::pair<std::string, std::string>> out;
-        std::istringstream lines(r.out);
-        std::string line;
-        static const std::regex type_re("(^|,)type=([a-z_.]+)");
-        while (std::getline(lines, line)) {
-            auto tab = line.find('\t');
-            if (tab == std::string::npos) {
-                continue;
-            }
-            std::smatch m;
-            auto headers = line.substr(tab + 1);
-            std::string type = std::regex_search(headers, m, type_re) ? m[2].str() : "";
-            out.emplace_back(line.substr(0, tab), type);
-        }
-        return out;
-    }
-
     /// Opens a reader of the Kafka log (owns nothing), mirrors everything
     /// committed and verifies every hash chain; returns the streams'
     /// versions.
