@@ -109,9 +109,9 @@ struct string_hash
 
 /// The version of each stream that the reads see, kept in memory so that a
 /// state cache learns that its state is current without reading the stream:
-/// raised by the writer after each commit (before acknowledging it) and
-/// filled from the stored heads on a miss. Only ever raised, so a stale
-/// fill loses against a newer commit. Sharded; bounded.
+/// raised by the writer before each commit group becomes readable and
+/// filled from the stored heads on a miss (never below what is readable). Only ever raised, so a
+/// stale fill loses against a newer commit. Sharded; bounded.
 class readable_versions
 {
   public:
@@ -480,6 +480,16 @@ class rocks_log final : public events::event_log
                     groups_.push_back(std::make_shared<commit_group>(next_seq_++));
                 }
             }
+            // Raised before the group becomes readable: a state cache that
+            // finds its stream at the version it holds must never take it
+            // for current once a newer event of the stream is readable (the
+            // completer raised it later, and a command outside the lanes
+            // retried on the stale state until it gave up). A version raised
+            // for a group that then fails only costs a reader a reread; the
+            // failure path clears them.
+            for (const auto& [stream, version] : g->versions) {
+                versions_.raise(stream, version);
+            }
             auto committed = options_.before_commit ? options_.before_commit() : result<void>{};
             if (committed) {
                 committed = store_->commit(g->batch, g->last_position);
@@ -563,12 +573,6 @@ class rocks_log final : public events::event_log
                 batch.swap(done_);
             }
             for (auto& c : batch) {
-                if (c.outcome) {
-                    // Readable already; raised before anyone is acknowledged.
-                    for (const auto& [stream, version] : c.groups.front()->versions) {
-                        versions_.raise(stream, version);
-                    }
-                }
                 for (auto& g : c.groups) {
                     g->finish(c.outcome);
                 }

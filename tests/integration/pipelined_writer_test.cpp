@@ -236,4 +236,38 @@ TEST_F(PipelinedWriterTest, AnotherWriterOfTheStreamMakesTheLaneRetryOnTheDurabl
     EXPECT_EQ(load<tally::state>(*log, tally_target.stream)->state.value, 3);
 }
 
+TEST_F(PipelinedWriterTest, AStreamsReadableVersionIsRaisedBeforeItsEventsAreReadable)
+{
+    // A state cache takes its state for current while the log's readable
+    // version of the stream equals the cached one. Were the version raised
+    // after the group became readable, a command outside the lanes could
+    // load the cached state in between and conflict on every retry.
+    ASSERT_TRUE(add(1, "a").has_value());
+    EXPECT_EQ(cached->readable_version(tally_target.stream), std::optional<std::uint64_t>(1));
+    infra::partitioned_executor executor(1);
+    gate.close();
+    auto held = submit(executor, 1, "held");
+    ASSERT_TRUE(gate.wait_for_writer());
+    EXPECT_EQ(stored_version(), 1U);
+    EXPECT_EQ(log->readable_version(tally_target.stream), std::optional<std::uint64_t>(2));
+    gate.open();
+    ASSERT_TRUE(held.get().has_value());
+    auto after = add(1, "after");
+    ASSERT_TRUE(after.has_value()) << after.error().message;
+    EXPECT_EQ(after->version, 3U);
+
+    // A group that fails after its versions were raised costs a reread only.
+    gate.close();
+    auto failing = submit(executor, 1, "failing");
+    ASSERT_TRUE(gate.wait_for_writer());
+    EXPECT_EQ(log->readable_version(tally_target.stream), std::optional<std::uint64_t>(4));
+    gate.open(/*fail_next=*/true);
+    EXPECT_FALSE(failing.get().has_value());
+    EXPECT_EQ(log->readable_version(tally_target.stream), std::optional<std::uint64_t>(3));
+    auto next = add(1, "next");
+    ASSERT_TRUE(next.has_value()) << next.error().message;
+    EXPECT_EQ(next->version, 4U);
+    EXPECT_EQ(load<tally::state>(*cached, tally_target.stream)->state.value, 4);
+}
+
 } // namespace
