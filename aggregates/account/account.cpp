@@ -524,8 +524,13 @@ decide(const state& s, const change_password& c, const context& ctx)
     if (c.password_hash.empty()) {
         return invalid("validation.password_hash", "a password is required");
     }
+    if (c.kept_session_hash.empty()) {
+        return invalid("validation.session", "the session that changes the password is required");
+    }
     return one_event([&](schema::Event::Builder e) {
-        e.initAccount().initPasswordChanged().setPasswordHash(c.password_hash);
+        auto b = e.initAccount().initPasswordChanged();
+        b.setPasswordHash(c.password_hash);
+        b.setKeptSessionHash(as_data(c.kept_session_hash));
     });
 }
 

@@ -188,11 +188,14 @@ struct convert_pin
 };
 
 /// Changes the password of the actor's own account; `current_password_matched`
-/// is the outside check of the current password.
+/// is the outside check of the current password. Every other session of the
+/// account ends; the one of `kept_session_hash` (the session that changed
+/// it) stays open.
 struct change_password
 {
     bool current_password_matched = false;
     std::string password_hash;
+    std::string kept_session_hash; ///< BLAKE2b of the session token
 };
 
 /// Erases the personal data of the account (data protection).

@@ -231,6 +231,8 @@ struct PinConvertedToLogin {
 
 struct PasswordChanged {
   passwordHash @0 :Text;
+  keptSessionHash @1 :Data $Json.hex; # the session that changed it stays open; the account's other
+                                      # sessions end (empty: recorded before this ended sessions)
 }
 
 struct AccountErased {

@@ -95,7 +95,17 @@ class sessions_model final : public sessions_projector
             case schema::AccountEvent::PASSWORD_RESET_COMPLETED:
                 // An erased account has no sessions; a reset password (it
                 // may have been known to someone else) ends every session.
-                return drop_all(event, id, model, batch);
+                return drop_all(event, id, model, batch, {});
+            case schema::AccountEvent::PASSWORD_CHANGED: {
+                // A changed password ends every session but the one that
+                // changed it. Changes recorded before they ended sessions
+                // carry no kept session and end none.
+                auto kept = a.getPasswordChanged().getKeptSessionHash();
+                if (kept.size() == 0) {
+                    return {};
+                }
+                return drop_all(event, id, model, batch, hex_of(kept));
+            }
             default:
                 return {};
         }
@@ -113,21 +123,29 @@ class sessions_model final : public sessions_projector
         }
     }
 
+    /// Ends every session of account `id` except `kept` (hex).
     result<void> drop_all(const events::recorded_event& event,
                           const std::string& id,
                           reader& model,
-                          write_batch& batch)
+                          write_batch& batch,
+                          std::string_view kept)
     {
         auto prefix = account_prefix(id);
         auto keys = model.keys(prefix);
         if (!keys) {
             return fail(keys.error());
         }
+        bool ended = false;
         for (const auto& key : *keys) {
-            batch.erase(session_key(std::string_view(key).substr(prefix.size())));
+            auto hex = std::string_view(key).substr(prefix.size());
+            if (hex == kept) {
+                continue;
+            }
+            batch.erase(session_key(hex));
             batch.erase(key);
+            ended = true;
         }
-        if (!keys->empty()) {
+        if (ended) {
             note_end(event.position);
         }
         return {};

@@ -816,11 +816,16 @@ TEST_F(AppAccountsTest, SupervisorPinBecomesALoginAndAccountsAreErased)
     EXPECT_EQ(code_of(app::convert_pin(svc, staff(), lea, account::convert_pin{ "pw" })),
               "account.forbidden");
     must(app::convert_pin(svc, as(role::supervisor, lea), lea, account::convert_pin{ "pw-1" }));
-    EXPECT_EQ(code_of(app::change_password(
-                svc, as(role::supervisor, lea), lea, account::change_password{ false, "pw-2" })),
-              "account.wrong_password");
-    must(app::change_password(
-      svc, as(role::supervisor, lea), lea, account::change_password{ true, "pw-2" }));
+    EXPECT_EQ(
+      code_of(app::change_password(svc,
+                                   as(role::supervisor, lea),
+                                   lea,
+                                   account::change_password{ false, "pw-2", "session-hash" })),
+      "account.wrong_password");
+    must(app::change_password(svc,
+                              as(role::supervisor, lea),
+                              lea,
+                              account::change_password{ true, "pw-2", "session-hash" }));
     must(login(lea, true));
 
     // Roles come and go; staff manage examiner roles.

@@ -419,6 +419,39 @@ TEST_F(GatewayCore, APasswordResetEndsEverySessionOfTheAccount)
     EXPECT_EQ(client.get("/api/v1/me", fresh).status, 200U);
 }
 
+TEST_F(GatewayCore, APasswordChangeEndsTheOtherSessionsAndKeepsItsOwn)
+{
+    auto other = env.staff_token();
+    auto own = env.staff_token();
+    ASSERT_EQ(client.get("/api/v1/me", other).status, 200U); // cached now
+    settle(env);
+    const std::map<std::string, std::string> cookie{ { "Cookie", "portal_session=" + own },
+                                                     { "X-Requested-With", "portal" } };
+    auto wrong = client.put("/api/v1/me/password",
+                            json_text({ { "currentPassword", "nicht-das-Passwort" },
+                                        { "password", "Ein-neues-Passwort-2" } }),
+                            "",
+                            cookie);
+    EXPECT_EQ(wrong.code(), "account.wrong_password") << wrong.body;
+    EXPECT_EQ(client.get("/api/v1/me", other).status, 200U);
+
+    auto changed = client.put("/api/v1/me/password",
+                              json_text({ { "currentPassword", gateway_env::k_password },
+                                          { "password", "Ein-neues-Passwort-2" } }),
+                              "",
+                              cookie);
+    ASSERT_EQ(changed.status, 200U) << changed.body;
+    // From the answer on: the other session is refused, this one stays.
+    EXPECT_EQ(client.get("/api/v1/me", other).status, 401U);
+    EXPECT_EQ(client.get("/api/v1/me", "", cookie).status, 200U);
+    EXPECT_EQ(client.get("/api/v1/me", own).status, 200U);
+    auto old = client.post("/api/v1/session",
+                           json_text({ { "login", "sachbearbeitung@ihk.example" },
+                                       { "password", gateway_env::k_password } }));
+    EXPECT_EQ(old.status, 401U);
+    EXPECT_FALSE(env.login_token("sachbearbeitung@ihk.example", "Ein-neues-Passwort-2").empty());
+}
+
 TEST_F(GatewayCore, SessionsExpire)
 {
     auto token = env.staff_token();

@@ -1397,6 +1397,44 @@ TEST_F(SessionsModel, LoginsOpenSessionsAndLogoutsErasuresAndResetsEndThemAlsoAf
     EXPECT_FALSE(open(hash('a')));
 }
 
+TEST_F(SessionsModel, APasswordChangeEndsEverySessionButTheOneThatChangedIt)
+{
+    auto later = k_t0 + 12LL * 3600 * 1'000'000;
+    login("a1", hash('a'), later);
+    login("a1", hash('b'), later);
+    login("a1", hash('c'), later, schema::LoginMethod::PIN);
+    login("a2", hash('d'), later);
+    // A change recorded before changes ended sessions ends none.
+    account_event("a1", [](schema::AccountEvent::Builder a) {
+        a.initPasswordChanged().setPasswordHash("$argon2id$old");
+    });
+    auto p = projections::make_sessions_projector();
+    auto r = start(*p);
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(p->last_end().value, 0u);
+    EXPECT_TRUE(open(hash('a')));
+    EXPECT_TRUE(open(hash('b')));
+    EXPECT_TRUE(open(hash('c')));
+
+    auto changed = account_event("a1", [](schema::AccountEvent::Builder a) {
+        auto c = a.initPasswordChanged();
+        c.setPasswordHash("$argon2id$new");
+        c.setKeptSessionHash(data(hash('b')));
+    });
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_EQ(p->last_end(), changed);
+    EXPECT_FALSE(open(hash('a')));
+    EXPECT_TRUE(open(hash('b')));
+    EXPECT_FALSE(open(hash('c')));
+    EXPECT_TRUE(open(hash('d'))); // another account's
+
+    // The kept session ends on its logout like any other.
+    ended("a1", hash('b'));
+    ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
+    EXPECT_FALSE(open(hash('b')));
+}
+
 TEST_F(SessionsModel, ALoginBeyondTheLimitEndsTheSessionsThatExpireFirst)
 {
     auto limit = projections::k_sessions_per_account;

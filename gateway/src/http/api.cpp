@@ -240,7 +240,9 @@ api::handle(const request& req, const peer& from)
                     return error_response(found.error());
                 }
                 c.auth = std::move(*found);
-                if (!c.auth) {
+                if (c.auth) {
+                    c.token = token;
+                } else {
                     c.via_cookie = false;
                 }
             }

@@ -88,6 +88,8 @@ struct call
     std::optional<session> auth;
     /// The session came from the cookie (CSRF guard applies to writes).
     bool via_cookie = false;
+    /// The session token of the request (bearer or cookie) when `auth` is set.
+    std::string_view token;
 
     /// A path parameter (empty when unknown).
     const std::string& param(std::string_view name) const;

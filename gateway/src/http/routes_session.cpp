@@ -258,21 +258,9 @@ pin_login(api& a, call& c)
 reply
 logout(api& a, call& c)
 {
-    // The token of this request (bearer or cookie) ends.
-    std::string_view token;
-    auto authorization = c.req[http::field::authorization];
-    if (authorization.size() > 7 && authorization.substr(0, 7) == "Bearer ") {
-        token = authorization.substr(7);
-    } else {
-        auto cookie = c.req[http::field::cookie];
-        auto at = cookie.find("portal_session=");
-        if (at != std::string_view::npos) {
-            token = cookie.substr(at + 15);
-            token = token.substr(0, token.find(';'));
-        }
-    }
-    // The route needs a session, so the token is the one of `c.auth`. Its
-    // end is an event: every instance's sessions model drops it.
+    // The token of this request (bearer or cookie) ends. Its end is an
+    // event: every instance's sessions model drops it.
+    auto token = c.token;
     auto meta = a.anonymous_meta(c, c.auth->account_id);
     auto ended = app::end_session(
       a.services(), meta, c.auth->account_id, { session_store::hash_of(token), "logout" });
@@ -441,7 +429,16 @@ change_password(api& a, call& c)
     }
     bool matched = !v->account().password_hash.empty() &&
                    infra::verify_password(v->account().password_hash, *current);
-    auto done = app::change_password(a.services(), *meta, v->account_id, { matched, *hash });
+    // Every other session of the account ends (an event the sessions model
+    // applies); the one of this request stays open.
+    auto done = app::change_password(
+      a.services(), *meta, v->account_id, { matched, *hash, session_store::hash_of(c.token) });
+    if (done && done->events > 0) {
+        // From the answer on, this instance refuses the ended sessions.
+        if (auto settled = a.sessions().settle(done->position); !settled) {
+            return error_response(settled.error());
+        }
+    }
     return a.written("account.change_password", done, v->account_id);
 }
 

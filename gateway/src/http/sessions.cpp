@@ -202,14 +202,20 @@ result<void>
 session_store::forget(std::string_view token, events::position ended_at)
 {
     // Until the model has the end, a lookup would find the session there.
-    result<void> waited;
-    if (src_.runner != nullptr && ended_at.value > 0) {
-        waited = src_.runner->wait_for(ended_at, src_.max_wait);
-    }
+    auto waited = settle(ended_at);
     auto hash = infra::token_hash(token);
     std::lock_guard lock(mu_);
     cached_.erase(hash);
     return waited;
+}
+
+result<void>
+session_store::settle(events::position at)
+{
+    if (src_.runner == nullptr || at.value == 0) {
+        return {};
+    }
+    return src_.runner->wait_for(at, src_.max_wait);
 }
 
 rate_limiter::rate_limiter(unsigned rate_per_minute, std::size_t max_keys)

@@ -114,6 +114,12 @@ class session_store
     /// failure (the memory entry is dropped all the same).
     result<void> forget(std::string_view token, events::position ended_at);
 
+    /// Waits (bounded) until the sessions model has the event at local
+    /// position `at` (0: nothing to wait for), so that the sessions it ended
+    /// are refused on this instance from the return on (cached ones are
+    /// checked again). Errors: `projection.timeout` or the runner's failure.
+    result<void> settle(events::position at);
+
   private:
     struct entry
     {

@@ -1023,36 +1023,46 @@ TEST_F(AccountGivenActiveTrainee, WhenConvertingWithoutPinThenNoPin)
 
 TEST_F(AccountGivenActiveTrainee, WhenOwnerChangesPasswordThenPasswordChanged)
 {
-    auto r = decide(s, change_password{ true, "$argon2id$pw2" }, ctx_as(role::trainee, "a1"));
+    auto r =
+      decide(s, change_password{ true, "$argon2id$pw2", "kept" }, ctx_as(role::trainee, "a1"));
     ASSERT_TRUE(r.has_value()) << r.error().code;
     ASSERT_EQ(names(*r), std::vector<std::string>{ "account.password_changed" });
     EXPECT_EQ(str(acc(*r, 0).getPasswordChanged().getPasswordHash()), "$argon2id$pw2");
+    auto kept = acc(*r, 0).getPasswordChanged().getKeptSessionHash();
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(kept.begin()), kept.size()), "kept");
+}
+
+TEST_F(AccountGivenActiveTrainee, WhenThePasswordIsChangedWithoutItsSessionThenInvalid)
+{
+    auto r = decide(s, change_password{ true, "$pw2", "" }, ctx_as(role::trainee, "a1"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "validation.session");
 }
 
 TEST_F(AccountGivenActiveTrainee, WhenCurrentPasswordWrongThenWrongPassword)
 {
-    auto r = decide(s, change_password{ false, "$pw2" }, ctx_as(role::trainee, "a1"));
+    auto r = decide(s, change_password{ false, "$pw2", "kept" }, ctx_as(role::trainee, "a1"));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "account.wrong_password");
 }
 
 TEST_F(AccountGivenActiveTrainee, WhenAnotherAccountChangesPasswordThenForbidden)
 {
-    auto r = decide(s, change_password{ true, "$pw2" }, ctx_as(role::staff, "st1"));
+    auto r = decide(s, change_password{ true, "$pw2", "kept" }, ctx_as(role::staff, "st1"));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "account.forbidden");
 }
 
 TEST_F(AccountGivenActiveTrainee, WhenNewPasswordMissingThenInvalid)
 {
-    auto r = decide(s, change_password{ true, "" }, ctx_as(role::trainee, "a1"));
+    auto r = decide(s, change_password{ true, "", "kept" }, ctx_as(role::trainee, "a1"));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "validation.password_hash");
 }
 
 TEST_F(AccountGivenInvitedTrainee, WhenChangingPasswordBeforeActivationThenNotActivated)
 {
-    auto r = decide(s, change_password{ true, "$pw2" }, ctx_as(role::trainee, "a1"));
+    auto r = decide(s, change_password{ true, "$pw2", "kept" }, ctx_as(role::trainee, "a1"));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, "account.not_activated");
 }
