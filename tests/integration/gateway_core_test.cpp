@@ -5,6 +5,7 @@
 
 #include "app/accounts.hpp"
 #include "gateway_env.hpp"
+#include "portal/infra/crypto.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/read_models.hpp"
 #include "test_support.hpp"
@@ -517,10 +518,19 @@ TEST_F(GatewayCore, StreamEventsHideCredentialHashes)
 {
     auto staff = env.staff_token();
     auto id = env.portal().services().account_id_of("sachbearbeitung@ihk.example");
+    auto changed = client.put("/api/v1/me/password",
+                              json_text({ { "currentPassword", gateway_env::k_password },
+                                          { "password", "Ein-neues-Passwort-3" } }),
+                              staff);
+    ASSERT_EQ(changed.status, 200U) << changed.body;
     auto events = client.get("/api/v1/streams/account-" + id + "/events", staff);
     ASSERT_EQ(events.status, 200U) << events.body;
     EXPECT_NE(events.body.find("account.activated"), std::string::npos);
+    EXPECT_NE(events.body.find("account.password_changed"), std::string::npos);
     EXPECT_EQ(events.body.find("$argon2"), std::string::npos) << events.body;
+    // Session hashes (of the login and of the session kept by the change).
+    EXPECT_EQ(events.body.find(infra::to_hex(infra::token_hash(staff))), std::string::npos)
+      << events.body;
 }
 
 TEST_F(GatewayCore, EventStreamDeliversServerSentEventsAndResumes)

@@ -24,7 +24,8 @@ strip_secrets(boost::json::value& v)
 {
     if (v.is_object()) {
         auto& o = v.as_object();
-        for (auto key : { "passwordHash", "pinHash", "tokenHash", "sessionHash" }) {
+        for (auto key :
+             { "passwordHash", "pinHash", "tokenHash", "sessionHash", "keptSessionHash" }) {
             if (o.contains(key)) {
                 o[key] = "(hidden)";
             }
