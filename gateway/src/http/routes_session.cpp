@@ -52,25 +52,30 @@ account_json(const viewer& v)
 result<boost::json::array>
 contexts_of(api& a, const viewer& v)
 {
+    auto company_of = [&a](const std::string& id) {
+        return domain::load_shared<domain::company::state>(a.services().log,
+                                                           domain::company::stream_id(id));
+    };
     boost::json::array out;
     for (const auto& r : v.account().roles) {
         boost::json::object o{ { "role", role_name(r.kind) } };
         if (!r.company_id.empty()) {
             o["companyId"] = r.company_id;
-            auto company = app::load_company(a.services(), r.company_id);
+            // Shared with the state cache, not copied: /me is read often.
+            auto company = company_of(r.company_id);
             if (!company) {
                 return fail(company.error());
             }
-            o["companyName"] = company->state.name;
+            o["companyName"] = company->state->name;
             if (r.kind == role::company || r.kind == role::representative) {
-                for (const auto& branch : company->state.branches) {
-                    auto b = app::load_company(a.services(), branch);
+                for (const auto& branch : company->state->branches) {
+                    auto b = company_of(branch);
                     if (!b) {
                         return fail(b.error());
                     }
                     out.push_back(boost::json::object{ { "role", role_name(r.kind) },
                                                        { "companyId", branch },
-                                                       { "companyName", b->state.name },
+                                                       { "companyName", b->state->name },
                                                        { "via", r.company_id } });
                 }
             }
