@@ -9,6 +9,7 @@
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/kafka_log.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -54,9 +55,15 @@ struct write_item
     std::optional<std::int64_t> command_offset;
 };
 
-/// The single writer of one partition: a transactional producer whose
-/// transactional.id belongs to the partition, and a thread that commits
-/// queued appends in groups, one transaction per group.
+/// The single writer of one partition: two transactional producers whose
+/// transactional.ids belong to the partition (`<topic>.<p>` and
+/// `<topic>.<p>.alt`), both fenced by a claim, and a thread that commits
+/// queued appends in groups, one transaction per group, the producers taking
+/// turns. Taking turns: the coordinator completes a commit (writes its
+/// markers) after answering it, and an AddPartitionsToTxn of the same
+/// transactional.id before that is refused with CONCURRENT_TRANSACTIONS,
+/// which librdkafka 2.0.2 retries after a fixed 20 ms; the other producer's
+/// last commit lies a whole group back.
 class partition_writer
 {
   public:
@@ -121,8 +128,12 @@ class partition_writer
 
     kafka_event_log& log_;
     std::uint32_t partition_;
-    std::string transactional_id_;
-    kafka::client_ptr producer_;
+    std::array<std::string, 2> transactional_ids_;
+    std::array<kafka::client_ptr, 2> producers_;
+    /// The producer of the next transaction (index into `producers_`).
+    std::size_t turn_ = 0;
+    /// The producer of the current transaction.
+    rd_kafka_t* current_ = nullptr;
     state state_ = state::needs_claim;
 
     std::mutex queue_mu_;

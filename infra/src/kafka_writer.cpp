@@ -25,7 +25,8 @@ add_header(rd_kafka_headers_t* headers, const char* name, std::string_view value
 partition_writer::partition_writer(kafka_event_log& log, std::uint32_t partition)
   : log_(log)
   , partition_(partition)
-  , transactional_id_(fmt::format("{}.{}", log.topic(), partition))
+  , transactional_ids_{ fmt::format("{}.{}", log.topic(), partition),
+                        fmt::format("{}.{}.alt", log.topic(), partition) }
 {
 }
 
@@ -47,11 +48,12 @@ partition_writer::fenced_error() const
     return error::unavailable(
       "log.fenced",
       fmt::format("instance {} no longer writes {} partition {}: another writer fenced it "
-                  "(transactional.id {})",
+                  "(transactional.ids {} and {})",
                   log_.options().instance,
                   log_.topic(),
                   partition_,
-                  transactional_id_));
+                  transactional_ids_[0],
+                  transactional_ids_[1]));
 }
 
 result<void>
@@ -59,42 +61,49 @@ partition_writer::claim()
 {
     const auto& options = log_.options();
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
-    producer_.reset();
-    auto timeout_ms = std::to_string(options.timeout.count());
-    auto producer = kafka::make_client(
-      RD_KAFKA_PRODUCER,
-      options.brokers,
-      { { "client.id", options.instance },
-        { "transactional.id", transactional_id_ },
-        { "transaction.timeout.ms",
-          std::to_string(std::max<long>(60'000, options.timeout.count())) },
-        { "message.timeout.ms", timeout_ms },
-        { "socket.timeout.ms", std::to_string(std::max<long>(options.timeout.count(), 10)) },
-        { "linger.ms", "1" } },
-      on_delivery);
-    if (!producer) {
-        return fail(std::move(producer.error()));
+    for (auto& producer : producers_) {
+        producer.reset();
     }
-    producer_ = std::move(*producer);
-    // Fences every earlier producer with this transactional.id and aborts
-    // its open transaction.
-    kafka::error_ptr e(
-      rd_kafka_init_transactions(producer_.get(), static_cast<int>(options.timeout.count())));
-    if (e) {
-        auto code = rd_kafka_error_code(e.get());
-        if (rd_kafka_error_is_fatal(e.get()) && kafka::is_fencing(code)) {
-            state_ = state::fenced;
-            return fail(fenced_error());
+    current_ = nullptr;
+    turn_ = 0;
+    auto timeout_ms = std::to_string(options.timeout.count());
+    for (std::size_t i = 0; i < producers_.size(); ++i) {
+        auto producer = kafka::make_client(
+          RD_KAFKA_PRODUCER,
+          options.brokers,
+          { { "client.id", options.instance },
+            { "transactional.id", transactional_ids_[i] },
+            { "transaction.timeout.ms",
+              std::to_string(std::max<long>(60'000, options.timeout.count())) },
+            { "message.timeout.ms", timeout_ms },
+            { "socket.timeout.ms", std::to_string(std::max<long>(options.timeout.count(), 10)) },
+            { "linger.ms", "1" } },
+          on_delivery);
+        if (!producer) {
+            return fail(std::move(producer.error()));
         }
-        state_ = state::needs_claim;
-        return fail(error::unavailable(
-          "log.unavailable",
-          fmt::format("Kafka at {}: cannot claim {} partition {} (transactional.id {}): {}",
-                      options.brokers,
-                      log_.topic(),
-                      partition_,
-                      transactional_id_,
-                      rd_kafka_error_string(e.get()))));
+        producers_[i] = std::move(*producer);
+        // Fences every earlier producer with this transactional.id and
+        // aborts its open transaction. Both ids before the end of the
+        // partition is read: no earlier owner commits after that.
+        kafka::error_ptr e(rd_kafka_init_transactions(producers_[i].get(),
+                                                      static_cast<int>(options.timeout.count())));
+        if (e) {
+            auto code = rd_kafka_error_code(e.get());
+            if (rd_kafka_error_is_fatal(e.get()) && kafka::is_fencing(code)) {
+                state_ = state::fenced;
+                return fail(fenced_error());
+            }
+            state_ = state::needs_claim;
+            return fail(error::unavailable(
+              "log.unavailable",
+              fmt::format("Kafka at {}: cannot claim {} partition {} (transactional.id {}): {}",
+                          options.brokers,
+                          log_.topic(),
+                          partition_,
+                          transactional_ids_[i],
+                          rd_kafka_error_string(e.get()))));
+        }
     }
     // Decide only on a complete view of the partition.
     auto end = log_.end_offset(partition_);
@@ -145,7 +154,10 @@ partition_writer::stop(bool revoked)
                                                                  partition_))
                                 : error::unavailable("log.unavailable", "the log is closing")));
     }
-    producer_.reset();
+    current_ = nullptr;
+    for (auto& producer : producers_) {
+        producer.reset();
+    }
 }
 
 bool
@@ -380,7 +392,9 @@ partition_writer::produce_and_commit(const std::vector<outgoing>& records,
                                      std::optional<std::int64_t> command_offset)
 {
     const auto& options = log_.options();
-    auto* p = producer_.get();
+    current_ = producers_[turn_].get();
+    turn_ = (turn_ + 1) % producers_.size();
+    auto* p = current_;
     auto timeout_ms = static_cast<int>(options.timeout.count());
     if (auto* e = rd_kafka_begin_transaction(p)) {
         return fail(transaction_failed(e, "begin", false));
@@ -470,7 +484,7 @@ partition_writer::transaction_failed(rd_kafka_error_t* raw,
                                      bool in_transaction)
 {
     kafka::error_ptr e(raw);
-    auto* p = producer_.get();
+    auto* p = current_;
     char fatal_reason[512] = "";
     auto fatal = rd_kafka_fatal_error(p, fatal_reason, sizeof fatal_reason);
     auto message = fmt::format("{} partition {}: {} of the transaction failed: {}",

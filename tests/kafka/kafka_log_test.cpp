@@ -372,19 +372,20 @@ envelope_for(const std::string& stream, std::uint64_t version, const std::string
                        words.size() * sizeof(capnp::word));
 }
 
-/// A bare transactional producer with the transactional.id of a partition
-/// of the events topic: an old owner of the partition that is in the middle
-/// of a transaction.
+/// A bare transactional producer with a transactional.id of a partition
+/// of the events topic (`<topic>.<p>` + `suffix`; the writer's second
+/// producer has the suffix `.alt`): an old owner of the partition that is in
+/// the middle of a transaction.
 class raw_owner
 {
   public:
-    raw_owner(const std::string& prefix, std::uint32_t partition)
+    raw_owner(const std::string& prefix, std::uint32_t partition, const std::string& suffix = "")
       : topic_(prefix + ".events")
       , partition_(partition)
     {
         char err[512];
         rd_kafka_conf_t* conf = rd_kafka_conf_new();
-        auto txn_id = fmt::format("{}.{}", topic_, partition);
+        auto txn_id = fmt::format("{}.{}{}", topic_, partition, suffix);
         EXPECT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", brokers().c_str(), err, sizeof err),
                   RD_KAFKA_CONF_OK);
         EXPECT_EQ(rd_kafka_conf_set(conf, "transactional.id", txn_id.c_str(), err, sizeof err),
@@ -474,6 +475,39 @@ TEST_F(KafkaLog, AnOldOwnerInTheMiddleOfATransactionIsFencedAndItsEventsNeverApp
     auto stream = reader->read_stream("zombie-1");
     ASSERT_EQ(stream->size(), 1U);
     EXPECT_EQ(tag_of(stream->at(0)), "owner-0");
+}
+
+TEST_F(KafkaLog, AnOldOwnerInTheMiddleOfATransactionOfItsSecondProducerIsFencedToo)
+{
+    // The writer's two producers take turns: a claim fences both ids.
+    auto reader = open("reader", std::vector<std::uint32_t>{}); // creates the topics
+    ASSERT_TRUE(reader);
+    auto partition = events::partition_for("company-1", k_partitions);
+    raw_owner old(prefix_, partition, ".alt");
+    ASSERT_EQ(old.init(), "");
+    ASSERT_EQ(old.begin(), "");
+    ASSERT_EQ(old.produce("zombie-1", envelope_for("zombie-1", 1, "zombie")),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+
+    auto owner = open("owner");
+    ASSERT_TRUE(owner);
+    auto committed = old.commit();
+    EXPECT_NE(committed, "") << "the fenced second producer committed";
+    EXPECT_NE(committed.find("FENCED"), std::string::npos) << committed;
+
+    // Two appends: each of the owner's producers commits one.
+    auto first = owner->append(request("zombie-1", expected_version::no_stream(), "owner1"));
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    EXPECT_EQ(first->first_version, 1U);
+    auto second = owner->append(request("zombie-1", expected_version::exact(1), "owner2"));
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    EXPECT_EQ(second->first_version, 2U);
+
+    ASSERT_TRUE(reader->wait_for_offsets(owner->partition_offsets(), std::chrono::seconds(30)));
+    auto stream = reader->read_stream("zombie-1");
+    ASSERT_EQ(stream->size(), 2U);
+    EXPECT_EQ(tag_of(stream->at(0)), "owner1-0");
+    EXPECT_EQ(tag_of(stream->at(1)), "owner2-0");
 }
 
 TEST_F(KafkaLog, ATopicWithAnotherPartitionCountIsAClearErrorAtOpen)

@@ -13,13 +13,14 @@
 /// open.
 ///
 /// Writing: every partition has exactly one writer. This instance writes the
-/// partitions it owns (`kafka_log_options::owned`) through one transactional
-/// producer per partition (`transactional.id` = `<prefix>.events.<p>`);
-/// opening it fences the partition's previous writer, whose later commits
-/// fail. An append is checked against this instance's mirror of its
-/// partition (complete up to the partition's end before the first
-/// decision), produced with the hash chain and committed in one transaction;
-/// concurrent appends of a partition share a transaction (group commit).
+/// partitions it owns (`kafka_log_options::owned`) through two transactional
+/// producers per partition that take turns (`transactional.id`s
+/// `<prefix>.events.<p>` and `<prefix>.events.<p>.alt`); opening them fences
+/// the partition's previous writer, whose later commits fail. An append is
+/// checked against this instance's mirror of its partition (complete up to
+/// the partition's end before the first decision), produced with the hash
+/// chain and committed in one transaction; concurrent appends of a partition
+/// share a transaction (group commit).
 ///
 /// Reading: one `read_committed` consumer mirrors every partition into a
 /// local RocksDB database with the embedded log's layout, so reads,
