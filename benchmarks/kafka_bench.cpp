@@ -2,8 +2,9 @@
 // append path (infra/kafka_log.hpp: decide on the mirror, one transaction
 // per group of concurrent appends of a partition, wait until the events are
 // back in the local mirror), beside raw librdkafka transactional produce of
-// the same bytes with the same batching (one transactional producer per
-// partition; each transaction takes what the clients queued meanwhile, at
+// the same bytes with the same batching and the same producer settings (two
+// transactional producers per partition taking turns, delivery reports by
+// callback; each transaction takes what the clients queued meanwhile, at
 // most the same group size) measured in the same run on the same broker.
 //
 // Needs PORTAL_KAFKA_BROKERS (scripts/kafka start). Prints a Markdown
@@ -19,6 +20,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -31,6 +33,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace portal;
@@ -112,8 +115,19 @@ partition_key(int client, int i)
     return fmt::format("company-{}", (client * 7 + i) % 97);
 }
 
-/// The raw baseline: per partition a transactional producer and a thread
-/// that commits what is queued, in groups of at most `k_max_group`.
+/// The producer settings of the log's writers (infra/src/kafka_writer.cpp,
+/// with the log's default 30 s timeout), applied to the raw baseline as
+/// well.
+constexpr std::pair<const char*, const char*> producer_settings[] = {
+    { "transaction.timeout.ms", "60000" },
+    { "message.timeout.ms", "30000" },
+    { "socket.timeout.ms", "30000" },
+    { "linger.ms", "1" },
+};
+
+/// The raw baseline: per partition two transactional producers taking turns
+/// (as the log's writers) and a thread that commits what is queued, in
+/// groups of at most `k_max_group`.
 class raw_writers
 {
   public:
@@ -123,20 +137,8 @@ class raw_writers
         for (std::uint32_t p = 0; p < k_partitions; ++p) {
             parts_.push_back(std::make_unique<part>());
             auto& w = *parts_.back();
-            char err[512];
-            rd_kafka_conf_t* conf = rd_kafka_conf_new();
-            rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
-            rd_kafka_conf_set(conf,
-                              "transactional.id",
-                              fmt::format("{}.raw.{}", topic, p).c_str(),
-                              err,
-                              sizeof err);
-            rd_kafka_conf_set(conf, "linger.ms", "1", err, sizeof err);
-            w.producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-            if (auto* e = rd_kafka_init_transactions(w.producer, 30'000)) {
-                std::fprintf(stderr, "raw init: %s\n", rd_kafka_error_string(e));
-                std::exit(1);
-            }
+            w.producers = { make_producer(brokers, fmt::format("{}.raw.{}", topic, p)),
+                            make_producer(brokers, fmt::format("{}.raw.{}.alt", topic, p)) };
             w.thread = std::thread([this, &w, p] { loop(w, p); });
         }
     }
@@ -149,7 +151,9 @@ class raw_writers
             }
             w->cv.notify_all();
             w->thread.join();
-            rd_kafka_destroy(w->producer);
+            for (auto* producer : w->producers) {
+                rd_kafka_destroy(producer);
+            }
         }
     }
 
@@ -171,6 +175,42 @@ class raw_writers
     }
 
   private:
+    /// A transactional producer with the log's settings, initialised.
+    static rd_kafka_t* make_producer(const std::string& brokers, const std::string& id)
+    {
+        char err[512];
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
+        rd_kafka_conf_set(conf, "transactional.id", id.c_str(), err, sizeof err);
+        for (const auto& [name, value] : producer_settings) {
+            if (rd_kafka_conf_set(conf, name, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
+                std::fprintf(stderr, "raw setting %s: %s\n", name, err);
+                std::exit(1);
+            }
+        }
+        // Delivery reports as the log's writer takes them: flush then
+        // returns as soon as the last report is served (without a callback,
+        // librdkafka 2.0.2's flush sleeps in 10 ms steps).
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+        if (producer == nullptr) {
+            std::fprintf(stderr, "raw producer: %s\n", err);
+            std::exit(1);
+        }
+        if (auto* e = rd_kafka_init_transactions(producer, 30'000)) {
+            std::fprintf(stderr, "raw init: %s\n", rd_kafka_error_string(e));
+            std::exit(1);
+        }
+        return producer;
+    }
+
+    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*)
+    {
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            static_cast<std::atomic<bool>*>(m->_private)->store(true);
+        }
+    }
+
     struct item
     {
         std::string stream;
@@ -179,11 +219,14 @@ class raw_writers
     };
     struct part
     {
-        rd_kafka_t* producer = nullptr;
+        /// Taking turns, as the log's writers do.
+        std::array<rd_kafka_t*, 2> producers{};
+        std::size_t turn = 0;
         std::mutex mu;
         std::condition_variable cv;
         std::deque<std::unique_ptr<item>> queue;
         bool stopping = false;
+        std::atomic<bool> undelivered{ false };
         std::thread thread;
     };
 
@@ -202,7 +245,13 @@ class raw_writers
                     w.queue.pop_front();
                 }
             }
-            bool ok = rd_kafka_begin_transaction(w.producer) == nullptr;
+            auto* producer = w.producers[w.turn];
+            w.turn = (w.turn + 1) % w.producers.size();
+            bool ok = true;
+            if (auto* e = rd_kafka_begin_transaction(producer)) {
+                rd_kafka_error_destroy(e);
+                ok = false;
+            }
             for (auto& it : group) {
                 rd_kafka_headers_t* h = rd_kafka_headers_new(8);
                 rd_kafka_header_add(h, "type", -1, "report.submitted", -1);
@@ -214,21 +263,31 @@ class raw_writers
                 rd_kafka_header_add(h, "append-count", -1, "1", -1);
                 rd_kafka_header_add(
                   h, "content-type", -1, "application/vnd.portal.envelope+capnp", -1);
-                auto err = rd_kafka_producev(w.producer,
+                auto err = rd_kafka_producev(producer,
                                              RD_KAFKA_V_TOPIC(topic_.c_str()),
                                              RD_KAFKA_V_PARTITION(static_cast<std::int32_t>(p)),
                                              RD_KAFKA_V_KEY(it->stream.data(), it->stream.size()),
                                              RD_KAFKA_V_VALUE(it->value.data(), it->value.size()),
                                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                              RD_KAFKA_V_HEADERS(h),
+                                             RD_KAFKA_V_OPAQUE(&w.undelivered),
                                              RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
                     rd_kafka_headers_destroy(h);
                     ok = false;
                 }
             }
-            ok = ok && rd_kafka_flush(w.producer, 30'000) == RD_KAFKA_RESP_ERR_NO_ERROR;
-            ok = ok && rd_kafka_commit_transaction(w.producer, 30'000) == nullptr;
+            ok = ok && rd_kafka_flush(producer, 30'000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+            ok = ok && !w.undelivered.exchange(false);
+            if (auto* e = ok ? rd_kafka_commit_transaction(producer, 30'000) : nullptr) {
+                rd_kafka_error_destroy(e);
+                ok = false;
+            }
+            if (!ok) {
+                if (auto* e = rd_kafka_abort_transaction(producer, 30'000)) {
+                    rd_kafka_error_destroy(e);
+                }
+            }
             for (auto& it : group) {
                 it->done.set_value(ok);
             }
@@ -346,7 +405,8 @@ main(int argc, char** argv)
       "node on 127.0.0.1, %u partitions), one event (a submitted record, %zu-byte envelope) per "
       "command, each on a new stream with an expected version and a command id, mirror without "
       "fsync (Kafka holds the events). Beside it, in the same run: raw librdkafka transactional "
-      "produce of the same envelope bytes and headers, one transactional producer per partition, "
+      "produce of the same envelope bytes and headers with the writers' producer settings, two "
+      "transactional producers per partition taking turns (as the log's writers), "
       "each transaction taking what the clients queued meanwhile (at most %zu), acknowledged "
       "after commit. The log also decides on its mirror and waits until the events are back in "
       "it (read-your-writes). Closed loop: each client sends its next command when the last is "
