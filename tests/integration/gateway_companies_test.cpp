@@ -253,6 +253,19 @@ TEST(GatewayCompanies, ABranchNamesItsCentralOfficeWhichActsForIt)
       "/api/v1/companies/" + central.id + "/dashboard", central.token, after(branch));
     ASSERT_EQ(dashboard.status, 200) << dashboard.body;
     EXPECT_EQ(dashboard.json().at("branches"), (array{ "member-10002" }));
+    // The company account's contexts: its own company and, via it, the branch.
+    auto me = env.client().get("/api/v1/me", central.token);
+    ASSERT_EQ(me.status, 200) << me.body;
+    auto contexts = me.json().at("contexts").as_array();
+    ASSERT_EQ(contexts.size(), 2U) << me.body;
+    EXPECT_EQ(contexts[0].at("role"), "company");
+    EXPECT_EQ(contexts[0].at("companyId"), "member-10002");
+    EXPECT_EQ(contexts[0].at("companyName"), "Muster Werk Gersthofen");
+    EXPECT_EQ(std::string(contexts[0].at("via").as_string()), central.id);
+    EXPECT_EQ(contexts[1].at("role"), "company");
+    EXPECT_EQ(std::string(contexts[1].at("companyId").as_string()), central.id);
+    EXPECT_FALSE(contexts[1].at("companyName").as_string().empty());
+    EXPECT_FALSE(contexts[1].as_object().contains("via"));
 
     auto unknown = company_body("Lose GmbH", "10003", "lose@muster.example");
     unknown["centralCompanyId"] = "member-nobody";
