@@ -48,30 +48,7 @@ constexpr const char* k_sender = "noreply@ausbildungsportal.example";
 json::array
 deliveries(http_client& client, const std::string& token, const std::string& status = {})
 {
-    json::array out;
-    std::string cursor;
-    for (;;) {
-        std::string target = "/api/v1/mail/deliveries?limit=500";
-        if (!status.empty()) {
-            target += "&status=" + status;
-        }
-        if (!cursor.empty()) {
-            target += "&cursor=" + cursor;
-        }
-        auto r = client.get(target, token);
-        EXPECT_EQ(r.status, 200U) << r.body;
-        if (r.status != 200) {
-            return out;
-        }
-        auto page = r.json().as_object();
-        for (auto& item : page.at("items").as_array()) {
-            out.push_back(item);
-        }
-        if (page.at("next").is_null()) {
-            return out;
-        }
-        cursor = std::string(page.at("next").as_string());
-    }
+    return mail_delivery_records(client, token, status);
 }
 
 /// The record of the mail of `kind` to `recipient` (null when none).

@@ -39,28 +39,8 @@ using namespace kafka_nodes;
 json::array
 deliveries(unsigned short port, const std::string& token)
 {
-    json::array out;
-    std::string cursor;
     http_client c(port);
-    for (;;) {
-        std::string target = "/api/v1/mail/deliveries?limit=500";
-        if (!cursor.empty()) {
-            target += "&cursor=" + cursor;
-        }
-        auto r = c.get(target, token);
-        EXPECT_EQ(r.status, 200U) << r.body;
-        if (r.status != 200) {
-            return out;
-        }
-        auto page = r.json().as_object();
-        for (auto& item : page.at("items").as_array()) {
-            out.push_back(item);
-        }
-        if (page.at("next").is_null()) {
-            return out;
-        }
-        cursor = std::string(page.at("next").as_string());
-    }
+    return mail_delivery_records(c, token);
 }
 
 /// The records of `GET /api/v1/mail/deliveries` by recipient.

@@ -363,4 +363,35 @@ json_text(const boost::json::object& o)
     return boost::json::serialize(o);
 }
 
+/// The delivery records of the staff route `GET /api/v1/mail/deliveries`
+/// (all pages; only those of `status` when given).
+inline boost::json::array
+mail_delivery_records(http_client& client, const std::string& token, const std::string& status = {})
+{
+    boost::json::array out;
+    std::string cursor;
+    for (;;) {
+        std::string target = "/api/v1/mail/deliveries?limit=500";
+        if (!status.empty()) {
+            target += "&status=" + status;
+        }
+        if (!cursor.empty()) {
+            target += "&cursor=" + cursor;
+        }
+        auto r = client.get(target, token);
+        EXPECT_EQ(r.status, 200U) << r.body;
+        if (r.status != 200) {
+            return out;
+        }
+        auto page = r.json().as_object();
+        for (auto& item : page.at("items").as_array()) {
+            out.push_back(item);
+        }
+        if (page.at("next").is_null()) {
+            return out;
+        }
+        cursor = std::string(page.at("next").as_string());
+    }
+}
+
 } // namespace portal::testing
