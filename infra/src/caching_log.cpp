@@ -4,6 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <string>
@@ -18,9 +22,13 @@ class lru_caching_log final : public caching_log
   public:
     lru_caching_log(events::event_log& inner, std::size_t capacity, snapshot_options snapshots)
       : inner_(inner)
-      , capacity_(capacity == 0 ? 1 : capacity)
       , snapshots_(snapshots)
     {
+        capacity = std::max<std::size_t>(capacity, 1);
+        // Large caches are sharded (readers of different streams do not
+        // wait for each other); small ones keep one exact LRU order.
+        shard_count_ = capacity >= k_shards * k_min_per_shard ? k_shards : 1;
+        shard_capacity_ = (capacity + shard_count_ - 1) / shard_count_;
     }
 
     // --- the port: forwarded ---
@@ -63,35 +71,38 @@ class lru_caching_log final : public caching_log
 
     std::optional<entry> find_state(std::string_view stream, std::type_index type) override
     {
-        std::lock_guard lock(mu_);
-        auto it = index_.find(key(stream, type));
-        if (it == index_.end()) {
-            ++misses_;
+        const auto& k = key(stream, type);
+        auto& s = shard_of(k);
+        std::lock_guard lock(s.mu);
+        auto it = s.index.find(k);
+        if (it == s.index.end()) {
+            ++s.misses;
             return std::nullopt;
         }
-        ++hits_;
-        lru_.splice(lru_.begin(), lru_, it->second);
+        ++s.hits;
+        s.lru.splice(s.lru.begin(), s.lru, it->second);
         return it->second->value;
     }
 
     void store_state(std::string_view stream, std::type_index type, entry e) override
     {
-        std::lock_guard lock(mu_);
-        auto k = key(stream, type);
-        if (auto it = index_.find(k); it != index_.end()) {
+        const auto& k = key(stream, type);
+        auto& s = shard_of(k);
+        std::lock_guard lock(s.mu);
+        if (auto it = s.index.find(k); it != s.index.end()) {
             const auto& cur = it->second->value;
             if (cur.version < e.version ||
                 (cur.version == e.version && cur.checked_at < e.checked_at)) {
                 it->second->value = std::move(e);
             }
-            lru_.splice(lru_.begin(), lru_, it->second);
+            s.lru.splice(s.lru.begin(), s.lru, it->second);
             return;
         }
-        lru_.push_front(node{ k, std::move(e) });
-        index_.emplace(std::move(k), lru_.begin());
-        while (lru_.size() > capacity_) {
-            index_.erase(lru_.back().key);
-            lru_.pop_back();
+        s.lru.push_front(node{ k, std::move(e) });
+        s.index.emplace(k, s.lru.begin());
+        while (s.lru.size() > shard_capacity_) {
+            s.index.erase(s.lru.back().key);
+            s.lru.pop_back();
         }
     }
 
@@ -119,8 +130,7 @@ class lru_caching_log final : public caching_log
         for (int i = 0; i < 8; ++i) {
             version = (version << 8) | static_cast<unsigned char>((**value)[i]);
         }
-        std::lock_guard lock(mu_);
-        ++snapshots_read_;
+        snapshots_read_.fetch_add(1, std::memory_order_relaxed);
         return snapshot{ (*value)->substr(8), version };
     }
 
@@ -141,21 +151,32 @@ class lru_caching_log final : public caching_log
             spdlog::warn("snapshot of {}: {}", stream, written.error().message);
             return;
         }
-        std::lock_guard lock(mu_);
-        ++snapshots_written_;
+        snapshots_written_.fetch_add(1, std::memory_order_relaxed);
     }
 
     state_cache_stats stats() const override
     {
-        std::lock_guard lock(mu_);
-        return { hits_, misses_, lru_.size(), snapshots_read_, snapshots_written_ };
+        state_cache_stats out{};
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            const auto& s = shards_[i];
+            std::lock_guard lock(s.mu);
+            out.hits += s.hits;
+            out.misses += s.misses;
+            out.entries += s.lru.size();
+        }
+        out.snapshots_read = snapshots_read_.load(std::memory_order_relaxed);
+        out.snapshots_written = snapshots_written_.load(std::memory_order_relaxed);
+        return out;
     }
 
     void clear() override
     {
-        std::lock_guard lock(mu_);
-        index_.clear();
-        lru_.clear();
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            auto& s = shards_[i];
+            std::lock_guard lock(s.mu);
+            s.index.clear();
+            s.lru.clear();
+        }
     }
 
   private:
@@ -174,24 +195,41 @@ class lru_caching_log final : public caching_log
         return k;
     }
 
-    static std::string key(std::string_view stream, std::type_index type)
+    /// The cache key of a stream's state of one type, built in a buffer of
+    /// the calling thread (no allocation per lookup once it has grown).
+    static const std::string& key(std::string_view stream, std::type_index type)
     {
-        std::string k(stream);
+        thread_local std::string k;
+        k.assign(stream);
         k.push_back('\0');
         k += type.name();
         return k;
     }
 
+    struct alignas(64) shard
+    {
+        mutable std::mutex mu;
+        std::list<node> lru;
+        std::unordered_map<std::string, std::list<node>::iterator> index;
+        std::uint64_t hits = 0;
+        std::uint64_t misses = 0;
+    };
+
+    shard& shard_of(const std::string& k)
+    {
+        return shard_count_ == 1 ? shards_[0] : shards_[std::hash<std::string>{}(k) % k_shards];
+    }
+
+    static constexpr std::size_t k_shards = 16;
+    static constexpr std::size_t k_min_per_shard = 256;
+
     events::event_log& inner_;
-    std::size_t capacity_;
     snapshot_options snapshots_;
-    mutable std::mutex mu_;
-    std::list<node> lru_;
-    std::unordered_map<std::string, std::list<node>::iterator> index_;
-    std::uint64_t hits_ = 0;
-    std::uint64_t misses_ = 0;
-    std::uint64_t snapshots_read_ = 0;
-    std::uint64_t snapshots_written_ = 0;
+    std::size_t shard_count_ = 1;
+    std::size_t shard_capacity_ = 1;
+    std::array<shard, k_shards> shards_;
+    std::atomic<std::uint64_t> snapshots_read_{ 0 };
+    std::atomic<std::uint64_t> snapshots_written_{ 0 };
 };
 
 } // namespace

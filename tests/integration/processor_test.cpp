@@ -251,6 +251,45 @@ TEST_F(ProcessorTest, TheCacheIsBoundedAndKeepsTheRecentlyUsed)
     EXPECT_EQ(cached->stats().entries, 2U);
 }
 
+TEST_F(ProcessorTest, ALargeCacheIsShardedAndStillBoundedAndKeepsTheRecentlyUsed)
+{
+    constexpr std::size_t capacity = 4096;
+    constexpr int streams = 5000;
+    auto cached = infra::make_caching_log(*log, capacity);
+    auto e =
+      make_event([](schema::Event::Builder b) { b.initDocument().initWithdrawn().setReason("1"); });
+    for (int i = 0; i < streams; ++i) {
+        events::append_request r;
+        r.stream = "s-" + std::to_string(i);
+        r.partition_key = "company-1";
+        r.payloads.emplace_back(e.bytes());
+        ASSERT_TRUE(log->append(r));
+    }
+    // Two threads load every stream (each twice over): a shard's lock is
+    // taken by both, the results are the log's.
+    auto load_all = [&](int from, int step) {
+        for (int i = from; i < streams; i += step) {
+            auto l = load<counter::state>(*cached, "s-" + std::to_string(i));
+            ASSERT_TRUE(l.has_value());
+            EXPECT_EQ(l->version, 1U);
+        }
+    };
+    std::thread other(load_all, 0, 1);
+    load_all(0, 1);
+    other.join();
+    auto stats = cached->stats();
+    EXPECT_EQ(stats.hits + stats.misses, 2U * streams);
+    EXPECT_LE(stats.entries, capacity);
+    EXPECT_GT(stats.entries, capacity / 2);
+    // The most recently used are kept (in every shard).
+    for (int i = streams - 200; i < streams; ++i) {
+        ASSERT_TRUE(load<counter::state>(*cached, "s-" + std::to_string(i)));
+    }
+    EXPECT_EQ(cached->stats().hits, stats.hits + 200);
+    cached->clear();
+    EXPECT_EQ(cached->stats().entries, 0U);
+}
+
 /// Forwards to a log and counts the events `read_stream` returns.
 class counting_log final : public portal::testing::forwarding_log
 {

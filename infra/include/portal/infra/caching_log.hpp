@@ -55,7 +55,10 @@ class caching_log
     virtual void clear() = 0;
 };
 
-/// Wraps `inner` (which must outlive the result).
+/// Wraps `inner` (which must outlive the result). The cache holds about
+/// `capacity` streams' states, least recently used dropped first: from 4096
+/// on in 16 shards by stream (each its own lock and LRU order, at most a
+/// 16th of `capacity`), below that in one.
 std::unique_ptr<caching_log> make_caching_log(events::event_log& inner,
                                               std::size_t capacity,
                                               snapshot_options snapshots = {});
