@@ -182,6 +182,29 @@ make_client(rd_kafka_type_t type,
     return client_ptr(k);
 }
 
+void
+warm_topic(rd_kafka_t* client, const std::string& topic, std::chrono::milliseconds timeout)
+{
+    handle<rd_kafka_topic_t, rd_kafka_topic_destroy> t(
+      rd_kafka_topic_new(client, topic.c_str(), nullptr));
+    if (!t) {
+        spdlog::warn("kafka {}: no handle of topic {}: {}",
+                     rd_kafka_name(client),
+                     topic,
+                     rd_kafka_err2str(rd_kafka_last_error()));
+        return;
+    }
+    const rd_kafka_metadata_t* raw = nullptr;
+    auto err = rd_kafka_metadata(client, 0, t.get(), &raw, static_cast<int>(timeout.count()));
+    metadata_ptr md(raw);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        spdlog::warn("kafka {}: the metadata of topic {}: {}",
+                     rd_kafka_name(client),
+                     topic,
+                     rd_kafka_err2str(err));
+    }
+}
+
 result<void>
 ensure_topics(rd_kafka_t* client,
               const std::vector<topic_spec>& topics,

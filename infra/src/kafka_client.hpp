@@ -66,6 +66,13 @@ result<client_ptr> make_client(rd_kafka_type_t type,
                                rebalance_callback on_rebalance = nullptr,
                                void* opaque = nullptr);
 
+/// Asks the brokers for `topic`'s metadata through `client`, so that the
+/// client knows the leaders of its partitions. A producer's first message
+/// to a topic otherwise waits for librdkafka's next metadata round (about a
+/// second for a new transactional producer). Best effort: a failure is
+/// logged, the first message then waits as without it.
+void warm_topic(rd_kafka_t* client, const std::string& topic, std::chrono::milliseconds timeout);
+
 /// A topic the portal needs.
 struct topic_spec
 {

@@ -104,6 +104,9 @@ partition_writer::claim()
                           transactional_ids_[i],
                           rd_kafka_error_string(e.get()))));
         }
+        // Otherwise the first transaction waits about a second for the
+        // partition's leader.
+        kafka::warm_topic(producers_[i].get(), log_.topic(), options.timeout);
     }
     // Decide only on a complete view of the partition.
     auto end = log_.end_offset(partition_);
