@@ -142,6 +142,38 @@ class rocks_kv_store final : public kv_store
 
     result<void> write(const write_batch& batch, std::optional<bool> sync) override
     {
+        rocksdb::WriteOptions options;
+        options.sync = sync.value_or(options_.sync);
+        return apply(batch, options);
+    }
+
+    result<void> write_unlogged(const write_batch& batch) override
+    {
+        rocksdb::WriteOptions options;
+        options.disableWAL = true;
+        return apply(batch, options);
+    }
+
+    result<void> flush() override
+    {
+        rocksdb::FlushOptions options;
+        options.wait = true;
+        auto s = db_->Flush(options);
+        if (!s.ok()) {
+            return fail(storage_error(s, "flush"));
+        }
+        // The flush synced the table files; sync the log too, so logged
+        // writes made before this call are durable as well.
+        s = db_->SyncWAL();
+        if (!s.ok() && !s.IsNotSupported()) {
+            return fail(storage_error(s, "flush"));
+        }
+        return {};
+    }
+
+  private:
+    result<void> apply(const write_batch& batch, const rocksdb::WriteOptions& options)
+    {
         rocksdb::WriteBatch wb;
         for (const auto& prefix : batch.erased_prefixes()) {
             auto end = prefix_end(prefix);
@@ -168,8 +200,6 @@ class rocks_kv_store final : public kv_store
                 return fail(storage_error(s, "write"));
             }
         }
-        rocksdb::WriteOptions options;
-        options.sync = sync.value_or(options_.sync);
         auto s = db_->Write(options, &wb);
         if (!s.ok()) {
             return fail(storage_error(s, "write"));
@@ -177,7 +207,6 @@ class rocks_kv_store final : public kv_store
         return {};
     }
 
-  private:
     kv_store_options options_;
     std::unique_ptr<rocksdb::DB> db_;
 };

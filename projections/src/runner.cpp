@@ -395,9 +395,13 @@ namespace {
 std::string
 encode_checkpoint(const checkpoint& c)
 {
-    return json::serialize(json::object{ { "version", c.version },
-                                         { "position", c.position.value },
-                                         { "recordedAt", c.recorded_at } });
+    json::object o{ { "version", c.version },
+                    { "position", c.position.value },
+                    { "recordedAt", c.recorded_at } };
+    if (c.rebuilding) {
+        o["rebuilding"] = true;
+    }
+    return json::serialize(o);
 }
 
 result<checkpoint>
@@ -421,6 +425,9 @@ decode_checkpoint(std::string_view text)
     c.recorded_at = at->to_number<std::int64_t>(ec);
     if (ec) {
         return fail(error::unavailable("projection.corrupt", "checkpoint with bad numbers"));
+    }
+    if (const auto* rebuilding = o.if_contains("rebuilding")) {
+        c.rebuilding = !rebuilding->is_bool() || rebuilding->as_bool();
     }
     return c;
 }
@@ -476,6 +483,12 @@ struct runner::impl
     events::envelope_decoder decoder;
     std::size_t pending_events = 0;
     checkpoint staged;
+    /// The log's last position when the current batch began: the batch
+    /// ends there at the latest (events committed later go to the next).
+    events::position batch_end;
+    /// Rebuilding from 0 with unlogged writes (see `runner_options`); also
+    /// read by `stop` once the subscription thread ended.
+    bool rebuilding = false;
 
     mutable std::mutex mu;
     mutable std::condition_variable cv;
@@ -484,6 +497,7 @@ struct runner::impl
     std::chrono::microseconds last_delay{ 0 };
 
     std::unique_ptr<events::subscription> subscription;
+    std::mutex stop_mu;
 
     impl(events::event_log& l, infra::kv_store& s, projector& p, runner_options o)
       : log(l)
@@ -510,16 +524,45 @@ struct runner::impl
         cv.notify_all();
     }
 
+    /// Makes the unlogged writes of the rebuild durable, then marks the
+    /// model complete at `at` (synced): only now may a restart trust it.
+    result<void> finish_rebuild(checkpoint at)
+    {
+        auto flushed = store.flush();
+        if (!flushed) {
+            return flushed;
+        }
+        at.rebuilding = false;
+        infra::write_batch mark;
+        mark.put(checkpoint_key(name), encode_checkpoint(at));
+        auto written = store.write(mark, true);
+        if (!written) {
+            return written;
+        }
+        rebuilding = false;
+        return {};
+    }
+
     result<void> flush()
     {
         if (pending_events == 0) {
             return {};
         }
         cache.materialize();
+        staged.rebuilding = rebuilding;
         pending.put(checkpoint_key(name), encode_checkpoint(staged));
-        auto written = store.write(pending, options.sync);
+        auto written =
+          rebuilding ? store.write_unlogged(pending) : store.write(pending, options.sync);
         if (!written) {
             return written;
+        }
+        if (rebuilding && staged.position >= log.last_position()) {
+            // Caught up: the rebuild is complete once it is durable, before
+            // `wait_for` reports the position.
+            auto finished = finish_rebuild(staged);
+            if (!finished) {
+                return finished;
+            }
         }
         auto delay = options.clock() - from_micros(staged.recorded_at);
         {
@@ -542,6 +585,9 @@ struct runner::impl
             return fail(env.error());
         }
         auto envelope = *env;
+        if (pending_events == 0) {
+            batch_end = log.last_position();
+        }
         write_batch batch(cache);
         reader model(store, cache);
         result<void> applied;
@@ -560,7 +606,7 @@ struct runner::impl
         staged.position = event.position;
         staged.recorded_at = envelope.getRecordedAt();
         ++pending_events;
-        if (pending_events >= options.max_batch_events || event.position >= log.last_position()) {
+        if (pending_events >= options.max_batch_events || event.position >= batch_end) {
             auto flushed = flush();
             if (!flushed) {
                 set_failure(flushed.error());
@@ -591,10 +637,13 @@ runner::start(events::event_log& log, infra::kv_store& store, projector& p, runn
     }
     checkpoint from;
     from.version = p.version();
-    if (*stored && (*stored)->version == p.version()) {
+    if (*stored && (*stored)->version == p.version() && !(*stored)->rebuilding) {
         from = **stored;
     } else {
-        // New or changed projector: drop the model and start from 0.
+        // New or changed projector, or a rebuild that did not finish: drop
+        // the model and start from 0.
+        from.rebuilding = i->options.unlogged_rebuild;
+        i->rebuilding = from.rebuilding;
         infra::write_batch batch;
         batch.erase_prefix(model_prefix(i->name));
         batch.put(checkpoint_key(i->name), encode_checkpoint(from));
@@ -618,8 +667,29 @@ runner::start(events::event_log& log, infra::kv_store& store, projector& p, runn
 void
 runner::stop()
 {
-    if (impl_ && impl_->subscription) {
-        impl_->subscription->stop();
+    if (!impl_ || !impl_->subscription) {
+        return;
+    }
+    std::lock_guard stopping(impl_->stop_mu);
+    impl_->subscription->stop();
+    // The subscription thread ended: its state is ours now. A stopped
+    // rebuild keeps what it wrote (durable, no longer marked) so the next
+    // runner goes on from there instead of starting again.
+    if (impl_->rebuilding) {
+        checkpoint at;
+        {
+            std::lock_guard lock(impl_->mu);
+            if (impl_->failed) {
+                return;
+            }
+            at = impl_->committed;
+        }
+        if (at.position.value > 0) {
+            auto finished = impl_->finish_rebuild(at);
+            if (!finished) {
+                impl_->set_failure(finished.error());
+            }
+        }
     }
 }
 

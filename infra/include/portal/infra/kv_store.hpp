@@ -119,6 +119,19 @@ class kv_store
     /// `sync` (or the store's default when nullopt).
     virtual result<void> write(const write_batch& batch,
                                std::optional<bool> sync = std::nullopt) = 0;
+
+    /// Applies `batch` atomically without writing it to the write-ahead
+    /// log (for bulk rebuilds): readers see it at once, but a crash of the
+    /// process before the next `flush` loses it, and with it every later
+    /// unlogged write (logged writes of the same time survive). What
+    /// survives a crash is always whole batches, never part of one. A
+    /// caller must not trust these writes (e.g. mark a rebuild complete
+    /// with a logged write) before `flush` returned.
+    virtual result<void> write_unlogged(const write_batch& batch) = 0;
+
+    /// Makes every write so far durable, unlogged ones included (the
+    /// in-memory tables written to synced files). Blocks until done.
+    virtual result<void> flush() = 0;
 };
 
 /// Opens (or creates) a store.
