@@ -84,12 +84,15 @@ struct field_info
     capnp::StructSchema::Field field;
     json::string_view name;
     bool hex = false;
+    /// `field.getType()`, which interprets the schema on every call.
+    capnp::Type type;
 };
 
 /// How a struct renders (cached per schema).
 struct struct_info
 {
-    std::vector<field_info> fields; ///< indexed like schema.getFields()
+    std::vector<field_info> fields;       ///< indexed like schema.getFields()
+    std::vector<std::uint16_t> non_union; ///< indices of the non-union fields, in order
     bool supported = true;
 };
 
@@ -124,7 +127,7 @@ class renderer
         }
         for (auto f : schema.getFields()) {
             auto name = f.getProto().getName();
-            field_info fi{ f, json::string_view(name.cStr(), name.size()), false };
+            field_info fi{ f, json::string_view(name.cStr(), name.size()), false, f.getType() };
             for (auto a : f.getProto().getAnnotations()) {
                 switch (a.getId()) {
                     case k_json_name: {
@@ -146,6 +149,9 @@ class renderer
             }
             s->fields.push_back(fi);
         }
+        for (auto f : schema.getNonUnionFields()) {
+            s->non_union.push_back(static_cast<std::uint16_t>(f.getIndex()));
+        }
         return *structs_.emplace(id, std::move(s)).first->second;
     }
 
@@ -157,16 +163,17 @@ class renderer
             return nullptr;
         }
         json::object out;
-        for (auto field : reader.getSchema().getNonUnionFields()) {
-            if (!reader.has(field, capnp::HasMode::NON_NULL)) {
+        out.reserve(si.non_union.size() + 1);
+        for (auto index : si.non_union) {
+            const auto& fi = si.fields[index];
+            if (!reader.has(fi.field, capnp::HasMode::NON_NULL)) {
                 continue;
             }
-            const auto& fi = si.fields[field.getIndex()];
-            out.emplace(fi.name, value(reader.get(field), field.getType(), fi.hex));
+            out.emplace(fi.name, value(reader.get(fi.field), fi.type, fi.hex));
         }
         KJ_IF_MAYBE (which, reader.which()) {
             const auto& fi = si.fields[which->getIndex()];
-            out.emplace(fi.name, value(reader.get(*which), which->getType(), fi.hex));
+            out.emplace(fi.name, value(reader.get(fi.field), fi.type, fi.hex));
         }
         return out;
     }

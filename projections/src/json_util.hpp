@@ -48,11 +48,47 @@ pos_key(std::uint64_t position)
     return fmt::format("{:016x}", position);
 }
 
-/// RFC 3339 of a `recordedAt`.
+/// RFC 3339 of a `recordedAt`: the text of `format_rfc3339`, written
+/// without a format string for years 0..9999 (a few of these per event).
 inline json::string
 at(std::int64_t micros)
 {
-    return json::string(format_rfc3339(from_micros(micros)));
+    auto t = from_micros(micros);
+    auto day = std::chrono::floor<std::chrono::days>(t);
+    std::chrono::year_month_day ymd{ day };
+    auto year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        return json::string(format_rfc3339(t));
+    }
+    auto us = (t - day).count();
+    auto seconds = us / 1'000'000;
+    us %= 1'000'000;
+    char text[32];
+    auto put = [&](std::size_t at, long long v, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            text[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    text[4] = '-';
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    text[7] = '-';
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    text[10] = 'T';
+    put(11, seconds / 3600, 2);
+    text[13] = ':';
+    put(14, seconds / 60 % 60, 2);
+    text[16] = ':';
+    put(17, seconds % 60, 2);
+    std::size_t size = 19;
+    if (us != 0) {
+        text[19] = '.';
+        put(20, us, 6);
+        size = 26;
+    }
+    text[size++] = 'Z';
+    return json::string(json::string_view(text, size));
 }
 
 /// The string member `key` of `o`; empty when missing or not a string.
