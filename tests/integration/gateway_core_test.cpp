@@ -83,6 +83,16 @@ TEST_F(GatewayCore, HealthReadinessAndMetricsAnswer)
     EXPECT_NE(metrics.body.find("portal_projection_lag_events{model=\"training\"}"),
               std::string::npos);
     EXPECT_NE(metrics.body.find("portal_http_request_duration_seconds_bucket"), std::string::npos);
+    // A counter found again counts on; the route's histogram has both.
+    ASSERT_EQ(client.get("/readyz").status, 200U);
+    metrics = client.get("/metrics");
+    EXPECT_NE(metrics.body.find("portal_http_requests_total{method=\"GET\",route=\"/readyz\","
+                                "status=\"200\"} 2"),
+              std::string::npos)
+      << metrics.body;
+    EXPECT_NE(metrics.body.find("portal_http_request_duration_seconds_count{route=\"/readyz\"} 2"),
+              std::string::npos)
+      << metrics.body;
 }
 
 TEST_F(GatewayCore, UnknownPathsAre404AndWrongMethodsAre405WithAllow)

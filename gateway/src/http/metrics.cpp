@@ -32,8 +32,19 @@ metrics::observe_request(std::string_view method,
 {
     double seconds = static_cast<double>(latency.count()) / 1e6;
     std::lock_guard lock(mu_);
-    ++requests_[std::make_tuple(std::string(method), std::string(route), status)];
-    auto& h = latency_[std::string(route)];
+    auto key = std::make_tuple(method, route, status);
+    auto counter = requests_.find(key);
+    if (counter == requests_.end()) {
+        counter =
+          requests_.emplace(std::make_tuple(std::string(method), std::string(route), status), 0)
+            .first;
+    }
+    ++counter->second;
+    auto found = latency_.find(route);
+    if (found == latency_.end()) {
+        found = latency_.emplace(std::string(route), histogram{}).first;
+    }
+    auto& h = found->second;
     for (std::size_t i = 0; i < k_buckets.size(); ++i) {
         if (seconds <= k_buckets[i]) {
             ++h.buckets[i];

@@ -58,8 +58,10 @@ class metrics
         double sum = 0;
     };
     mutable std::mutex mu_;
-    std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
-    std::map<std::string, histogram> latency_;
+    // Transparent comparators: a request's counters are found without
+    // building strings (they are allocated once per route and status).
+    std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t, std::less<>> requests_;
+    std::map<std::string, histogram, std::less<>> latency_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> commands_;
     std::map<std::string, std::uint64_t, std::less<>> mail_deliveries_;
     std::atomic<std::int64_t> connections_{ 0 };
