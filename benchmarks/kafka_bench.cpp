@@ -10,7 +10,7 @@
 // Needs PORTAL_KAFKA_BROKERS (scripts/kafka start). Prints a Markdown
 // section "## Kafka" (benchmarks/kafka_bench.sh puts it into
 // docs/benchmarks.md). Arguments: [commands per run] [clients...] (default
-// 6400 commands, at 64 and at 256 concurrent clients).
+// 12800 commands, at 64, 256 and 1024 concurrent clients).
 
 #include "portal/events/message.hpp"
 #include "portal/events/partition.hpp"
@@ -317,13 +317,13 @@ main(int argc, char** argv)
         return 2;
     }
     std::string brokers = env;
-    int total = argc > 1 ? std::atoi(argv[1]) : 6400;
+    int total = argc > 1 ? std::atoi(argv[1]) : 12800;
     std::vector<int> client_counts;
     for (int i = 2; i < argc; ++i) {
         client_counts.push_back(std::max(1, std::atoi(argv[i])));
     }
     if (client_counts.empty()) {
-        client_counts = { 64, 256 };
+        client_counts = { 64, 256, 1024 };
     }
     auto prefix = fmt::format("portal-bench.{:08x}", std::random_device{}());
     auto dir = std::filesystem::temp_directory_path() / (prefix + ".mirror");
