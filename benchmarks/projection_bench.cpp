@@ -55,6 +55,13 @@ constexpr int k_contracts_per_company = 10;
 int k_seeded_weeks = 202;
 /// `--no-lag` skips the lag phases (rebuild only).
 bool k_run_lag = true;
+/// `--only NAME` rebuilds that read model alone (no "all at once", no lag;
+/// for profiling one projector).
+std::string k_only;
+/// `--batch N` sets the runners' `max_batch_events` (default: the runner's).
+std::size_t k_batch = projections::runner_options{}.max_batch_events;
+/// `--logged-rebuild` turns `runner_options::unlogged_rebuild` off (A/B).
+bool k_unlogged = projections::runner_options{}.unlogged_rebuild;
 /// The fixed command rates of the lag phases, and their length.
 constexpr int k_rates[] = { 10000, 5000, 2500, 1000 };
 constexpr double k_phase_seconds = 3.0;
@@ -65,6 +72,15 @@ constexpr int k_driver_threads = 16;
 constexpr const char* k_password_hash = "$argon2id$v=19$m=8,t=1,p=1$x$y";
 
 using clock_type = steady_clock;
+
+projections::runner_options
+runner_options()
+{
+    projections::runner_options o;
+    o.max_batch_events = k_batch;
+    o.unlogged_rebuild = k_unlogged;
+    return o;
+}
 
 timestamp
 real_now()
@@ -589,8 +605,17 @@ main(int argc, char** argv)
             k_seeded_weeks = std::max(1, std::atoi(argv[++i]));
         } else if (arg == "--no-lag") {
             k_run_lag = false;
+        } else if (arg == "--batch" && i + 1 < argc) {
+            k_batch = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
+        } else if (arg == "--logged-rebuild") {
+            k_unlogged = false;
+        } else if (arg == "--only" && i + 1 < argc) {
+            k_only = argv[++i];
+            k_run_lag = false;
         } else {
-            std::fprintf(stderr, "usage: projection_bench [--weeks N] [--no-lag]\n");
+            std::fprintf(stderr,
+                         "usage: projection_bench [--weeks N] [--no-lag] [--only MODEL] [--batch "
+                         "N] [--logged-rebuild]\n");
             return 2;
         }
     }
@@ -677,9 +702,14 @@ main(int argc, char** argv)
             }
         });
     };
-    const auto read_time = scan_log(decoding::none);
-    const auto decode_time = scan_log(decoding::full);
-    const auto trusted_time = scan_log(decoding::trusted);
+    timing read_time;
+    timing decode_time;
+    timing trusted_time;
+    if (k_only.empty()) {
+        read_time = scan_log(decoding::none);
+        decode_time = scan_log(decoding::full);
+        trusted_time = scan_log(decoding::trusted);
+    }
 
     // --- rebuild, one model at a time ---
     auto projectors = projections::all_projectors();
@@ -690,10 +720,14 @@ main(int argc, char** argv)
     };
     std::vector<rebuild_row> rebuilds;
     for (auto& p : projectors) {
+        if (!k_only.empty() && p->name() != k_only) {
+            continue;
+        }
         must("reset", projections::reset_projection(*store, p->name()));
         std::unique_ptr<projections::runner> r;
         auto t = measure([&] {
-            r = must("start runner", projections::runner::start(*log, *store, *p));
+            r =
+              must("start runner", projections::runner::start(*log, *store, *p, runner_options()));
             must("rebuild", r->wait_for(head, milliseconds{ 600000 }));
         });
         r->stop();
@@ -706,6 +740,14 @@ main(int argc, char** argv)
                      t.cpu);
     }
 
+    if (!k_only.empty()) {
+        // Profiling one projector: no report.
+        store.reset();
+        log.reset();
+        std::filesystem::remove_all(dir);
+        return rebuilds.empty() ? 2 : 0;
+    }
+
     // --- rebuild, all models at once (the runners stay live for the lag) ---
     for (auto& p : projectors) {
         must("reset", projections::reset_projection(*store, p->name()));
@@ -713,7 +755,8 @@ main(int argc, char** argv)
     std::vector<std::unique_ptr<projections::runner>> runners;
     const auto all_time = measure([&] {
         for (auto& p : projectors) {
-            runners.push_back(must("start runner", projections::runner::start(*log, *store, *p)));
+            runners.push_back(
+              must("start runner", projections::runner::start(*log, *store, *p, runner_options())));
         }
         for (auto& r : runners) {
             must("rebuild", r->wait_for(head, milliseconds{ 600000 }));
@@ -779,7 +822,7 @@ main(int argc, char** argv)
       k_companies,
       contracts.size(),
       thousands(static_cast<double>(records)),
-      thousands(static_cast<double>(projections::runner_options{}.max_batch_events)));
+      thousands(static_cast<double>(k_batch)));
     out += "Rebuild: the model is reset and a `projections::runner` projects the whole log "
            "from position 0 (decode, `apply`, one atomic write batch with the checkpoint per "
            "batch) until `wait_for` the log's last position returns. CPU s: CPU time of the "
