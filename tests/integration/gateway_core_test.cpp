@@ -5,6 +5,7 @@
 
 #include "app/accounts.hpp"
 #include "gateway_env.hpp"
+#include "http/router.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal/projections/read_models.hpp"
@@ -93,6 +94,50 @@ TEST_F(GatewayCore, HealthReadinessAndMetricsAnswer)
     EXPECT_NE(metrics.body.find("portal_http_request_duration_seconds_count{route=\"/readyz\"} 2"),
               std::string::npos)
       << metrics.body;
+}
+
+TEST(Router, MatchesLiteralsThenDecodesParametersAndCollectsTheAllowedMethods)
+{
+    using boost::beast::http::verb;
+    gateway::router r;
+    gateway::handler none = [](gateway::api&, gateway::call&) -> gateway::reply {
+        return gateway::reply{ gateway::response{} };
+    };
+    r.add(verb::get, "/api/v1/contracts/{id}", gateway::access::authenticated, none);
+    r.add(verb::get, "/api/v1/contracts/{id}/reports", gateway::access::authenticated, none);
+    r.add(verb::post, "/api/v1/contracts/{id}/reports", gateway::access::authenticated, none);
+    r.add(verb::get, "/api/v1/reports/{id}/history", gateway::access::authenticated, none);
+
+    auto m = r.match(verb::get, "/api/v1/contracts/k%2F1/reports");
+    ASSERT_NE(m.matched, nullptr);
+    EXPECT_EQ(m.matched->name, "/api/v1/contracts/{id}/reports");
+    EXPECT_EQ(m.matched->method, verb::get);
+    ASSERT_EQ(m.params.size(), 1U);
+    EXPECT_EQ(m.params[0], (std::pair<std::string, std::string>{ "id", "k/1" }));
+    auto post = r.match(verb::post, "/api/v1/contracts/k1/reports");
+    ASSERT_NE(post.matched, nullptr);
+    EXPECT_EQ(post.matched->method, verb::post);
+    auto head = r.match(verb::head, "/api/v1/contracts/k1");
+    ASSERT_NE(head.matched, nullptr);
+    EXPECT_EQ(head.matched->name, "/api/v1/contracts/{id}");
+
+    auto wrong = r.match(verb::delete_, "/api/v1/contracts/k1/reports");
+    EXPECT_EQ(wrong.matched, nullptr);
+    EXPECT_EQ(wrong.allowed, (std::vector<verb>{ verb::get, verb::post }));
+    // A bad escape or an empty parameter matches no route (404, not 405).
+    for (auto path : { "/api/v1/contracts/%zz/reports", "/api/v1/contracts/%/reports" }) {
+        auto bad = r.match(verb::get, path);
+        EXPECT_EQ(bad.matched, nullptr) << path;
+        EXPECT_TRUE(bad.allowed.empty()) << path;
+    }
+    for (auto path : { "/api/v1/contracts//reports",
+                       "/api/v1/contracts/k1/reports/",
+                       "/api/v1/contracts/k1/other",
+                       "api/v1/contracts/k1" }) {
+        auto none_found = r.match(verb::get, path);
+        EXPECT_EQ(none_found.matched, nullptr) << path;
+        EXPECT_TRUE(none_found.allowed.empty()) << path;
+    }
 }
 
 TEST_F(GatewayCore, UnknownPathsAre404AndWrongMethodsAre405WithAllow)

@@ -6,10 +6,11 @@ namespace portal::gateway {
 
 namespace {
 
-std::vector<std::string>
+/// The non-empty segments of `path` (views into it).
+std::vector<std::string_view>
 split_path(std::string_view path)
 {
-    std::vector<std::string> out;
+    std::vector<std::string_view> out;
     std::size_t i = 0;
     while (i < path.size()) {
         if (path[i] == '/') {
@@ -102,7 +103,9 @@ router::add(http::verb method, std::string pattern, access who, handler run)
     route r;
     r.method = method;
     r.name = pattern;
-    r.segments = split_path(pattern);
+    for (auto s : split_path(pattern)) {
+        r.segments.emplace_back(s);
+    }
     r.pattern = std::move(pattern);
     r.who = who;
     r.run = std::move(run);
@@ -121,23 +124,31 @@ router::match(http::verb method, std::string_view path) const
     if (!canonical) {
         return result;
     }
+    auto is_param = [](const std::string& p) {
+        return p.size() > 2 && p.front() == '{' && p.back() == '}';
+    };
     for (const auto& r : routes_) {
         if (r.segments.size() != segments.size()) {
             continue;
         }
-        std::vector<std::pair<std::string, std::string>> params;
+        // The literal segments first (cheap, and most routes differ there);
+        // parameters are decoded only for a route whose literals match.
         bool ok = true;
         for (std::size_t i = 0; i < segments.size() && ok; ++i) {
             const auto& p = r.segments[i];
-            if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-                auto decoded = percent_decode(segments[i], false);
-                if (!decoded || decoded->empty()) {
-                    ok = false;
-                } else {
-                    params.emplace_back(p.substr(1, p.size() - 2), std::move(*decoded));
-                }
-            } else if (p != segments[i]) {
+            ok = is_param(p) || p == segments[i];
+        }
+        std::vector<std::pair<std::string, std::string>> params;
+        for (std::size_t i = 0; i < segments.size() && ok; ++i) {
+            const auto& p = r.segments[i];
+            if (!is_param(p)) {
+                continue;
+            }
+            auto decoded = percent_decode(segments[i], false);
+            if (!decoded || decoded->empty()) {
                 ok = false;
+            } else {
+                params.emplace_back(p.substr(1, p.size() - 2), std::move(*decoded));
             }
         }
         if (!ok) {
