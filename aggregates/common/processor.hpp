@@ -58,7 +58,7 @@ result<shared_loaded<State>>
 load_shared(events::event_log& log, std::string_view stream)
 {
     loaded<State> out;
-    auto* cache = dynamic_cast<events::state_cache*>(&log);
+    auto* cache = log.as_state_cache();
     if (auto* pipeline = events::append_pipeline::current()) {
         // A writer lane's own decision whose append is not durable yet: the
         // state after it (what the lane's next append is checked against),
@@ -342,7 +342,7 @@ execute(events::event_log& log,
                                           appended->last_version,
                                           current->snapshot_version,
                                           pipeline->last_deferred(),
-                                          dynamic_cast<events::state_cache*>(&log) });
+                                          log.as_state_cache() });
             }
         }
         if (appended) {

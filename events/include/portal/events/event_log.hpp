@@ -356,6 +356,10 @@ class event_log
     {
         return std::nullopt;
     }
+
+    /// This log as a state cache when it is one (a caching log), else null:
+    /// asked on every load, cheaper than a cross-cast.
+    virtual state_cache* as_state_cache() noexcept { return nullptr; }
 };
 
 } // namespace portal::events

@@ -49,7 +49,8 @@ class caching_log
   , public events::state_cache
 {
   public:
-    /// The cache holds at most `capacity` streams' states.
+    events::state_cache* as_state_cache() noexcept final { return this; }
+
     virtual state_cache_stats stats() const = 0;
     /// Drops every cached state (changes no result).
     virtual void clear() = 0;
