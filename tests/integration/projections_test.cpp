@@ -15,6 +15,7 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
@@ -1322,6 +1323,12 @@ struct SessionsModel : ProjectionFixture
         return found && found->has_value();
     }
 
+    /// Whether the sessions `hash(c)` of every `c` in `names` are open.
+    bool all_open(std::string_view names)
+    {
+        return std::all_of(names.begin(), names.end(), [&](char c) { return open(hash(c)); });
+    }
+
     std::map<std::string, std::string> model()
     {
         std::map<std::string, std::string> out;
@@ -1350,10 +1357,7 @@ TEST_F(SessionsModel, LoginsOpenSessionsAndLogoutsErasuresAndResetsEndThemAlsoAf
     ASSERT_TRUE(r);
     ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
     EXPECT_EQ(p->last_end().value, 0u);
-    EXPECT_TRUE(open(hash('a')));
-    EXPECT_TRUE(open(hash('b')));
-    EXPECT_TRUE(open(hash('c')));
-    EXPECT_TRUE(open(hash('d')));
+    EXPECT_TRUE(all_open("abcd"));
     auto b = projections::session_of(*store, hash('b'));
     ASSERT_TRUE(b && *b);
     EXPECT_EQ((*b)->account_id, "a1");
@@ -1413,9 +1417,7 @@ TEST_F(SessionsModel, APasswordChangeEndsEverySessionButTheOneThatChangedIt)
     ASSERT_TRUE(r);
     ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
     EXPECT_EQ(p->last_end().value, 0u);
-    EXPECT_TRUE(open(hash('a')));
-    EXPECT_TRUE(open(hash('b')));
-    EXPECT_TRUE(open(hash('c')));
+    EXPECT_TRUE(all_open("abcd"));
 
     auto changed = account_event("a1", [](schema::AccountEvent::Builder a) {
         auto c = a.initPasswordChanged();
