@@ -162,23 +162,24 @@ read_content(input& in)
     return out;
 }
 
-/// The record `id` when the viewer may read it; nullopt when it does not
-/// exist or is not visible (answer 404).
-result<std::optional<domain::loaded<report::state>>>
+/// The record `id` when the viewer may read it (its committed state, shared
+/// with the state cache, not copied: a record's texts are long); nullopt
+/// when it does not exist or is not visible (answer 404).
+result<std::optional<domain::shared_loaded<report::state>>>
 visible_report(api& a, const viewer& v, const call& c, std::string_view id)
 {
-    auto current = app::load_report(a.services(), id);
+    auto current = domain::load_shared<report::state>(a.services().log, report::stream_id(id));
     if (!current) {
         return fail(current.error());
     }
-    auto seen = authz::sees_record(a, v, current->state, c.now);
+    auto seen = authz::sees_record(a, v, *current->state, c.now);
     if (!seen) {
         return fail(seen.error());
     }
     if (!*seen) {
-        return std::optional<domain::loaded<report::state>>{};
+        return std::optional<domain::shared_loaded<report::state>>{};
     }
-    return std::optional<domain::loaded<report::state>>{ std::move(*current) };
+    return std::optional<domain::shared_loaded<report::state>>{ std::move(*current) };
 }
 
 /// The record document as the API shows it: the read model's with `id`,
