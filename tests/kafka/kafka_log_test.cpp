@@ -7,6 +7,7 @@
 /// unreachable broker, and an analytics consumer (kcat) reading the topic.
 
 #include "event_log_contract.hpp"
+#include "kafka_test_env.hpp"
 #include "portal/events/partition.hpp"
 #include "portal/infra/kafka_log.hpp"
 #include "portal/infra/verify.hpp"
@@ -34,40 +35,11 @@ namespace {
 
 constexpr std::uint32_t k_partitions = 3;
 
-/// The broker, or a failure: these tests need a real Kafka broker.
-std::string
-brokers()
-{
-    const char* env = std::getenv("PORTAL_KAFKA_BROKERS");
-    if (env == nullptr || *env == '\0') {
-        ADD_FAILURE() << "PORTAL_KAFKA_BROKERS is not set: these tests need a real Kafka broker. "
-                         "Start one with `scripts/kafka start` and set "
-                         "PORTAL_KAFKA_BROKERS=127.0.0.1:19092 (scripts/test does both).";
-        return "127.0.0.1:1";
-    }
-    return env;
-}
-
-/// A topic prefix no other test (or run) uses.
-std::string
-unique_prefix()
-{
-    std::random_device rd;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info != nullptr ? info->name() : "test";
-    for (auto& c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) {
-            c = '-';
-        }
-    }
-    return fmt::format("portal-test.{}.{:08x}{:08x}", name, rd(), rd());
-}
-
 infra::kafka_log_options
 options_for(const std::string& prefix, const std::filesystem::path& dir)
 {
     infra::kafka_log_options o;
-    o.brokers = brokers();
+    o.brokers = kafka_brokers();
     o.topic_prefix = prefix;
     o.partitions = k_partitions;
     o.instance = dir.filename().string();
@@ -83,7 +55,7 @@ delete_topics(const std::string& prefix)
 {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers().c_str(), err, sizeof err) !=
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", kafka_brokers().c_str(), err, sizeof err) !=
         RD_KAFKA_CONF_OK) {
         rd_kafka_conf_destroy(conf);
         return;
@@ -126,7 +98,7 @@ struct kafka_factory
     void prepare()
     {
         dir = std::make_unique<temp_dir>();
-        prefix = unique_prefix();
+        prefix = kafka_topic_prefix();
     }
 
     std::unique_ptr<events::event_log> open()
@@ -149,7 +121,7 @@ namespace {
 class KafkaLog : public ::testing::Test
 {
   protected:
-    void SetUp() override { prefix_ = unique_prefix(); }
+    void SetUp() override { prefix_ = kafka_topic_prefix(); }
     void TearDown() override { delete_topics(prefix_); }
 
     std::unique_ptr<infra::kafka_log> open(
@@ -386,8 +358,9 @@ class raw_owner
         char err[512];
         rd_kafka_conf_t* conf = rd_kafka_conf_new();
         auto txn_id = fmt::format("{}.{}{}", topic_, partition, suffix);
-        EXPECT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", brokers().c_str(), err, sizeof err),
-                  RD_KAFKA_CONF_OK);
+        EXPECT_EQ(
+          rd_kafka_conf_set(conf, "bootstrap.servers", kafka_brokers().c_str(), err, sizeof err),
+          RD_KAFKA_CONF_OK);
         EXPECT_EQ(rd_kafka_conf_set(conf, "transactional.id", txn_id.c_str(), err, sizeof err),
                   RD_KAFKA_CONF_OK);
         producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -613,7 +586,7 @@ TEST_F(KafkaLog, KcatReadsTheEventsWithTheirTypeHeaders)
       << "kcat is not installed (scripts/install-deps installs it)";
     auto command = fmt::format("kcat -C -b {} -t {}.events -J -e -q -o beginning "
                                "-X isolation.level=read_committed 2>&1",
-                               brokers(),
+                               kafka_brokers(),
                                prefix_);
     std::string output;
     {

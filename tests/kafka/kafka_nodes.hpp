@@ -6,6 +6,7 @@
 // shares the first node's secret.key (the portal refuses another one).
 
 #include "gateway_env.hpp"
+#include "kafka_test_env.hpp"
 #include "portal/infra/secrets.hpp"
 #include "portal_process.hpp"
 #include "process.hpp"
@@ -34,34 +35,6 @@ inline const std::string k_portal = PORTAL_BINARY;
 inline constexpr const char* k_password = "Kafka-Test-Passwort";
 inline constexpr const char* k_staff = "staff@ihk.example";
 inline constexpr std::uint32_t k_partitions = 4;
-
-/// The broker of PORTAL_KAFKA_BROKERS (a test failure without it).
-inline std::string
-env_brokers()
-{
-    const char* env = std::getenv("PORTAL_KAFKA_BROKERS");
-    if (env == nullptr || *env == '\0') {
-        ADD_FAILURE() << "PORTAL_KAFKA_BROKERS is not set: these tests need a real Kafka broker "
-                         "(scripts/kafka start; scripts/test sets it)";
-        return "127.0.0.1:1";
-    }
-    return env;
-}
-
-/// A topic prefix of its own for the running test.
-inline std::string
-unique_prefix()
-{
-    std::random_device rd;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info != nullptr ? info->name() : "test";
-    for (auto& c : name) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) {
-            c = '-';
-        }
-    }
-    return fmt::format("portal-test.{}.{:08x}", name, rd());
-}
 
 /// One `portal serve --kafka` instance: its data directory, port, process
 /// and signed-in staff token.
@@ -125,8 +98,8 @@ class cluster_test : public ::testing::Test
   protected:
     void SetUp() override
     {
-        brokers_ = env_brokers();
-        prefix_ = unique_prefix();
+        brokers_ = kafka_brokers();
+        prefix_ = kafka_topic_prefix();
     }
 
     /// The Kafka flags of an instance (or of `portal staff add`) `name`.
