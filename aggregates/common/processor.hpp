@@ -84,6 +84,8 @@ load_shared(events::event_log& log, std::string_view stream)
     // Read before the stream: an event appended after this point moves it.
     const auto seen = log.last_position().value;
     std::shared_ptr<const void> cached_state;
+    // What the log says is readable, when it knows (asked on a miss only).
+    std::optional<std::uint64_t> readable;
     if (cache != nullptr) {
         if (auto hit = cache->find_state(stream, typeid(State))) {
             if ((hit->checked_at == seen && seen != 0) ||
@@ -100,18 +102,26 @@ load_shared(events::event_log& log, std::string_view stream)
             cached_version = hit->version;
             snapshot_version = hit->snapshot_version;
             cached_state = std::move(hit->state);
-        } else if (interval > 0) {
-            if (auto snap = cache->find_snapshot(stream, snapshot::tag<State>())) {
-                if (auto s = snapshot::decode<State>(snap->bytes)) {
-                    out.state = std::move(*s);
-                    out.version = snap->version;
-                    snapshot_version = snap->version;
+        } else {
+            // A miss. The log may know the stream's version from a point
+            // lookup (no iterator): a stream that does not exist yet (every
+            // creating command) needs neither its snapshot nor a read.
+            readable = log.readable_version(stream);
+            if (interval > 0 && readable != std::optional<std::uint64_t>(0)) {
+                if (auto snap = cache->find_snapshot(stream, snapshot::tag<State>())) {
+                    if (auto s = snapshot::decode<State>(snap->bytes)) {
+                        out.state = std::move(*s);
+                        out.version = snap->version;
+                        snapshot_version = snap->version;
+                    }
                 }
             }
         }
     }
     constexpr std::size_t k_chunk = 4096;
-    for (;;) {
+    // Nothing newer to read when the log's readable version is the one
+    // folded so far (none, or a snapshot of the stream's head).
+    for (bool more = readable != std::optional<std::uint64_t>(out.version); more;) {
         auto batch = log.read_stream(stream, out.version + 1, k_chunk);
         if (!batch) {
             return fail(std::move(batch.error()));
@@ -131,9 +141,7 @@ load_shared(events::event_log& log, std::string_view stream)
             }
             out.version = e.version;
         }
-        if (batch->size() < k_chunk) {
-            break;
-        }
+        more = batch->size() == k_chunk;
     }
     if (cache == nullptr) {
         return shared_loaded<State>{ std::make_shared<const State>(std::move(out.state)),

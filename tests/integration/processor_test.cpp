@@ -297,6 +297,13 @@ class counting_log final : public portal::testing::forwarding_log
     using forwarding_log::forwarding_log;
     std::size_t events_read = 0;
     std::size_t stream_reads = 0;
+    /// Whether to pass the inner log's `readable_version` on (else: unknown).
+    bool knows_versions = false;
+
+    std::optional<std::uint64_t> readable_version(std::string_view s) override
+    {
+        return knows_versions ? inner_.readable_version(s) : std::nullopt;
+    }
 
     result<std::vector<events::recorded_event>> read_stream(std::string_view s,
                                                             std::uint64_t from,
@@ -386,6 +393,48 @@ TEST_F(ProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
     ASSERT_TRUE(again.has_value());
     EXPECT_EQ(again->state.value, 250);
     EXPECT_EQ(without->stats().snapshots_read, 0U);
+}
+
+TEST_F(ProcessorTest, AMissReadsNothingWhenTheLogsReadableVersionIsWhatItHas)
+{
+    set_limit(1000);
+    auto store = infra::open_kv_store({ .dir = dir.path() / "snapshots" });
+    ASSERT_TRUE(store.has_value());
+    {
+        auto cached = infra::make_caching_log(*log, 16, { .store = store->get(), .interval = 100 });
+        for (int i = 0; i < 200; ++i) {
+            ASSERT_TRUE(run_on(*cached, 1, "s-" + std::to_string(i), 8));
+        }
+        // Loaded at version 200: a snapshot of the stream's head.
+        auto written = cached->stats().snapshots_written;
+        ASSERT_EQ(load<counter::state>(*cached, "counter-1")->version, 200U);
+        ASSERT_EQ(cached->stats().snapshots_written, written + 1);
+    }
+    counting_log counted(*log);
+    counted.knows_versions = true;
+    auto restarted =
+      infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 100 });
+    // A stream that does not exist yet (what every creating command loads).
+    auto none = load<counter::state>(*restarted, "counter-new");
+    ASSERT_TRUE(none.has_value());
+    EXPECT_EQ(none->version, 0U);
+    EXPECT_EQ(none->state.value, 0);
+    EXPECT_EQ(counted.stream_reads, 0U);
+    // A stream whose snapshot is at its head: the snapshot alone.
+    auto head = load<counter::state>(*restarted, "counter-1");
+    ASSERT_TRUE(head.has_value());
+    EXPECT_EQ(head->version, 200U);
+    EXPECT_EQ(head->state.value, 200);
+    EXPECT_EQ(restarted->stats().snapshots_read, 1U);
+    EXPECT_EQ(counted.stream_reads, 0U);
+    // One event later a new process reads that one event after the snapshot.
+    ASSERT_TRUE(run(1, "s-200"));
+    auto again = infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 100 });
+    auto later = load<counter::state>(*again, "counter-1");
+    ASSERT_TRUE(later.has_value());
+    EXPECT_EQ(later->state.value, 201);
+    EXPECT_EQ(counted.stream_reads, 1U);
+    EXPECT_EQ(counted.events_read, 1U);
 }
 
 } // namespace
