@@ -16,8 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-/// Queued entries looked at per pass.
-constexpr std::size_t k_queue_batch = 1000;
 /// New outbox entries read at a time.
 constexpr std::size_t k_outbox_batch = 100;
 
@@ -119,6 +117,53 @@ parse_object(std::string_view text)
     return std::move(v.as_object());
 }
 
+/// One window of the queue: at most `limit` keys under `prefix`, starting
+/// at `cursor` (empty: the start of the prefix) and wrapping to the start
+/// when the prefix ends, but never reaching `cursor` again.
+struct queue_window
+{
+    /// Ids (the keys without the prefix) and values, in key order.
+    std::vector<std::pair<std::string, std::string>> entries;
+    /// Where the next window starts: right after the last key looked at
+    /// when the window was full, else empty (all of the queue was seen).
+    std::string next;
+};
+
+result<queue_window>
+scan_window(infra::kv_store& store,
+            std::string_view prefix,
+            std::string_view cursor,
+            std::size_t limit)
+{
+    queue_window w;
+    std::vector<std::pair<std::string, std::string>> tail; // [cursor, end)
+    std::vector<std::pair<std::string, std::string>> head; // [start, cursor)
+    std::string last;
+    auto into = [&](std::vector<std::pair<std::string, std::string>>* part) {
+        return [&, part](std::string_view key, std::string_view value) {
+            part->emplace_back(key.substr(prefix.size()), value);
+            last = key;
+            return head.size() + tail.size() < limit;
+        };
+    };
+    auto from = cursor.empty() ? std::string(prefix) : std::string(cursor);
+    if (auto scanned = store.scan(from, infra::prefix_end(prefix), into(&tail)); !scanned) {
+        return fail(scanned.error());
+    }
+    if (tail.size() < limit && !cursor.empty()) {
+        if (auto scanned = store.scan(prefix, cursor, into(&head)); !scanned) {
+            return fail(scanned.error());
+        }
+    }
+    if (head.size() + tail.size() >= limit) {
+        w.next = last + '\0';
+    }
+    w.entries = std::move(head);
+    w.entries.insert(
+      w.entries.end(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));
+    return w;
+}
+
 } // namespace
 
 mail_dispatcher::mail_dispatcher(events::event_log& log,
@@ -144,6 +189,7 @@ mail_dispatcher::open(events::event_log& log,
     if (options.retry.max_attempts == 0) {
         options.retry.max_attempts = 1;
     }
+    options.queue_batch = std::max<std::size_t>(options.queue_batch, 1);
     return std::unique_ptr<mail_dispatcher>(
       new mail_dispatcher(log, store, std::move(sender), std::move(options)));
 }
@@ -213,7 +259,7 @@ mail_dispatcher::record_pending()
     auto scanned = store_.scan_prefix(
       k_delivery_unrecorded_prefix, [&](std::string_view key, std::string_view value) {
           pending.emplace_back(key.substr(k_delivery_unrecorded_prefix.size()), value);
-          return pending.size() < k_queue_batch;
+          return pending.size() < options_.queue_batch;
       });
     if (!scanned) {
         return fail(scanned.error());
@@ -266,18 +312,21 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
         }
     };
     // 1. The queue: retries that are due, entries a crash left `sending`,
-    // and entries waiting for their owner (no record of their own).
-    std::vector<std::pair<std::string, std::string>> queued; // id, entry
-    auto scanned = store_.scan_prefix(
-      k_delivery_queue_prefix, [&](std::string_view key, std::string_view value) {
-          queued.emplace_back(key.substr(k_delivery_queue_prefix.size()), value);
-          return queued.size() < k_queue_batch;
-      });
-    if (!scanned) {
-        return fail(scanned.error());
+    // and entries waiting for their owner (no record of their own). One
+    // window per pass, after the one of the pass before (wrapping), so that
+    // entries that are not due cannot keep due ones out of every window.
+    auto window = scan_window(store_, k_delivery_queue_prefix, queue_cursor_, options_.queue_batch);
+    if (!window) {
+        return fail(window.error());
     }
-    std::vector<std::pair<json::object, std::optional<json::object>>> due; // entry, record
-    for (const auto& [id, text] : queued) {
+    struct due_entry
+    {
+        std::string id;
+        json::object entry;
+        std::optional<json::object> record;
+    };
+    std::vector<due_entry> due; // in key (outbox) order
+    for (const auto& [id, text] : window->entries) {
         auto saved = store_.get(record_key(id));
         if (!saved) {
             return fail(saved.error());
@@ -289,28 +338,35 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
             continue;
         }
         if (!record) {
-            due.emplace_back(std::move(*entry), std::nullopt); // waiting for its owner
+            due.push_back({ id, std::move(*entry), std::nullopt }); // waiting for its owner
             continue;
         }
         auto status = str(*record, "status");
         auto next = parse_rfc3339(str(*record, "nextAttemptAt"));
         if (status == "sending" || !next || *next <= now()) {
-            due.emplace_back(std::move(*entry), std::move(*record));
+            due.push_back({ id, std::move(*entry), std::move(*record) });
         }
     }
-    for (const auto& [entry, record] : due) {
+    // The next pass starts after this window; a pass that stops early starts
+    // the next one at the first due entry it left (an error leaves the
+    // cursor: the pass is repeated).
+    for (std::size_t i = 0; i < due.size(); ++i) {
+        const auto& d = due[i];
         if (keep_going && !keep_going()) {
+            queue_cursor_ = queue_key(d.id);
             return pass;
         }
-        auto done = deliver(entry, record ? &*record : nullptr, false);
+        auto done = deliver(d.entry, d.record ? &*d.record : nullptr, false);
         if (!done) {
             return fail(done.error());
         }
         count(*done);
         if (*done == outcome::deferred) {
+            queue_cursor_ = i + 1 < due.size() ? queue_key(due[i + 1].id) : window->next;
             return pass;
         }
     }
+    queue_cursor_ = window->next;
     // 2. New outbox entries after the checkpoint (or, the first time, after
     // the last mail written as a file).
     auto saved = store_.get(k_smtp_checkpoint);

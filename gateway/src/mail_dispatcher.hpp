@@ -19,6 +19,20 @@
 /// failure the dispatcher pauses for `first_delay` before it tries any
 /// other entry (the server is probably down).
 ///
+/// The queue (`dq/`) is looked at in windows of `queue_batch` entries per
+/// pass. Each pass continues after the last entry the previous pass looked
+/// at and wraps to the start of the queue at its end, so that entries that
+/// are not due (in back-off, or waiting for the instance that owns them)
+/// never hide due entries behind them: with `n` queued entries, every one
+/// is looked at within ceil(n / queue_batch) passes (a pass cut short by a
+/// transient failure or by `keep_going` makes the next one start at the
+/// first due entry it left). The due entries of a window are sent in
+/// outbox order; with more than `queue_batch` entries in the queue, a due
+/// entry may therefore go out before an earlier one that lies outside the
+/// current window (new entries, below, are always taken on in outbox
+/// order). Where the next window starts is kept in memory only (a fairness
+/// hint): after a restart the first pass starts at the beginning.
+///
 /// Delivery outcomes in the log: after the SMTP server accepted a mail (or
 /// refused it for good) the dispatcher records the outcome as an event,
 /// `mail.sent` or `mail.failed` in stream `mail-<entry key>` (aggregates/mail,
@@ -110,6 +124,9 @@ struct mail_dispatcher_options
     /// here, whose partition key is `partition_key` (Kafka: it writes the
     /// event's partition now). Empty: it sends every mail.
     std::function<result<bool>(events::position position, std::string_view partition_key)> owns;
+    /// Queued entries looked at per pass (one window of the queue), and
+    /// outcomes recorded in the log per pass; 0 counts as 1.
+    std::size_t queue_batch = 1000;
 };
 
 /// What one pass did.
@@ -134,9 +151,10 @@ class mail_dispatcher
                                                          mail_dispatcher_options options);
 
     /// One pass: first the outcomes still to record in the log, then the
-    /// queued entries that are due (retries, an entry left `sending` by a
-    /// crash: resent at once unless its outcome is in the log, entries
-    /// waiting for their owner), then new outbox entries in order. Stops early after a transient
+    /// queued entries that are due in the next window of the queue (retries,
+    /// an entry left `sending` by a crash: resent at once unless its outcome
+    /// is in the log, entries waiting for their owner; in outbox order),
+    /// then new outbox entries in order. Stops early after a transient
     /// failure (and does nothing until the pause after it ended) or when `keep_going` returns false
     /// (checked between entries). Errors: the store's and the log's (nothing is lost: the pass is
     /// repeated).
@@ -178,6 +196,10 @@ class mail_dispatcher
     std::unique_ptr<infra::mail_sender> sender_;
     mail_dispatcher_options options_;
     timestamp paused_until_{};
+    /// The queue key (`dq/<id>`) where the next pass starts looking; empty:
+    /// the start of the queue. Only a fairness hint, hence in memory: after
+    /// a restart the dispatcher starts at the beginning again.
+    std::string queue_cursor_;
 };
 
 /// Runs a dispatcher on its own thread (a pass every 250 ms) until

@@ -7,12 +7,16 @@
 // that a SIGKILL in the middle of dispatching neither loses a mail nor sends
 // one twice, except at most the one entry that was `sending` at the kill; and
 // that every outcome is recorded in the log (`mail.sent`) and an entry whose
-// outcome is already there is not sent.
+// outcome is already there is not sent; and that entries of the retry queue
+// that are not due cannot keep due ones behind them from being sent (a
+// dispatcher on its own log and store, with a small queue window).
 
 #include "app/mail.hpp"
 #include "gateway_env.hpp"
 #include "mail_deliveries.hpp"
+#include "mail_dispatcher.hpp"
 #include "portal/events/message.hpp"
+#include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/infra/smtp.hpp"
 #include "portal_process.hpp"
@@ -22,6 +26,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -612,6 +617,173 @@ TEST_F(MailDelivery, AnEntryWhoseOutcomeIsAlreadyInTheLogIsNotSentAndTakesTheRec
     auto fresh_key = fresh.message_id().substr(0, fresh.message_id().find('@'));
     ASSERT_EQ(outcomes["mail-" + fresh_key].size(), 1U);
     EXPECT_EQ(outcomes["mail-" + fresh_key].front().name, "mail.sent");
+}
+
+// --- the retry queue: entries that are not due do not block due ones -------------
+
+/// A dispatcher over its own embedded log and store, sending to the SMTP sink
+/// on `port`, whose retry queue holds one entry per event appended with
+/// `queue`. `owns` says which of them this instance sends (the others wait
+/// for their owner, as in Kafka mode: `dq/<id>` without a record).
+class queue_world
+{
+  public:
+    queue_world(unsigned short port,
+                std::size_t queue_batch,
+                std::function<bool(std::uint64_t position)> owns)
+      : owns_(std::move(owns))
+    {
+        log_ = std::move(*infra::open_embedded_log({ .dir = dir_.path() / "log", .sync = false }));
+        store_ = std::move(*infra::open_kv_store({ .dir = dir_.path() / "read" }));
+        auto sender =
+          infra::open_smtp_sender({ .url = "smtp://127.0.0.1:" + std::to_string(port) });
+        EXPECT_TRUE(sender.has_value());
+        cli::mail_dispatcher_options options;
+        options.mail = { k_mail_public_url, { "Ausbildungsportal", k_sender } };
+        options.key = "test-key";
+        options.queue_batch = queue_batch;
+        options.owns = [this](events::position p, std::string_view) -> result<bool> {
+            asked.push_back(p.value);
+            return owns_(p.value);
+        };
+        auto opened =
+          cli::mail_dispatcher::open(*log_, *store_, std::move(*sender), std::move(options));
+        EXPECT_TRUE(opened.has_value());
+        dispatcher_ = std::move(*opened);
+    }
+
+    /// Appends an event and queues a reminder mail to `recipient` for it
+    /// (the outbox entry as the outbox model writes it); its position.
+    std::uint64_t queue(const std::string& recipient)
+    {
+        events::append_request r;
+        r.stream = "document-" + recipient;
+        r.partition_key = "company-1";
+        r.payloads.emplace_back(events::event_payload::build([](schema::Event::Builder b) {
+                                    b.initDocument().initWithdrawn().setReason("test");
+                                }).bytes());
+        auto appended = log_->append(r);
+        EXPECT_TRUE(appended.has_value());
+        auto position = appended->first_position.value;
+        auto id = fmt::format("{:016x}/00", position);
+        json::object entry{ { "id", id },
+                            { "position", position },
+                            { "kind", "reminder" },
+                            { "recipient", recipient },
+                            { "cc", json::array{} },
+                            { "subject", "Erinnerung" },
+                            { "body", "Bitte denken Sie an Ihre Berichte." },
+                            { "reference", json::object{} } };
+        infra::write_batch batch;
+        batch.put(std::string(cli::k_delivery_queue_prefix) + id, json::serialize(entry));
+        EXPECT_TRUE(store_->write(batch, true).has_value());
+        return position;
+    }
+
+    cli::dispatch_pass pass()
+    {
+        auto done = dispatcher_->dispatch_pending();
+        EXPECT_TRUE(done.has_value()) << done.error().message;
+        return done.value_or(cli::dispatch_pass{});
+    }
+
+    /// The ids still in the queue (`dq/`).
+    std::size_t queued()
+    {
+        std::size_t n = 0;
+        EXPECT_TRUE(store_
+                      ->scan_prefix(cli::k_delivery_queue_prefix,
+                                    [&](std::string_view, std::string_view) {
+                                        ++n;
+                                        return true;
+                                    })
+                      .has_value());
+        return n;
+    }
+
+    /// The positions `owns` was asked about, in order.
+    std::vector<std::uint64_t> asked;
+
+  private:
+    temp_dir dir_;
+    std::function<bool(std::uint64_t)> owns_;
+    std::unique_ptr<events::event_log> log_;
+    std::unique_ptr<infra::kv_store> store_;
+    std::unique_ptr<cli::mail_dispatcher> dispatcher_;
+};
+
+TEST_F(MailDelivery,
+       ADueEntryBehindMoreWaitingEntriesThanTheQueueWindowIsSentWithinCeilNOverWindowPasses)
+{
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    constexpr std::size_t k_window = 8;
+    constexpr std::size_t k_waiting = 2 * k_window + 3; // more than two windows in front
+    std::uint64_t due_position = 0;
+    queue_world world(port, k_window, [&](std::uint64_t p) { return p == due_position; });
+    std::set<std::uint64_t> waiting;
+    for (std::size_t i = 0; i < k_waiting; ++i) {
+        waiting.insert(world.queue("wartet" + std::to_string(i) + "@andere-instanz.example"));
+    }
+    due_position = world.queue("faellig@firma.example"); // sorts after every waiting entry
+    ASSERT_GT(due_position, *waiting.rbegin());
+
+    // ceil(20 / 8) = 3 passes look at every queued entry (a window that
+    // reaches the end of the queue is filled up from its start).
+    constexpr std::size_t k_passes = (k_waiting + 1 + k_window - 1) / k_window;
+    std::size_t sent = 0;
+    for (std::size_t i = 0; i < k_passes; ++i) {
+        auto pass = world.pass();
+        EXPECT_LE(pass.sent + pass.waiting, k_window) << "pass " << i;
+        sent += pass.sent;
+    }
+    EXPECT_EQ(sent, 1U);
+    ASSERT_EQ(sink.messages().size(), 1U);
+    EXPECT_TRUE(sink.messages().front().to("faellig@firma.example"));
+    std::set<std::uint64_t> expected = waiting;
+    expected.insert(due_position);
+    EXPECT_EQ(std::set<std::uint64_t>(world.asked.begin(), world.asked.end()), expected);
+    EXPECT_LE(world.asked.size(), k_passes * k_window);
+    // The waiting entries stay queued, none was sent.
+    EXPECT_EQ(world.queued(), k_waiting);
+
+    // The window goes round: the next passes look at every waiting entry
+    // again and send none of them.
+    world.asked.clear();
+    for (std::size_t i = 0; i < (k_waiting + k_window - 1) / k_window; ++i) {
+        EXPECT_EQ(world.pass().sent, 0U);
+    }
+    EXPECT_EQ(std::set<std::uint64_t>(world.asked.begin(), world.asked.end()), waiting);
+    EXPECT_EQ(sink.messages().size(), 1U);
+    EXPECT_EQ(world.queued(), k_waiting);
+}
+
+TEST_F(MailDelivery, DueQueuedEntriesOfOneWindowGoInOutboxOrderAlsoWhenTheWindowWraps)
+{
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    std::set<std::uint64_t> mine;
+    queue_world world(port, 4, [&](std::uint64_t p) { return mine.contains(p); });
+    std::vector<std::uint64_t> positions;
+    for (int i = 1; i <= 6; ++i) {
+        positions.push_back(world.queue("empfaenger" + std::to_string(i) + "@firma.example"));
+    }
+    // The first pass looks at entries 1-4 (all waiting), the next starts at 5.
+    auto first = world.pass();
+    EXPECT_EQ(first.waiting, 4U);
+    EXPECT_EQ(first.sent, 0U);
+    // Now this instance owns entries 1, 2 and 6: the window 5, 6, 1, 2 sends
+    // them in outbox order.
+    mine = { positions[0], positions[1], positions[5] };
+    auto second = world.pass();
+    EXPECT_EQ(second.sent, 3U);
+    EXPECT_EQ(second.waiting, 1U);
+    const auto& got = sink.messages();
+    ASSERT_EQ(got.size(), 3U);
+    EXPECT_TRUE(got[0].to("empfaenger1@firma.example"));
+    EXPECT_TRUE(got[1].to("empfaenger2@firma.example"));
+    EXPECT_TRUE(got[2].to("empfaenger6@firma.example"));
+    EXPECT_EQ(world.queued(), 3U);
 }
 
 } // namespace
