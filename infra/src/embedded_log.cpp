@@ -288,6 +288,8 @@ class rocks_log final : public events::event_log
         return store_->subscribe(after, std::move(handler));
     }
 
+    detail::chunk_stats subscription_reads() const { return store_->subscription_reads(); }
+
     result<stream_head> head(std::string_view stream) override { return store_->head(stream); }
 
     result<std::optional<append_result>> find_command(std::string_view command_id) override
@@ -655,6 +657,17 @@ open_embedded_log(embedded_log_options options)
                      options.dir.string());
     }
     return std::unique_ptr<events::event_log>(new rocks_log(std::move(options), std::move(*store)));
+}
+
+std::optional<subscription_read_stats>
+embedded_subscription_reads(const events::event_log& log)
+{
+    const auto* rocks = dynamic_cast<const rocks_log*>(&log);
+    if (rocks == nullptr) {
+        return std::nullopt;
+    }
+    auto stats = rocks->subscription_reads();
+    return subscription_read_stats{ stats.reads, stats.shared };
 }
 
 } // namespace portal::infra

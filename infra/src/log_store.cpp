@@ -8,6 +8,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace portal::infra::detail {
@@ -288,17 +289,17 @@ class log_subscription final : public events::subscription
     void run()
     {
         while (!stopping_.load()) {
-            auto batch = store_.read_all(after_, 1024);
+            auto batch = store_.read_shared(after_);
             if (!batch) {
                 std::lock_guard lock(failure_mu_);
                 failure_ = batch.error();
                 return;
             }
-            if (batch->empty()) {
+            if (batch->events.empty()) {
                 store_.wait_for_more(after_, stopping_);
                 continue;
             }
-            for (const auto& event : *batch) {
+            for (const auto& event : batch->events) {
                 if (stopping_.load()) {
                     return;
                 }
@@ -432,6 +433,11 @@ void
 log_store::reload_position()
 {
     committed_.store(stored_last_position(), std::memory_order_release);
+    // The shared chunks hold only events at or below the published position,
+    // which no write rewrites, failed or not (and nothing deletes committed
+    // events; a reopened log has a new store). Dropped anyway: a failure is
+    // rare, and no chunk read before it outlives it.
+    chunks_.clear();
 }
 
 result<std::vector<recorded_event>>
@@ -507,6 +513,122 @@ log_store::read_all(position after, std::size_t max)
         return fail(storage_error(it->status(), "read_all"));
     }
     return out;
+}
+
+namespace {
+
+std::size_t
+chunk_bytes(const std::vector<recorded_event>& events)
+{
+    auto bytes = sizeof(events) + events.capacity() * sizeof(recorded_event);
+    for (const auto& e : events) {
+        bytes += e.stream.capacity() + e.envelope_bytes.capacity();
+    }
+    return bytes;
+}
+
+} // namespace
+
+result<shared_events>
+chunk_cache::get(position after, const reader& read)
+{
+    std::unique_lock lock(mu_);
+    for (;;) {
+        bool loading = false;
+        for (auto& e : entries_) {
+            if (!e.chunk) {
+                loading = loading || e.after == after;
+                continue;
+            }
+            // Chunks are never empty: this one holds the event after
+            // `after` when it starts at or before it and ends after it.
+            if (e.after.value <= after.value && after.value < e.chunk->back().position.value) {
+                auto first = std::upper_bound(
+                  e.chunk->begin(),
+                  e.chunk->end(),
+                  after,
+                  [](position p, const recorded_event& ev) { return p.value < ev.position.value; });
+                e.used = ++tick_;
+                ++stats_.shared;
+                return shared_events{
+                    e.chunk, std::span<const recorded_event>(&*first, e.chunk->end() - first)
+                };
+            }
+        }
+        if (!loading) {
+            break;
+        }
+        // Another subscription is reading this chunk: take it when it is in.
+        loaded_cv_.wait(lock);
+    }
+    entries_.push_back(entry{ after, nullptr, 0, 0 });
+    ++stats_.reads;
+    lock.unlock();
+    auto batch = read(after);
+    lock.lock();
+    auto self = std::find_if(entries_.begin(), entries_.end(), [&](const entry& e) {
+        return !e.chunk && e.after == after;
+    });
+    entries_.erase(self);
+    if (!batch || batch->empty()) {
+        // Waiters read for themselves (a failure is theirs to see, too).
+        loaded_cv_.notify_all();
+        if (!batch) {
+            return fail(std::move(batch.error()));
+        }
+        return shared_events{};
+    }
+    auto bytes = chunk_bytes(*batch);
+    auto chunk = std::make_shared<const std::vector<recorded_event>>(std::move(*batch));
+    entries_.push_back(entry{ after, chunk, bytes, ++tick_ });
+    bytes_ += bytes;
+    // Drop the least recently used until within bounds (a single chunk
+    // above the byte bound goes at once: its reader still has it).
+    for (;;) {
+        std::size_t loaded = 0;
+        auto oldest = entries_.end();
+        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+            if (!it->chunk) {
+                continue;
+            }
+            ++loaded;
+            if (oldest == entries_.end() || it->used < oldest->used) {
+                oldest = it;
+            }
+        }
+        if (loaded <= k_max_chunks && bytes_ <= k_max_bytes) {
+            break;
+        }
+        bytes_ -= oldest->bytes;
+        entries_.erase(oldest);
+    }
+    loaded_cv_.notify_all();
+    return shared_events{ chunk, std::span<const recorded_event>(*chunk) };
+}
+
+void
+chunk_cache::clear()
+{
+    std::lock_guard lock(mu_);
+    std::erase_if(entries_, [](const entry& e) { return e.chunk != nullptr; });
+    bytes_ = 0;
+}
+
+chunk_stats
+chunk_cache::stats() const
+{
+    std::lock_guard lock(mu_);
+    return stats_;
+}
+
+result<shared_events>
+log_store::read_shared(position after)
+{
+    if (committed_.load(std::memory_order_acquire) <= after.value) {
+        return shared_events{};
+    }
+    return chunks_.get(
+      after, [this](position from) { return read_all(from, chunk_cache::k_chunk_events); });
 }
 
 result<std::unique_ptr<events::subscription>>

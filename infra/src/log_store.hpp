@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,68 @@ std::string build_envelope(const events::append_request& request,
 
 class log_subscription;
 
+/// Events that subscriptions share: read from RocksDB once, immutable.
+using event_chunk = std::shared_ptr<const std::vector<events::recorded_event>>;
+
+/// A subscription's next events: part of a shared chunk (kept alive by
+/// `chunk`). Empty when nothing is committed after the position asked for.
+struct shared_events
+{
+    event_chunk chunk;
+    std::span<const events::recorded_event> events;
+};
+
+/// How often subscriptions read the log and how often they took a chunk
+/// another subscription had read.
+struct chunk_stats
+{
+    std::uint64_t reads = 0;  ///< chunks read from RocksDB
+    std::uint64_t shared = 0; ///< reads answered from a cached chunk
+};
+
+/// The chunks of the log that subscriptions read last, shared among them:
+/// subscriptions at the same position (all of them at the log's end after a
+/// commit; runners rebuilding from 0 together) read RocksDB once. Committed
+/// events never change, so a chunk stays valid; it may end before the log's
+/// committed end (the subscriber reads again after it). A read that another
+/// thread is already doing for the same position is waited for, not
+/// repeated. Bounded by `k_max_chunks` and `k_max_bytes` (least recently
+/// used dropped first); a chunk a subscriber still holds lives on until it
+/// lets go. Thread-safe.
+class chunk_cache
+{
+  public:
+    /// Events per chunk (what a subscription reads at a time).
+    static constexpr std::size_t k_chunk_events = 1024;
+    static constexpr std::size_t k_max_chunks = 16;
+    static constexpr std::size_t k_max_bytes = std::size_t{ 32 } << 20;
+
+    using reader = std::function<result<std::vector<events::recorded_event>>(events::position)>;
+
+    /// The events after `after` from a cached chunk that holds the next one,
+    /// else from `read(after)` (at most `k_chunk_events`), then cached.
+    result<shared_events> get(events::position after, const reader& read);
+    /// Drops every cached chunk (holders keep theirs).
+    void clear();
+    chunk_stats stats() const;
+
+  private:
+    struct entry
+    {
+        events::position after; ///< the chunk holds the events after it
+        event_chunk chunk;      ///< null while being read
+        std::size_t bytes = 0;
+        std::uint64_t used = 0;
+    };
+
+    mutable std::mutex mu_;
+    std::condition_variable loaded_cv_;
+    std::vector<entry> entries_;
+    std::size_t bytes_ = 0;
+    std::uint64_t tick_ = 0;
+    chunk_stats stats_;
+};
+
 /// A log's RocksDB database and its read side. Writers put their batches
 /// through `commit`, which publishes the new last position to readers and
 /// subscriptions. Thread-safe.
@@ -115,6 +178,11 @@ class log_store
     result<std::vector<events::recorded_event>> read_all(events::position after, std::size_t max);
     result<std::unique_ptr<events::subscription>> subscribe(events::position after,
                                                             events::event_handler handler);
+    /// For subscriptions: the events after `after` through the shared
+    /// chunks; empty (and no read) when nothing is committed after it.
+    result<shared_events> read_shared(events::position after);
+    /// The reads of subscriptions so far.
+    chunk_stats subscription_reads() const { return chunks_.stats(); }
     result<events::stream_head> head(std::string_view stream);
     result<std::optional<events::append_result>> find_command(std::string_view command_id);
     /// The position of `stream` at `version`; nullopt when not stored.
@@ -143,6 +211,7 @@ class log_store
     rocksdb::WriteOptions write_options_;
 
     std::atomic<std::uint64_t> committed_{ 0 };
+    chunk_cache chunks_;
     std::mutex commit_mu_;
     std::condition_variable commit_cv_;
 

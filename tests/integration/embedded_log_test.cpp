@@ -8,11 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
+#include <thread>
 
 using namespace portal;
 using namespace portal::testing;
@@ -195,6 +198,176 @@ TEST(EmbeddedLog, VerifyReportsUndecodableGarbage)
     ASSERT_TRUE(report.has_value());
     ASSERT_TRUE(report->first_broken.has_value());
     EXPECT_EQ(report->first_broken->position.value, 1U);
+}
+
+// ---------------------------------------------------------------------------
+// Subscriptions at the same position share their reads of the log (chunks of
+// 1024 events, infra/src/log_store.hpp).
+// ---------------------------------------------------------------------------
+
+/// The positions one subscription delivered, in delivery order.
+struct delivered
+{
+    std::mutex mu;
+    std::vector<std::uint64_t> positions;
+
+    events::event_handler handler()
+    {
+        return [this](const events::recorded_event& e) -> result<void> {
+            std::lock_guard lock(mu);
+            positions.push_back(e.position.value);
+            return {};
+        };
+    }
+
+    std::size_t size()
+    {
+        std::lock_guard lock(mu);
+        return positions.size();
+    }
+
+    /// Every position in (after, last] exactly once, in order.
+    ::testing::AssertionResult are_all_after(std::uint64_t after, std::uint64_t last)
+    {
+        std::lock_guard lock(mu);
+        if (positions.size() != last - after) {
+            return ::testing::AssertionFailure()
+                   << positions.size() << " events delivered, " << last - after << " expected";
+        }
+        for (std::size_t i = 0; i < positions.size(); ++i) {
+            if (positions[i] != after + 1 + i) {
+                return ::testing::AssertionFailure()
+                       << "event " << i << " is position " << positions[i] << ", expected "
+                       << after + 1 + i;
+            }
+        }
+        return ::testing::AssertionSuccess();
+    }
+};
+
+/// 5000 events: four full chunks of 1024 and one of 904.
+constexpr std::uint64_t k_shared_events = 5000;
+constexpr std::uint64_t k_shared_chunks = 5;
+
+void
+append_shared_events(events::event_log& log)
+{
+    for (std::uint64_t i = 0; i < k_shared_events / 100; ++i) {
+        ASSERT_TRUE(
+          log.append(request("s-" + std::to_string(i % 7), expected_version::any(), "e", 100)));
+    }
+    ASSERT_EQ(log.last_position().value, k_shared_events);
+}
+
+infra::subscription_read_stats
+reads_of(const events::event_log& log)
+{
+    auto stats = infra::embedded_subscription_reads(log);
+    EXPECT_TRUE(stats.has_value());
+    return stats.value_or(infra::subscription_read_stats{});
+}
+
+TEST(EmbeddedLogSharedReads, SubscriptionsFromTheStartReadEachChunkOnceAndDeliverEveryEventOnce)
+{
+    temp_dir dir;
+    auto log = infra::open_embedded_log({ .dir = dir.path(), .sync = false });
+    ASSERT_TRUE(log.has_value());
+    append_shared_events(**log);
+    constexpr std::size_t k_subscribers = 6;
+    std::vector<std::unique_ptr<delivered>> seen;
+    std::vector<std::unique_ptr<events::subscription>> subs;
+    for (std::size_t i = 0; i < k_subscribers; ++i) {
+        seen.push_back(std::make_unique<delivered>());
+        auto sub = (*log)->subscribe(events::position{ 0 }, seen.back()->handler());
+        ASSERT_TRUE(sub.has_value());
+        subs.push_back(std::move(*sub));
+    }
+    for (auto& s : seen) {
+        ASSERT_TRUE(wait_until([&] { return s->size() >= k_shared_events; }));
+    }
+    auto caught_up = reads_of(**log);
+    // Each chunk read from RocksDB once, and taken by the other five.
+    EXPECT_EQ(caught_up.log_reads, k_shared_chunks);
+    EXPECT_EQ(caught_up.shared_reads, k_shared_chunks * (k_subscribers - 1));
+
+    // Live: each append wakes every subscription at the log's end.
+    constexpr std::uint64_t k_live_appends = 8;
+    for (std::uint64_t i = 0; i < k_live_appends; ++i) {
+        ASSERT_TRUE((*log)->append(request("live", expected_version::any(), "l", 3)));
+        auto last = (*log)->last_position().value;
+        for (auto& s : seen) {
+            ASSERT_TRUE(wait_until([&] { return s->size() >= last; }));
+        }
+    }
+    for (auto& sub : subs) {
+        sub->stop();
+        EXPECT_FALSE(sub->failure().has_value());
+    }
+    auto last = (*log)->last_position().value;
+    ASSERT_EQ(last, k_shared_events + 3 * k_live_appends);
+    for (auto& s : seen) {
+        EXPECT_TRUE(s->are_all_after(0, last));
+    }
+    auto live = reads_of(**log);
+    EXPECT_LE(live.log_reads - caught_up.log_reads, k_live_appends);
+    EXPECT_LT(live.log_reads, k_subscribers * (k_shared_chunks + k_live_appends));
+}
+
+TEST(EmbeddedLogSharedReads, ASubscriptionFromTheMiddleTakesTheChunksAlreadyRead)
+{
+    temp_dir dir;
+    auto log = infra::open_embedded_log({ .dir = dir.path(), .sync = false });
+    ASSERT_TRUE(log.has_value());
+    append_shared_events(**log);
+    delivered first;
+    auto from_start = (*log)->subscribe(events::position{ 0 }, first.handler());
+    ASSERT_TRUE(from_start.has_value());
+    ASSERT_TRUE(wait_until([&] { return first.size() >= k_shared_events; }));
+    ASSERT_EQ(reads_of(**log).log_reads, k_shared_chunks);
+
+    // 1500 lies inside the second chunk (1025..2048).
+    delivered middle;
+    auto from_middle = (*log)->subscribe(events::position{ 1500 }, middle.handler());
+    ASSERT_TRUE(from_middle.has_value());
+    ASSERT_TRUE(wait_until([&] { return middle.size() >= k_shared_events - 1500; }));
+    (*from_middle)->stop();
+    (*from_start)->stop();
+    EXPECT_TRUE(first.are_all_after(0, k_shared_events));
+    EXPECT_TRUE(middle.are_all_after(1500, k_shared_events));
+    EXPECT_EQ(reads_of(**log).log_reads, k_shared_chunks);
+}
+
+TEST(EmbeddedLogSharedReads, ALaggingSubscriptionStillTakesTheChunksTheFastOneRead)
+{
+    temp_dir dir;
+    auto log = infra::open_embedded_log({ .dir = dir.path(), .sync = false });
+    ASSERT_TRUE(log.has_value());
+    append_shared_events(**log);
+    // The slow one stops at its first event until the fast one is through.
+    std::atomic<bool> release{ false };
+    delivered slow;
+    auto slow_handler = slow.handler();
+    auto lagging = (*log)->subscribe(
+      events::position{ 0 }, [&](const events::recorded_event& e) -> result<void> {
+          while (!release.load()) {
+              std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+          return slow_handler(e);
+      });
+    ASSERT_TRUE(lagging.has_value());
+    delivered fast;
+    auto leading = (*log)->subscribe(events::position{ 0 }, fast.handler());
+    ASSERT_TRUE(leading.has_value());
+    ASSERT_TRUE(wait_until([&] { return fast.size() >= k_shared_events; }));
+    release.store(true);
+    ASSERT_TRUE(wait_until([&] { return slow.size() >= k_shared_events; }));
+    (*leading)->stop();
+    (*lagging)->stop();
+    EXPECT_TRUE(fast.are_all_after(0, k_shared_events));
+    EXPECT_TRUE(slow.are_all_after(0, k_shared_events));
+    auto stats = reads_of(**log);
+    EXPECT_EQ(stats.log_reads, k_shared_chunks);
+    EXPECT_EQ(stats.shared_reads, k_shared_chunks);
 }
 
 // ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace portal::infra {
 
@@ -49,6 +50,19 @@ struct embedded_log_options
 /// a newer version of the portal; `log.unavailable` for other storage
 /// failures.
 result<std::unique_ptr<events::event_log>> open_embedded_log(embedded_log_options options);
+
+/// How the subscriptions of an embedded log read it: the chunks they read
+/// from RocksDB, and the reads that took a chunk another subscription had
+/// read (subscriptions at the same position share their reads).
+struct subscription_read_stats
+{
+    std::uint64_t log_reads = 0;
+    std::uint64_t shared_reads = 0;
+};
+
+/// The subscription reads of `log` so far when it is an embedded log (as
+/// `open_embedded_log` returned it), else nullopt. Thread-safe.
+std::optional<subscription_read_stats> embedded_subscription_reads(const events::event_log& log);
 
 /// The on-disk format version this build reads and writes.
 inline constexpr int k_embedded_log_format = 1;
