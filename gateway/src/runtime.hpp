@@ -57,8 +57,10 @@ app::secret_source make_secret_source(std::string key, infra::password_cost pin_
 app::services make_services(events::event_log& log, std::string key);
 
 /// Runs the process managers on every event after their checkpoint
-/// (`p/policies` in the store). Follow-up commands are idempotent, so the
-/// checkpoint may trail. `services` must outlive the subscription.
+/// (`p/policies` in the store, written when they reach the log's last
+/// position and every 256 events on the way). Follow-up commands are
+/// idempotent, so the checkpoint may trail. `log`, `store` and `services`
+/// must outlive the subscription.
 result<std::unique_ptr<events::subscription>> start_policies(events::event_log& log,
                                                              infra::kv_store& store,
                                                              const app::services& services,

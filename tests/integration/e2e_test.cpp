@@ -14,15 +14,19 @@
 #include "portal/projections/event_json.hpp"
 #include "portal/projections/read_models.hpp"
 #include "portal/projections/runner.hpp"
+#include "runtime.hpp"
 #include "state_json.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace portal;
 namespace json = boost::json;
@@ -245,6 +249,85 @@ TEST_F(EndToEnd, ProcessManagersFindNothingLeftToDoInTheDemo)
         }
     }
     EXPECT_EQ(log->last_position(), before);
+}
+
+/// Forwards to a store and counts the writes.
+class counting_store final : public infra::kv_store
+{
+  public:
+    explicit counting_store(infra::kv_store& inner)
+      : inner_(inner)
+    {
+    }
+    std::atomic<std::size_t> writes{ 0 };
+
+    result<std::optional<std::string>> get(std::string_view key) override
+    {
+        return inner_.get(key);
+    }
+    result<void> scan(std::string_view from,
+                      std::string_view to,
+                      const infra::kv_visitor& visit) override
+    {
+        return inner_.scan(from, to, visit);
+    }
+    result<void> write(const infra::write_batch& batch, std::optional<bool> sync) override
+    {
+        ++writes;
+        return inner_.write(batch, sync);
+    }
+    result<void> write_unlogged(const infra::write_batch& batch) override
+    {
+        ++writes;
+        return inner_.write_unlogged(batch);
+    }
+    result<void> flush() override { return inner_.flush(); }
+
+  private:
+    infra::kv_store& inner_;
+};
+
+TEST_F(EndToEnd, ProcessManagersCheckpointWhenCaughtUpAndEvery256EventsNotPerEvent)
+{
+    app::secret_source secrets{ [](auto, auto id) { return "t" + std::string(id); },
+                                [](auto, auto) { return std::string("123456"); },
+                                [](auto t) { return "h" + std::string(t); },
+                                [](auto p) { return "p" + std::string(p); } };
+    auto last = log->last_position();
+    ASSERT_GT(last.value, 300U);
+    auto checkpoint = [&] {
+        auto v = store->get("p/policies");
+        return v && *v ? std::stoull(**v) : 0ULL;
+    };
+    auto run_until_caught_up = [&](counting_store& counted) {
+        auto sub = cli::start_policies(*log, counted, svc, secrets);
+        ASSERT_TRUE(sub.has_value());
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (checkpoint() != last.value && std::chrono::steady_clock::now() < until) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        (*sub)->stop();
+        EXPECT_FALSE((*sub)->failure().has_value());
+    };
+    counting_store counted(*store);
+    run_until_caught_up(counted);
+    // At the log's last position, having written one checkpoint per 256
+    // events on the way, and reacted to nothing new (the demo's follow-ups
+    // happened).
+    EXPECT_EQ(checkpoint(), last.value);
+    EXPECT_LE(counted.writes.load(), last.value / 256 + 1);
+    EXPECT_EQ(log->last_position(), last);
+
+    // Restarted from a trailing checkpoint: the same events again append
+    // nothing, and the checkpoint comes back to the end.
+    infra::write_batch back;
+    back.put("p/policies", std::to_string(last.value - 300));
+    ASSERT_TRUE(store->write(back));
+    counting_store again(*store);
+    run_until_caught_up(again);
+    EXPECT_EQ(checkpoint(), last.value);
+    EXPECT_LE(again.writes.load(), 2U);
+    EXPECT_EQ(log->last_position(), last);
 }
 
 /// The bytes of a Data field as a string.
