@@ -227,12 +227,20 @@ TEST_F(EndToEnd, TheChamberAndThePublicSeeTheirModels)
     }
 }
 
+/// Secrets for process managers that react to events whose follow-ups
+/// already happened (nothing is derived from them then).
+app::secret_source
+plain_secrets()
+{
+    return { [](auto, auto id) { return "t" + std::string(id); },
+             [](auto, auto) { return std::string("123456"); },
+             [](auto t) { return "h" + std::string(t); },
+             [](auto p) { return "p" + std::string(p); } };
+}
+
 TEST_F(EndToEnd, ProcessManagersFindNothingLeftToDoInTheDemo)
 {
-    app::secret_source secrets{ [](auto, auto id) { return "t" + std::string(id); },
-                                [](auto, auto) { return std::string("123456"); },
-                                [](auto t) { return "h" + std::string(t); },
-                                [](auto p) { return "p" + std::string(p); } };
+    auto secrets = plain_secrets();
     auto before = log->last_position();
     events::position after;
     for (;;) {
@@ -289,10 +297,7 @@ class counting_store final : public infra::kv_store
 
 TEST_F(EndToEnd, ProcessManagersCheckpointWhenCaughtUpAndEvery256EventsNotPerEvent)
 {
-    app::secret_source secrets{ [](auto, auto id) { return "t" + std::string(id); },
-                                [](auto, auto) { return std::string("123456"); },
-                                [](auto t) { return "h" + std::string(t); },
-                                [](auto p) { return "p" + std::string(p); } };
+    auto secrets = plain_secrets();
     auto last = log->last_position();
     ASSERT_GT(last.value, 300U);
     auto checkpoint = [&] {
