@@ -753,6 +753,8 @@ main(int argc, char** argv)
         must("reset", projections::reset_projection(*store, p->name()));
     }
     std::vector<std::unique_ptr<projections::runner>> runners;
+    const auto reads_before =
+      infra::embedded_subscription_reads(*log).value_or(infra::subscription_read_stats{});
     const auto all_time = measure([&] {
         for (auto& p : projectors) {
             runners.push_back(
@@ -762,10 +764,16 @@ main(int argc, char** argv)
             must("rebuild", r->wait_for(head, milliseconds{ 600000 }));
         }
     });
-    std::fprintf(stderr,
-                 "projection_bench: rebuilt all models in %.1f s (%.1f CPU s)\n",
-                 all_time.wall,
-                 all_time.cpu);
+    const auto reads_after =
+      infra::embedded_subscription_reads(*log).value_or(infra::subscription_read_stats{});
+    std::fprintf(
+      stderr,
+      "projection_bench: rebuilt all models in %.1f s (%.1f CPU s); the subscriptions "
+      "read %llu chunks from the log and shared %llu\n",
+      all_time.wall,
+      all_time.cpu,
+      static_cast<unsigned long long>(reads_after.log_reads - reads_before.log_reads),
+      static_cast<unsigned long long>(reads_after.shared_reads - reads_before.shared_reads));
 
     // --- lag at fixed command rates ---
     std::vector<phase_result> phases;
@@ -776,17 +784,28 @@ main(int argc, char** argv)
             break;
         }
         auto count = static_cast<int>((rate * k_phase_seconds + per_week - 1) / per_week);
+        const auto phase_reads =
+          infra::embedded_subscription_reads(*log).value_or(infra::subscription_read_stats{});
+        const auto phase_cpu = cpu_seconds();
         phases.push_back(
           run_phase(services, cal, companies, contracts, runners, rate, week, count));
+        const auto cpu = cpu_seconds() - phase_cpu;
+        const auto reads =
+          infra::embedded_subscription_reads(*log).value_or(infra::subscription_read_stats{});
         week += count;
         const auto& ph = phases.back();
-        std::fprintf(stderr,
-                     "projection_bench: %d commands/s target: %.0f achieved, lag p50 %.2f ms, "
-                     "p99 %.2f ms\n",
-                     rate,
-                     ph.achieved_rate,
-                     quantile(ph.lag_ms, 0.5),
-                     quantile(ph.lag_ms, 0.99));
+        std::fprintf(
+          stderr,
+          "projection_bench: %d commands/s target: %.0f achieved, lag p50 %.2f ms, "
+          "p99 %.2f ms, %.2f CPU s; the subscriptions read %llu chunks from the log "
+          "and shared %llu\n",
+          rate,
+          ph.achieved_rate,
+          quantile(ph.lag_ms, 0.5),
+          quantile(ph.lag_ms, 0.99),
+          cpu,
+          static_cast<unsigned long long>(reads.log_reads - phase_reads.log_reads),
+          static_cast<unsigned long long>(reads.shared_reads - phase_reads.shared_reads));
     }
     const auto final_events = log->last_position().value;
     const auto load_after = load_average();

@@ -110,7 +110,7 @@ class chunk_cache
   public:
     /// Events per chunk (what a subscription reads at a time).
     static constexpr std::size_t k_chunk_events = 1024;
-    static constexpr std::size_t k_max_chunks = 16;
+    static constexpr std::size_t k_max_chunks = 64;
     static constexpr std::size_t k_max_bytes = std::size_t{ 32 } << 20;
 
     using reader = std::function<result<std::vector<events::recorded_event>>(events::position)>;
