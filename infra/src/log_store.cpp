@@ -433,10 +433,11 @@ void
 log_store::reload_position()
 {
     committed_.store(stored_last_position(), std::memory_order_release);
-    // The shared chunks hold only events at or below the published position,
-    // which no write rewrites, failed or not (and nothing deletes committed
-    // events; a reopened log has a new store). Dropped anyway: a failure is
-    // rare, and no chunk read before it outlives it.
+    // The shared chunks hold only events at or below the position published
+    // when they were read, which no write rewrites, failed or not (nothing
+    // deletes committed events; a reopened log has a new store), so they
+    // stay valid. Dropped anyway, as failures are rare (a read in flight may
+    // still publish its chunk, which is as valid).
     chunks_.clear();
 }
 
