@@ -543,7 +543,7 @@ chunk_cache::get(position after, const reader& read)
             }
             // Chunks are never empty: this one holds the event after
             // `after` when it starts at or before it and ends after it.
-            if (e.after.value <= after.value && after.value < e.chunk->back().position.value) {
+            if (e.after.value <= after.value && after.value < e.last.value) {
                 auto first = std::upper_bound(
                   e.chunk->begin(),
                   e.chunk->end(),
@@ -562,7 +562,7 @@ chunk_cache::get(position after, const reader& read)
         // Another subscription is reading this chunk: take it when it is in.
         loaded_cv_.wait(lock);
     }
-    entries_.push_back(entry{ after, nullptr, 0, 0 });
+    entries_.push_back(entry{ after, after, nullptr, 0, 0 });
     ++stats_.reads;
     lock.unlock();
     auto batch = read(after);
@@ -581,7 +581,7 @@ chunk_cache::get(position after, const reader& read)
     }
     auto bytes = chunk_bytes(*batch);
     auto chunk = std::make_shared<const std::vector<recorded_event>>(std::move(*batch));
-    entries_.push_back(entry{ after, chunk, bytes, ++tick_ });
+    entries_.push_back(entry{ after, chunk->back().position, chunk, bytes, ++tick_ });
     bytes_ += bytes;
     // Drop the least recently used until within bounds (a single chunk
     // above the byte bound goes at once: its reader still has it).

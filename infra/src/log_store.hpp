@@ -126,6 +126,7 @@ class chunk_cache
     struct entry
     {
         events::position after; ///< the chunk holds the events after it
+        events::position last;  ///< its last event's
         event_chunk chunk;      ///< null while being read
         std::size_t bytes = 0;
         std::uint64_t used = 0;
