@@ -340,20 +340,33 @@ TEST_F(ProcessorTest, ACachedStateIsCurrentWithoutAReadWhileNothingWasAppended)
     EXPECT_EQ(load<counter::state>(*cached, "limit-1")->state.value, 4);
 }
 
-TEST_F(ProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
+/// A snapshot store and `commands` counter commands run through a caching
+/// log that snapshots every 100 events (the limit stream holds 1000).
+struct SnapshottingProcessorTest : ProcessorTest
 {
-    set_limit(1000);
-    auto store = infra::open_kv_store({ .dir = dir.path() / "snapshots" });
-    ASSERT_TRUE(store.has_value());
+    std::unique_ptr<infra::kv_store> store;
+    std::unique_ptr<infra::caching_log> cached;
+
+    void run_snapshotting(int commands)
     {
-        auto cached = infra::make_caching_log(*log, 16, { .store = store->get(), .interval = 100 });
-        for (int i = 0; i < 250; ++i) {
+        set_limit(1000);
+        auto opened = infra::open_kv_store({ .dir = dir.path() / "snapshots" });
+        ASSERT_TRUE(opened.has_value());
+        store = std::move(*opened);
+        cached = infra::make_caching_log(*log, 16, { .store = store.get(), .interval = 100 });
+        for (int i = 0; i < commands; ++i) {
             ASSERT_TRUE(run_on(*cached, 1, "s-" + std::to_string(i), 8));
         }
-        // The counter reached 100 and 200; the limit stream was loaded with
-        // its 1000 events once.
-        EXPECT_EQ(cached->stats().snapshots_written, 3U);
     }
+};
+
+TEST_F(SnapshottingProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
+{
+    run_snapshotting(250);
+    // The counter reached 100 and 200; the limit stream was loaded with its
+    // 1000 events once.
+    EXPECT_EQ(cached->stats().snapshots_written, 3U);
+    cached.reset();
     auto direct = load<counter::state>(*log, "counter-1");
     ASSERT_TRUE(direct.has_value());
     ASSERT_EQ(direct->state.value, 250);
@@ -362,7 +375,7 @@ TEST_F(ProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
     // and reads only the 50 newer events.
     counting_log counted(*log);
     auto restarted =
-      infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 100 });
+      infra::make_caching_log(counted, 16, { .store = store.get(), .interval = 100 });
     auto from_snapshot = load<counter::state>(*restarted, "counter-1");
     ASSERT_TRUE(from_snapshot.has_value());
     EXPECT_EQ(from_snapshot->state.value, 250);
@@ -375,10 +388,10 @@ TEST_F(ProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
     damage.put(std::string(infra::k_snapshot_prefix) + "counter-1" + std::string(1, '\0') +
                  snapshot::tag<counter::state>(),
                std::string(8, '\0') + "\xff\xff");
-    ASSERT_TRUE((*store)->write(damage));
+    ASSERT_TRUE(store->write(damage));
     counted.events_read = 0;
     auto after_damage =
-      infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 1000 });
+      infra::make_caching_log(counted, 16, { .store = store.get(), .interval = 1000 });
     auto folded = load<counter::state>(*after_damage, "counter-1");
     ASSERT_TRUE(folded.has_value());
     EXPECT_EQ(folded->state.value, 250);
@@ -387,33 +400,26 @@ TEST_F(ProcessorTest, SnapshotsSpareTheReplayAndChangeNoResult)
     // Deleting every snapshot changes no result either.
     infra::write_batch drop;
     drop.erase_prefix(infra::k_snapshot_prefix);
-    ASSERT_TRUE((*store)->write(drop));
-    auto without = infra::make_caching_log(*log, 16, { .store = store->get(), .interval = 100 });
+    ASSERT_TRUE(store->write(drop));
+    auto without = infra::make_caching_log(*log, 16, { .store = store.get(), .interval = 100 });
     auto again = load<counter::state>(*without, "counter-1");
     ASSERT_TRUE(again.has_value());
     EXPECT_EQ(again->state.value, 250);
     EXPECT_EQ(without->stats().snapshots_read, 0U);
 }
 
-TEST_F(ProcessorTest, AMissReadsNothingWhenTheLogsReadableVersionIsWhatItHas)
+TEST_F(SnapshottingProcessorTest, AMissReadsNothingWhenTheLogsReadableVersionIsWhatItHas)
 {
-    set_limit(1000);
-    auto store = infra::open_kv_store({ .dir = dir.path() / "snapshots" });
-    ASSERT_TRUE(store.has_value());
-    {
-        auto cached = infra::make_caching_log(*log, 16, { .store = store->get(), .interval = 100 });
-        for (int i = 0; i < 200; ++i) {
-            ASSERT_TRUE(run_on(*cached, 1, "s-" + std::to_string(i), 8));
-        }
-        // Loaded at version 200: a snapshot of the stream's head.
-        auto written = cached->stats().snapshots_written;
-        ASSERT_EQ(load<counter::state>(*cached, "counter-1")->version, 200U);
-        ASSERT_EQ(cached->stats().snapshots_written, written + 1);
-    }
+    run_snapshotting(200);
+    // Loaded at version 200: a snapshot of the stream's head.
+    auto written = cached->stats().snapshots_written;
+    ASSERT_EQ(load<counter::state>(*cached, "counter-1")->version, 200U);
+    ASSERT_EQ(cached->stats().snapshots_written, written + 1);
+    cached.reset();
     counting_log counted(*log);
     counted.knows_versions = true;
     auto restarted =
-      infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 100 });
+      infra::make_caching_log(counted, 16, { .store = store.get(), .interval = 100 });
     // A stream that does not exist yet (what every creating command loads).
     auto none = load<counter::state>(*restarted, "counter-new");
     ASSERT_TRUE(none.has_value());
@@ -429,7 +435,7 @@ TEST_F(ProcessorTest, AMissReadsNothingWhenTheLogsReadableVersionIsWhatItHas)
     EXPECT_EQ(counted.stream_reads, 0U);
     // One event later a new process reads that one event after the snapshot.
     ASSERT_TRUE(run(1, "s-200"));
-    auto again = infra::make_caching_log(counted, 16, { .store = store->get(), .interval = 100 });
+    auto again = infra::make_caching_log(counted, 16, { .store = store.get(), .interval = 100 });
     auto later = load<counter::state>(*again, "counter-1");
     ASSERT_TRUE(later.has_value());
     EXPECT_EQ(later->state.value, 201);
