@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
 #include <set>
+#include <thread>
+#include <vector>
 
 using namespace portal;
 using namespace portal::infra;
@@ -87,6 +93,86 @@ TEST(Uuids, AreVersionSevenAndTimeOrdered)
     EXPECT_EQ(to_string(a).size(), 36U);
     // 48-bit Unix milliseconds of 2026-11-28T12:00:00Z = 0x01a22206ca00.
     EXPECT_EQ(to_string(a).substr(0, 13), "01a22206-ca00");
+}
+
+TEST(Uuids, DrawOperatingSystemRandomnessOncePerBlockNotOncePerId)
+{
+    auto t = *parse_rfc3339("2026-11-28T12:00:00Z");
+    std::uint64_t refills = 0;
+    std::set<std::string> ids;
+    // A new thread: its stream starts empty.
+    std::thread([&] {
+        auto before = id_random_refills();
+        for (int i = 0; i < 3200; ++i) {
+            ids.insert(to_string(uuid_v7(t)));
+        }
+        refills = id_random_refills() - before;
+    }).join();
+    EXPECT_EQ(ids.size(), 3200U);
+    // 32 ids per 512-byte block; other threads of the test binary may add a few.
+    EXPECT_GE(refills, 100U);
+    EXPECT_LE(refills, 110U);
+}
+
+TEST(Uuids, AreUniqueAcrossThreads)
+{
+    auto t = *parse_rfc3339("2026-11-28T12:00:00Z");
+    std::vector<std::vector<std::string>> per_thread(4);
+    std::vector<std::thread> threads;
+    for (auto& out : per_thread) {
+        threads.emplace_back([&out, t] {
+            for (int i = 0; i < 5000; ++i) {
+                out.push_back(to_string(uuid_v7(t)));
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    std::set<std::string> all;
+    for (const auto& out : per_thread) {
+        all.insert(out.begin(), out.end());
+    }
+    EXPECT_EQ(all.size(), 20000U);
+}
+
+TEST(Uuids, AForkedChildDoesNotRepeatItsParentsIds)
+{
+    auto t = *parse_rfc3339("2026-11-28T12:00:00Z");
+    (void)uuid_v7(t); // this thread's stream is keyed now
+    std::array<int, 2> fds{};
+    ASSERT_EQ(pipe(fds.data()), 0);
+    auto child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        close(fds[0]);
+        for (int i = 0; i < 4; ++i) {
+            auto id = uuid_v7(t);
+            if (write(fds[1], id.data(), id.size()) != static_cast<ssize_t>(id.size())) {
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    std::set<std::string> parent;
+    for (int i = 0; i < 4; ++i) {
+        parent.insert(to_string(uuid_v7(t)));
+    }
+    std::vector<std::string> from_child;
+    events::uuid id{};
+    while (read(fds[0], id.data(), id.size()) == static_cast<ssize_t>(id.size())) {
+        from_child.push_back(to_string(id));
+    }
+    close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    ASSERT_EQ(from_child.size(), 4U);
+    for (const auto& c : from_child) {
+        EXPECT_EQ(parent.count(c), 0U) << c;
+    }
 }
 
 TEST(DerivedSecrets, AreStablePerKeyPurposeAndSeed)

@@ -20,8 +20,15 @@ std::string blake2b_256(std::string_view bytes);
 void random_bytes(void* out, std::size_t size);
 
 /// A UUIDv7 (RFC 9562): 48-bit Unix milliseconds of `now`, version 7,
-/// variant 10, 74 random bits.
+/// variant 10, 74 random bits. The random bits come from a ChaCha20 stream
+/// per thread, keyed from the operating system once (and again in a forked
+/// child), not from one system call per id. Ids are unique, not secret:
+/// tokens and keys use `random_bytes`.
 events::uuid uuid_v7(timestamp now);
+
+/// How often the id streams of all threads read a new block (diagnostics
+/// and tests: one block serves 32 ids).
+std::uint64_t id_random_refills();
 
 /// Lower-case canonical text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
 std::string to_string(const events::uuid& id);
