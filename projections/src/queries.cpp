@@ -36,6 +36,20 @@ load(const reader& model, const std::string& key)
     return model.get_json(key);
 }
 
+/// Whether the contract document runs on `today`: not ended, and `today`
+/// within its start and end date (as `contract::is_active`). A contract
+/// whose end date passed without an end event has run out as well.
+bool
+contract_runs(const json::object& c, date today)
+{
+    if (get_str(c, "status") != "active") {
+        return false;
+    }
+    auto start = parse_date(get_str(c, "start"));
+    auto end = parse_date(get_str(c, "end"));
+    return start && end && !(today < *start) && !(*end < today);
+}
+
 bool
 is_true(const json::object& o, std::string_view key)
 {
@@ -560,7 +574,7 @@ company_view(infra::kv_store& store, std::string_view company_id, date today)
         if (!*c) {
             continue;
         }
-        if (get_str(**c, "status") == "active") {
+        if (contract_runs(**c, today)) {
             running.insert(id);
         }
         auto progress = progress_for(training, **c, today);
@@ -614,7 +628,10 @@ company_view(infra::kv_store& store, std::string_view company_id, date today)
 }
 
 result<json::object>
-company_exam_results(infra::kv_store& store, std::string_view company_id, std::string_view exam_id)
+company_exam_results(infra::kv_store& store,
+                     std::string_view company_id,
+                     std::string_view exam_id,
+                     date today)
 {
     reader training(store, k_training);
     reader exams(store, k_exams);
@@ -638,7 +655,7 @@ company_exam_results(infra::kv_store& store, std::string_view company_id, std::s
         if (!c) {
             return fail(c.error());
         }
-        if (!*c || get_str(**c, "status") != "active") {
+        if (!*c || !contract_runs(**c, today)) {
             continue; // results are hidden once the contract ended
         }
         auto line = exam_line(**x, reg.as_object(), true);

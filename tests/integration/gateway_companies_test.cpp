@@ -753,6 +753,55 @@ TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)
     EXPECT_FALSE(items(later_exams)[0].as_object().contains("result")) << later_exams.body;
 }
 
+TEST(GatewayCompanies, ExamResultsVanishForTheCompanyOnceTheContractRanOutWithoutAnEndCommand)
+{
+    using namespace std::chrono;
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    const auto& svc = env.portal().services();
+    auto day = [](int y, unsigned m, unsigned d) {
+        return timestamp{ sys_days{ year{ y } / month{ m } / d } + hours{ 10 } };
+    };
+    std::string exam_id = "exam-test-1";
+    std::string reg_id = "reg-test-1";
+    domain::exam::schedule schedule{ k_occupation,   schema::ExamType::INTERMEDIATE, "2026-11-20",
+                                     "IHK Augsburg", "Zwischenprüfung Herbst",       "" };
+    ASSERT_TRUE(app::schedule_exam(svc, staff_meta(env, "s", day(2026, 9, 1)), exam_id, schedule));
+    ASSERT_TRUE(app::register_for_exam(
+      svc, staff_meta(env, "r", day(2026, 10, 1)), exam_id, { reg_id, a.contract_id }));
+    ASSERT_TRUE(
+      app::admit_to_exam(svc, staff_meta(env, "a", day(2026, 10, 5)), exam_id, { reg_id }));
+    domain::exam::record_result result{ reg_id, { { "Schriftliche Prüfung", 84 } }, true };
+    ASSERT_TRUE(
+      app::record_exam_result(svc, staff_meta(env, "e", day(2026, 11, 25)), exam_id, result));
+    auto published =
+      app::publish_exam_results(svc, staff_meta(env, "p", day(2026, 11, 26)), exam_id);
+    ASSERT_TRUE(published) << published.error().message;
+    std::map<std::string, std::string> wait{ { "Portal-Min-Position",
+                                               std::to_string(published->position.value) } };
+    auto& http = env.client();
+    auto results_path = "/api/v1/companies/" + a.id + "/exams/" + exam_id + "/results";
+    auto running = http.get(results_path, a.token, wait);
+    ASSERT_EQ(running.status, 200) << running.body;
+    ASSERT_EQ(running.json().at("participants").as_array().size(), 1U) << running.body;
+
+    // The contract's end date (2028-08-31) passes; nobody records an end.
+    env.set_now(day(2028, 9, 4));
+    auto token = env.login_token("ausbildung@muster.example", gateway_env::k_password);
+    auto later = http.get(results_path, token);
+    ASSERT_EQ(later.status, 200) << later.body;
+    EXPECT_TRUE(later.json().at("participants").as_array().empty()) << later.body;
+    auto later_exams = http.get("/api/v1/companies/" + a.id + "/exams", token);
+    ASSERT_EQ(items(later_exams).size(), 1U) << later_exams.body;
+    EXPECT_FALSE(items(later_exams)[0].as_object().contains("result")) << later_exams.body;
+    auto dashboard = http.get("/api/v1/companies/" + a.id + "/dashboard", token);
+    ASSERT_EQ(dashboard.status, 200) << dashboard.body;
+    auto view = dashboard.json();
+    ASSERT_EQ(view.at("exams").as_array().size(), 1U) << dashboard.body;
+    EXPECT_FALSE(view.at("exams").as_array()[0].as_object().contains("result")) << dashboard.body;
+}
+
 // --- representatives -----------------------------------------------------------------
 
 TEST(GatewayCompanies, ARepresentativeWithAnAccountActsForTheCompanyUntilRevoked)

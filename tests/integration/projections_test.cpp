@@ -1214,7 +1214,7 @@ TEST_F(ReadModels, TheCompanySeesExamsButNoResultsOnceTheContractEnded)
     EXPECT_EQ(str_of(ben, "occupation"), k_fi);
     EXPECT_EQ(str_of(ben, "status"), "admitted");
     EXPECT_EQ(ben.at("result").at("totalPoints").as_int64(), 70);
-    auto overview = projections::company_exam_results(*store, "c1", "e1");
+    auto overview = projections::company_exam_results(*store, "c1", "e1", today);
     ASSERT_TRUE(overview);
     EXPECT_EQ(overview->at("participants").as_array().size(), 2u);
 
@@ -1225,7 +1225,7 @@ TEST_F(ReadModels, TheCompanySeesExamsButNoResultsOnceTheContractEnded)
     const auto& ben_after = find(after->at("exams").as_array(), "registrationId", "reg2");
     EXPECT_FALSE(ben_after.contains("result"));
     EXPECT_TRUE(find(after->at("exams").as_array(), "registrationId", "reg1").contains("result"));
-    auto overview_after = projections::company_exam_results(*store, "c1", "e1");
+    auto overview_after = projections::company_exam_results(*store, "c1", "e1", today);
     ASSERT_TRUE(overview_after);
     ASSERT_EQ(overview_after->at("participants").as_array().size(), 1u);
     EXPECT_EQ(str_of(overview_after->at("participants").as_array()[0], "traineeName"),

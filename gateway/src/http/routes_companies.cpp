@@ -550,7 +550,8 @@ company_exam_results(api& a, call& c)
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
     }
-    auto results = projections::company_exam_results(a.store(), c.param("id"), c.param("examId"));
+    auto results =
+      projections::company_exam_results(a.store(), c.param("id"), c.param("examId"), day_of(c.now));
     if (!results) {
         return error_response(results.error());
     }

@@ -192,19 +192,21 @@ result<boost::json::object> supervisor_view(infra::kv_store& store, std::string_
 /// The company's view: `{company, contracts: [{..., progress}], trainers,
 /// representatives, documents, exams: [{examId, contractId, registrationId,
 /// name, traineeName, type, status, date, occupation, result?}], branches}`.
-/// Results appear only for running contracts and once published. Errors:
-/// `company.not_found`.
+/// Results appear only for contracts running on `today` (not ended, `today`
+/// within start and end) and once published. Errors: `company.not_found`.
 result<boost::json::object> company_view(infra::kv_store& store,
                                          std::string_view company_id,
                                          date today);
 
 /// "Ergebnisse anzeigen": the company's participants of one exam date with
-/// their results (running contracts only): `{examId, name, date, type,
-/// occupation, participants: [{registrationId, contractId, traineeName,
-/// status, result?}]}`. Errors: `exam.not_found`.
+/// their results (contracts running on `today` only: not ended and `today`
+/// within start and end): `{examId, name, date, type, occupation,
+/// participants: [{registrationId, contractId, traineeName, status,
+/// result?}]}`. Errors: `exam.not_found`.
 result<boost::json::object> company_exam_results(infra::kv_store& store,
                                                  std::string_view company_id,
-                                                 std::string_view exam_id);
+                                                 std::string_view exam_id,
+                                                 date today);
 
 /// Chamber staff: `{contracts, recordFormChanges, pendingRepresentatives,
 /// exams (with registrations and admissions)}`.
