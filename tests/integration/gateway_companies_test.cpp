@@ -683,6 +683,41 @@ TEST(GatewayContracts, StaffChangeTrainerAndRecordFormAndEndTheContract)
     EXPECT_EQ(http.get("/api/v1/contracts/unknown", staff).status, 404);
 }
 
+TEST(GatewayContracts, StaffChangeTheContractsDates)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto path = "/api/v1/contracts/" + a.contract_id + "/dates";
+    auto by_company = http.put(path, R"({"start":"2025-09-01","end":"2029-02-28"})", a.token);
+    EXPECT_EQ(by_company.status, 403) << by_company.body;
+    auto backwards = http.put(path, R"({"start":"2025-09-01","end":"2025-08-31"})", staff);
+    EXPECT_EQ(backwards.status, 400) << backwards.body;
+    EXPECT_EQ(backwards.code(), "contract.end_not_after_start");
+    auto no_date = http.put(path, R"({"start":"2025-09-01"})", staff);
+    EXPECT_EQ(no_date.status, 400) << no_date.body;
+    auto extended = http.put(path, R"({"start":"2025-09-01","end":"2029-02-28"})", staff);
+    ASSERT_EQ(extended.status, 200) << extended.body;
+    auto got = http.get("/api/v1/contracts/" + a.contract_id, a.token, after(extended));
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.str("start"), "2025-09-01");
+    EXPECT_EQ(got.str("end"), "2029-02-28");
+    auto ended = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                           R"({"date":"2026-11-27","reason":"terminated"})",
+                           staff);
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    auto after_end = http.put(path, R"({"start":"2025-09-01","end":"2029-08-31"})", staff);
+    EXPECT_EQ(after_end.status, 422) << after_end.body;
+    EXPECT_EQ(after_end.code(), "contract.ended");
+    EXPECT_EQ(http
+                .put("/api/v1/contracts/unknown/dates",
+                     R"({"start":"2025-09-01","end":"2029-02-28"})",
+                     staff)
+                .status,
+              404);
+}
+
 // --- exams -------------------------------------------------------------------------
 
 TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)

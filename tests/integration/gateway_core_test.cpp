@@ -246,6 +246,126 @@ TEST_F(GatewayCore, FiveFailuresLockTheLoginUntilStaffUnlocks)
     EXPECT_NE(log.body.find("account.unlocked"), std::string::npos);
 }
 
+TEST_F(GatewayCore, StaffSetTheLockoutCountAndGradeTableWhichTheChamberThenFollows)
+{
+    auto staff = env.staff_token("chef@ihk.example");
+    auto other = env.staff_token("opfer@ihk.example");
+    auto defaults = client.get("/api/v1/chamber/settings", staff);
+    ASSERT_EQ(defaults.status, 200U) << defaults.body;
+    EXPECT_EQ(defaults.json().at("maxFailedLogins").as_int64(), 5);
+    EXPECT_EQ(defaults.json().at("lockMinutes").as_int64(), 1440);
+    EXPECT_EQ(defaults.json().at("gradeTable").as_array().size(), 6U);
+    EXPECT_EQ(defaults.json().at("periodKind"), "week");
+
+    // Three failures lock from now on, and a chamber's own grade table.
+    auto table = boost::json::array{ object{ { "minPoints", 90 }, { "grade", 1 } },
+                                     object{ { "minPoints", 80 }, { "grade", 2 } },
+                                     object{ { "minPoints", 65 }, { "grade", 3 } },
+                                     object{ { "minPoints", 50 }, { "grade", 4 } },
+                                     object{ { "minPoints", 30 }, { "grade", 5 } },
+                                     object{ { "minPoints", 0 }, { "grade", 6 } } };
+    auto changed = client.put("/api/v1/chamber/settings",
+                              json_text({ { "maxFailedLogins", 3 }, { "gradeTable", table } }),
+                              staff);
+    ASSERT_EQ(changed.status, 200U) << changed.body;
+    EXPECT_FALSE(changed.str("position").empty());
+    auto now = client.get("/api/v1/chamber/settings", staff);
+    ASSERT_EQ(now.status, 200U) << now.body;
+    EXPECT_EQ(now.json().at("maxFailedLogins").as_int64(), 3);
+    EXPECT_EQ(now.json().at("lockMinutes").as_int64(), 1440);
+    EXPECT_EQ(now.json().at("gradeTable"), table);
+    auto attempt = [&](const std::string& password) {
+        return client.post(
+          "/api/v1/session",
+          json_text({ { "login", "opfer@ihk.example" }, { "password", password } }));
+    };
+    EXPECT_EQ(attempt("falsch-falsch").status, 401U);
+    EXPECT_EQ(attempt("falsch-falsch").status, 401U);
+    auto locked = attempt("falsch-falsch");
+    EXPECT_EQ(locked.status, 423U) << locked.body;
+    EXPECT_EQ(locked.code(), "auth.locked");
+
+    // A table that skips a grade, an out-of-range count, another role.
+    auto bad_table = client.put(
+      "/api/v1/chamber/settings",
+      json_text({ { "gradeTable",
+                    boost::json::array{ object{ { "minPoints", 50 }, { "grade", 1 } },
+                                        object{ { "minPoints", 0 }, { "grade", 3 } } } } }),
+      staff);
+    EXPECT_EQ(bad_table.status, 400U) << bad_table.body;
+    EXPECT_EQ(bad_table.code(), "chamber.grade_table_grades");
+    auto bad_count =
+      client.put("/api/v1/chamber/settings", json_text({ { "maxFailedLogins", 0 } }), staff);
+    EXPECT_EQ(bad_count.status, 400U) << bad_count.body;
+    EXPECT_EQ(bad_count.code(), "validation.field");
+    auto occupation = client.post(
+      "/api/v1/chamber/occupations",
+      json_text({ { "name", "Koch/Köchin" }, { "periodKind", "day" }, { "durationMonths", 36 } }),
+      staff);
+    ASSERT_EQ(occupation.status, 200U) << occupation.body;
+    auto with_occupation = client.get("/api/v1/chamber/settings", staff);
+    ASSERT_EQ(with_occupation.json().at("occupations").as_array().size(), 1U)
+      << with_occupation.body;
+    EXPECT_EQ(with_occupation.json().at("occupations").as_array()[0].at("periodKind"), "day");
+
+    env.staff_token("dritte@ihk.example");
+    auto account = client.post("/api/v1/accounts",
+                               json_text({ { "role", "auditor" },
+                                           { "name", "Rita Revision" },
+                                           { "email", "revision@ihk.example" } }),
+                               staff);
+    ASSERT_EQ(account.status, 201U) << account.body;
+    auto auditor = env.activate_and_login("revision@ihk.example");
+    EXPECT_EQ(client.get("/api/v1/chamber/settings", auditor).status, 200U);
+    auto by_auditor =
+      client.put("/api/v1/chamber/settings", json_text({ { "maxFailedLogins", 9 } }), auditor);
+    EXPECT_EQ(by_auditor.status, 403U) << by_auditor.body;
+    EXPECT_EQ(client.get("/api/v1/chamber/settings").status, 401U);
+    (void)other;
+}
+
+TEST_F(GatewayCore, StaffEraseAnAccountsPersonalDataAndItCanNoLongerSignIn)
+{
+    auto staff = env.staff_token("chef@ihk.example");
+    auto created = client.post(
+      "/api/v1/accounts",
+      json_text(
+        { { "role", "examiner" }, { "name", "Erika Prüfer" }, { "email", "pruefer@example.org" } }),
+      staff);
+    ASSERT_EQ(created.status, 201U) << created.body;
+    auto id = created.str("id");
+    auto token = env.activate_and_login("pruefer@example.org");
+    ASSERT_EQ(client.get("/api/v1/me", token).status, 200U);
+
+    auto by_self =
+      client.post("/api/v1/accounts/" + id + "/erase", json_text({ { "reason", "x" } }), token);
+    EXPECT_EQ(by_self.status, 403U) << by_self.body;
+    auto no_reason = client.post("/api/v1/accounts/" + id + "/erase", "{}", staff);
+    EXPECT_EQ(no_reason.status, 400U) << no_reason.body;
+    auto unknown = client.post(
+      "/api/v1/accounts/acc-nobody/erase", json_text({ { "reason", "Aufbewahrung" } }), staff);
+    EXPECT_EQ(unknown.status, 404U) << unknown.body;
+
+    auto erased = client.post("/api/v1/accounts/" + id + "/erase",
+                              json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
+                              staff);
+    ASSERT_EQ(erased.status, 200U) << erased.body;
+    EXPECT_EQ(client.get("/api/v1/me", token).status, 401U);
+    auto login = client.post(
+      "/api/v1/session",
+      json_text({ { "login", "pruefer@example.org" }, { "password", gateway_env::k_password } }));
+    EXPECT_EQ(login.status, 401U) << login.body;
+    auto state = app::load_account(env.portal().services(), id);
+    ASSERT_TRUE(state);
+    EXPECT_TRUE(state->state.erased);
+    EXPECT_TRUE(state->state.email.empty());
+    EXPECT_TRUE(state->state.name.empty());
+    auto again = client.post("/api/v1/accounts/" + id + "/erase",
+                             json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
+                             staff);
+    EXPECT_EQ(again.status, 200U) << again.body;
+}
+
 TEST_F(GatewayCore, LoginAttemptsAreRateLimitedPerClientAddress)
 {
     unsigned last = 0;

@@ -146,6 +146,7 @@ api::api(app::services services,
     add_operation_routes(router_);
     add_reminder_routes(router_);
     add_mail_routes(router_);
+    add_chamber_routes(router_);
 }
 
 timestamp

@@ -287,5 +287,6 @@ void add_event_routes(router& r);
 void add_operation_routes(router& r);
 void add_reminder_routes(router& r);
 void add_mail_routes(router& r);
+void add_chamber_routes(router& r);
 
 } // namespace portal::gateway

@@ -212,6 +212,38 @@ change_record_form(api& a, call& c)
     return a.written("contract.change_record_form", done, id);
 }
 
+/// `{start, end}`: chamber staff change the contract's dates (e.g. an
+/// extension of the training). Errors: the aggregate's
+/// (`contract.end_not_after_start`, `contract.ended`).
+reply
+change_dates(api& a, call& c)
+{
+    auto v = a.viewer_of(c);
+    if (!v) {
+        return error_response(v.error());
+    }
+    const auto& id = c.param("id");
+    if (auto hidden = check_visible(a, c, *v, id)) {
+        return std::move(*hidden);
+    }
+    auto in = input::parse(c.req);
+    if (!in) {
+        return in.error();
+    }
+    auto start = in->day("start", required);
+    auto end = in->day("end", required);
+    if (auto bad = in->finish()) {
+        return *bad;
+    }
+    auto meta = a.meta(c, *v, { role::staff });
+    if (!meta) {
+        return error_response(meta.error());
+    }
+    auto done = app::change_contract_dates(
+      a.services(), *meta, id, { format_date(*start), format_date(*end) });
+    return a.written("contract.change_dates", done, id);
+}
+
 reply
 end_contract(api& a, call& c)
 {
@@ -258,6 +290,7 @@ add_contract_routes(router& r)
     r.add(verb::get, "/api/v1/contracts/{id}", auth, get_contract);
     r.add(verb::put, "/api/v1/contracts/{id}/trainer", auth, change_trainer);
     r.add(verb::put, "/api/v1/contracts/{id}/record-form", auth, change_record_form);
+    r.add(verb::put, "/api/v1/contracts/{id}/dates", auth, change_dates);
     r.add(verb::post, "/api/v1/contracts/{id}/end", auth, end_contract);
 }
 

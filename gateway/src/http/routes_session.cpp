@@ -493,6 +493,39 @@ unlock(api& a, call& c)
     return a.written("account.unlock", done, id);
 }
 
+/// `{reason}`: chamber staff erase the account's personal data when its
+/// retention ends (DOMAIN.md, data protection). The read models drop its
+/// name and e-mail address, its sessions end and it can no longer sign in.
+reply
+erase_account(api& a, call& c)
+{
+    auto v = a.viewer_of(c, { role::staff });
+    if (!v) {
+        return error_response(v.error());
+    }
+    auto in = input::parse(c.req);
+    if (!in) {
+        return in.error();
+    }
+    auto reason = in->text("reason", required, 500);
+    if (auto bad = in->finish()) {
+        return *bad;
+    }
+    auto meta = a.meta(c, *v, { role::staff });
+    if (!meta) {
+        return error_response(meta.error());
+    }
+    const auto& id = c.param("id");
+    auto done = app::erase_account(a.services(), *meta, id, { *reason });
+    if (done && done->events > 0) {
+        // From the answer on, this instance refuses the account's sessions.
+        if (auto settled = a.sessions().settle(done->position); !settled) {
+            return error_response(settled.error());
+        }
+    }
+    return a.written("account.erase", done, id);
+}
+
 reply
 create_account(api& a, call& c)
 {
@@ -606,6 +639,7 @@ add_session_routes(router& r)
     r.add(verb::post, "/api/v1/password-reset", access::open, reset_password);
     r.add(verb::post, "/api/v1/password-reset/confirm", access::open, confirm_reset);
     r.add(verb::post, "/api/v1/accounts/{id}/unlock", access::authenticated, unlock);
+    r.add(verb::post, "/api/v1/accounts/{id}/erase", access::authenticated, erase_account);
     r.add(verb::get, "/api/v1/accounts/{id}/security", access::authenticated, account_security);
     r.add(verb::post, "/api/v1/accounts", access::authenticated, create_account);
     r.add(verb::post, "/api/v1/contracts/{id}/access-grants", access::authenticated, grant_access);
