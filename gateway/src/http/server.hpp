@@ -1,10 +1,9 @@
 #pragma once
 
-/// The HTTP/1.1 server: Boost.Beast on an Asio `io_context` with one I/O
-/// thread per core, and a pool of worker threads that run `api::handle` for
-/// writes and for reads that wait for a position (a command waits for the
-/// log's WAL sync; the I/O threads never wait for one). Plain reads are
-/// answered on the I/O thread.
+/// The HTTP/1.1 server: Boost.Beast on Asio, one I/O thread per core, each
+/// with its own `io_context` (a connection stays on one), and a pool of worker threads that run
+/// `api::handle` for writes and for reads that wait for a position (a command waits for the log's
+/// WAL sync; the I/O threads never wait for one). Plain reads are answered on the I/O thread.
 ///
 /// Per connection (a session): keep-alive; pipelined requests are answered
 /// in order (one at a time); limits on the header size (431), the body size
