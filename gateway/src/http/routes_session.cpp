@@ -332,6 +332,21 @@ read_token_and_password(api& a, call& c, std::string_view invalid_code)
     }
     auto hash = infra::token_hash(*token);
     auto owner = projections::account_of_token(a.store(), hash);
+    if (owner && !*owner) {
+        // The mail with the link may be out before the token's read model
+        // has the account (another runner): wait (bounded) until the model
+        // includes everything the log holds now, then look again.
+        for (const auto* r : a.runners()) {
+            if (r->name() != projections::k_account_security) {
+                continue;
+            }
+            if (auto waited = r->wait_for(a.log().last_position(), a.options().max_position_wait);
+                !waited) {
+                return std::unexpected(reply(error_response(waited.error())));
+            }
+            owner = projections::account_of_token(a.store(), hash);
+        }
+    }
     if (!owner) {
         return std::unexpected(reply(error_response(owner.error())));
     }
