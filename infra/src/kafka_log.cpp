@@ -199,6 +199,9 @@ kafka_event_log::mirror_loop()
             }
             batch.push_back(std::move(m));
         }
+        if (options_.before_mirror_batch) {
+            options_.before_mirror_batch();
+        }
         auto applied = apply(batch);
         batch.clear();
         if (!applied) {
@@ -740,10 +743,12 @@ result<std::unique_ptr<kafka_log>>
 open_kafka_log(kafka_log_options options)
 {
     if (options.brokers.empty() || options.topic_prefix.empty() || options.partitions == 0 ||
-        options.mirror_dir.empty() || options.timeout.count() <= 0 || options.max_group == 0) {
+        options.mirror_dir.empty() || options.timeout.count() <= 0 || options.max_group == 0 ||
+        options.max_groups_in_flight == 0) {
         return fail(error::invalid("log.invalid_request",
                                    "the Kafka log needs brokers, a topic prefix, partitions > 0, "
-                                   "a mirror directory and a timeout"));
+                                   "a mirror directory, a timeout, max_group > 0 and "
+                                   "max_groups_in_flight > 0"));
     }
     auto admin = kafka::make_client(
       RD_KAFKA_PRODUCER,

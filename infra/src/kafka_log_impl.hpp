@@ -64,6 +64,21 @@ struct write_item
 /// transactional.id before that is refused with CONCURRENT_TRANSACTIONS,
 /// which librdkafka 2.0.2 retries after a fixed 20 ms; the other producer's
 /// last commit lies a whole group back.
+///
+/// Pipelined: the deciding thread does not wait for the mirror. A committed
+/// group's stream heads and command results go into an overlay ("committed,
+/// not yet mirrored") that the next groups' decisions consult before the
+/// mirror's store, and the group goes to a second thread, the answerer,
+/// which waits until the mirror has the group's events and answers it with
+/// their positions: groups are answered in commit order, each only once its
+/// events (and those of every group before it) are in the local mirror.
+/// Entries leave the overlay once the answerer saw them mirrored. At most
+/// `kafka_log_options::max_groups_in_flight` groups are committed and not
+/// yet answered; with 1 (the default) there is no answerer: the deciding
+/// thread waits for the mirror and answers each group before the next.
+/// With 2, a producer's next transaction begins after its last group is
+/// mirrored (its markers are written); with more it may begin before and
+/// meet CONCURRENT_TRANSACTIONS (the 20 ms retry above).
 class partition_writer
 {
   public:
@@ -113,8 +128,61 @@ class partition_writer
     };
     static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*);
 
+    /// A group after its decision (and transaction), on its way to its
+    /// callers through the answerer.
+    struct decided_group
+    {
+        std::vector<std::unique_ptr<write_item>> items;
+        std::vector<std::optional<result<events::append_result>>> results;
+        /// Answered with the result of an earlier item of the same group.
+        std::vector<std::optional<std::size_t>> duplicate_of;
+        /// The result's positions come from the mirror: an append of this
+        /// group, or a duplicate of an append still in the overlay.
+        std::vector<bool> needs_positions;
+        /// The offset of the group's last record when it committed some.
+        std::optional<std::int64_t> last_offset;
+        /// Its overlay entries' sequence number (0: none).
+        std::uint64_t seq = 0;
+        std::chrono::steady_clock::time_point deadline;
+    };
+
+    /// What a committed, not yet mirrored group changed, for the decisions
+    /// of the next groups.
+    struct overlay_head
+    {
+        events::stream_head head;
+        std::uint64_t seq = 0;
+    };
+    struct overlay_command
+    {
+        events::append_result result; ///< without positions
+        std::uint64_t seq = 0;
+    };
+    struct overlay_group
+    {
+        std::uint64_t seq = 0;
+        std::vector<std::string> streams;
+        std::vector<std::string> commands;
+    };
+
     void loop();
-    void process(std::vector<std::unique_ptr<write_item>>& group);
+    void process(std::vector<std::unique_ptr<write_item>> group);
+    /// Hands `group` to the answerer (counts it in flight).
+    void pass_on(decided_group group);
+    /// The answerer's thread: settles the groups in order.
+    void answer_loop();
+    /// Waits until the mirror has `group`'s events (unless a wait failed
+    /// before) and answers it.
+    void settle(decided_group& group);
+    /// Fills the positions (or `failure`) into `group`'s results and
+    /// answers its callers.
+    void answer(decided_group& group, const std::optional<error>& failure);
+    /// Drops the overlay entries of the groups the mirror has now.
+    void prune_overlay();
+    void clear_overlay();
+    /// When a mirror wait failed: waits until the answerer has failed
+    /// every group in flight, clears the failure and returns true.
+    bool take_pipeline_failure();
     /// Produces `records` in one transaction and commits it; returns the
     /// offset of the last record. On failure sets `state_`.
     /// With `command_offset`, the commands topic's partition is committed
@@ -142,6 +210,27 @@ class partition_writer
     bool stopping_ = false;
     bool revoked_ = false;
     std::thread thread_;
+
+    // The overlay: owned by the deciding thread (and `claim`, which clears
+    // it). A stream's or command's entry is the latest group's.
+    std::unordered_map<std::string, overlay_head> overlay_heads_;
+    std::unordered_map<std::string, overlay_command> overlay_commands_;
+    std::deque<overlay_group> overlay_groups_;
+    std::uint64_t next_seq_ = 1;
+    /// The sequence number of the last group the answerer saw mirrored.
+    std::atomic<std::uint64_t> mirrored_seq_{ 0 };
+
+    // The answerer.
+    std::mutex answer_mu_;
+    std::condition_variable answer_cv_;
+    std::deque<decided_group> answers_;
+    /// Groups passed on and not answered yet (queued or being answered).
+    std::size_t in_flight_ = 0;
+    /// A mirror wait failed: every group in flight fails with it until
+    /// the deciding thread has taken it (and claims again).
+    std::optional<error> pipeline_failure_;
+    bool answer_stopping_ = false;
+    std::thread answerer_;
 };
 
 /// The Kafka log.

@@ -61,6 +61,12 @@ partition_writer::claim()
 {
     const auto& options = log_.options();
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    // Decisions start from the mirror again once it has the partition up to
+    // its end, which covers every group this writer committed (also those
+    // still waiting for their answers): the overlay is not needed. Until
+    // then `state_` is not `ready` and nothing is decided.
+    state_ = state::needs_claim;
+    clear_overlay();
     for (auto& producer : producers_) {
         producer.reset();
     }
@@ -126,6 +132,9 @@ partition_writer::claim()
 void
 partition_writer::start()
 {
+    if (log_.options().max_groups_in_flight > 1) {
+        answerer_ = std::thread([this] { answer_loop(); });
+    }
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -140,6 +149,16 @@ partition_writer::stop(bool revoked)
     queue_cv_.notify_all();
     if (thread_.joinable()) {
         thread_.join();
+    }
+    // The groups in flight are committed: the answerer answers them (once
+    // the mirror has them, or with the error of a failed wait), then ends.
+    {
+        std::lock_guard lock(answer_mu_);
+        answer_stopping_ = true;
+    }
+    answer_cv_.notify_all();
+    if (answerer_.joinable()) {
+        answerer_.join();
     }
     std::deque<std::unique_ptr<write_item>> left;
     {
@@ -205,6 +224,7 @@ partition_writer::submit(append_request request, std::vector<events::event_paylo
 void
 partition_writer::loop()
 {
+    const auto max_in_flight = log_.options().max_groups_in_flight;
     std::vector<std::unique_ptr<write_item>> group;
     for (;;) {
         {
@@ -213,39 +233,116 @@ partition_writer::loop()
             if (stopping_) {
                 return; // `stop` fails what is queued
             }
+        }
+        // The bound of the pipeline. Appends queue meanwhile and join the
+        // group.
+        {
+            std::unique_lock lock(answer_mu_);
+            answer_cv_.wait(lock, [&] { return in_flight_ < max_in_flight; });
+        }
+        {
+            std::lock_guard lock(queue_mu_);
+            if (stopping_) {
+                return;
+            }
             while (!queue_.empty() && group.size() < log_.options().max_group) {
                 group.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
         }
-        process(group);
+        process(std::move(group));
         group.clear();
     }
 }
 
 void
-partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
+partition_writer::clear_overlay()
+{
+    overlay_heads_.clear();
+    overlay_commands_.clear();
+    overlay_groups_.clear();
+}
+
+void
+partition_writer::prune_overlay()
+{
+    auto mirrored = mirrored_seq_.load(std::memory_order_acquire);
+    while (!overlay_groups_.empty() && overlay_groups_.front().seq <= mirrored) {
+        const auto& g = overlay_groups_.front();
+        // A later group's entry of the same stream or command stays.
+        for (const auto& stream : g.streams) {
+            if (auto it = overlay_heads_.find(stream);
+                it != overlay_heads_.end() && it->second.seq == g.seq) {
+                overlay_heads_.erase(it);
+            }
+        }
+        for (const auto& command : g.commands) {
+            if (auto it = overlay_commands_.find(command);
+                it != overlay_commands_.end() && it->second.seq == g.seq) {
+                overlay_commands_.erase(it);
+            }
+        }
+        overlay_groups_.pop_front();
+    }
+}
+
+bool
+partition_writer::take_pipeline_failure()
+{
+    std::unique_lock lock(answer_mu_);
+    if (!pipeline_failure_) {
+        return false;
+    }
+    // The answerer fails every group in flight without waiting.
+    answer_cv_.wait(lock, [&] { return in_flight_ == 0; });
+    pipeline_failure_.reset();
+    return true;
+}
+
+void
+partition_writer::pass_on(decided_group group)
+{
+    if (log_.options().max_groups_in_flight == 1) {
+        // No pipeline: the deciding thread waits and answers itself, as
+        // the answerer would, before it takes the next group.
+        settle(group);
+        return;
+    }
+    {
+        std::lock_guard lock(answer_mu_);
+        answers_.push_back(std::move(group));
+        ++in_flight_;
+    }
+    answer_cv_.notify_all();
+}
+
+void
+partition_writer::process(std::vector<std::unique_ptr<write_item>> taken)
 {
     const auto& options = log_.options();
-    auto deadline = std::chrono::steady_clock::now() + options.timeout;
     auto& store = log_.store();
-    std::vector<std::optional<result<append_result>>> results(group.size());
+    decided_group group;
+    group.deadline = std::chrono::steady_clock::now() + options.timeout;
+    group.items = std::move(taken);
+    const auto n = group.items.size();
+    const auto& items = group.items;
+    auto& results = group.results;
+    results.resize(n);
+    group.duplicate_of.resize(n);
+    group.needs_positions.resize(n, false);
     std::optional<std::int64_t> command_offset;
-    for (const auto& item : group) {
+    for (const auto& item : items) {
         if (item->command_offset) {
             command_offset = std::max(command_offset.value_or(0), *item->command_offset + 1);
         }
     }
-    auto answer = [&] {
-        for (std::size_t i = 0; i < group.size(); ++i) {
-            const auto& r = *results[i];
-            if (group[i]->command_offset && !r &&
-                (r.error().code == "log.fenced" || r.error().code == "log.not_owner")) {
-                continue; // not committed: the partition's next owner answers it
-            }
-            group[i]->done(std::move(*results[i]));
-        }
-    };
+    if (take_pipeline_failure()) {
+        // A mirror wait failed: the outcome of what the mirror lacks is
+        // unknown to the callers (they got the error and retry with their
+        // command ids); a claim reads the partition to its end again.
+        state_ = state::needs_claim;
+    }
+    prune_overlay();
     if (state_ == state::needs_claim) {
         auto claimed = claim();
         if (!claimed) {
@@ -265,28 +362,41 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
         for (auto& r : results) {
             r = fail(e);
         }
-        answer();
+        pass_on(std::move(group));
         return;
     }
 
+    // Heads and commands: this group's, then the overlay's (committed
+    // groups the mirror may not have yet), then the mirror's.
     std::unordered_map<std::string, stream_head> staged;
     std::unordered_map<std::string, std::size_t> staged_commands;
-    std::vector<std::optional<std::size_t>> duplicate_of(group.size());
-    std::vector<bool> written(group.size(), false);
+    std::vector<bool> written(n, false);
     std::vector<outgoing> records;
     auto now = options.clock();
     head_lookup head_of = [&](const std::string& stream) -> result<stream_head> {
         if (auto it = staged.find(stream); it != staged.end()) {
             return it->second;
         }
+        if (auto it = overlay_heads_.find(stream); it != overlay_heads_.end()) {
+            return it->second.head;
+        }
         return store.head(stream);
     };
 
-    for (std::size_t i = 0; i < group.size(); ++i) {
-        const auto& req = group[i]->request;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& req = items[i]->request;
         if (!req.command_id.empty()) {
             if (auto it = staged_commands.find(req.command_id); it != staged_commands.end()) {
-                duplicate_of[i] = it->second;
+                group.duplicate_of[i] = it->second;
+                continue;
+            }
+            if (auto it = overlay_commands_.find(req.command_id); it != overlay_commands_.end()) {
+                // The first result, positioned when the mirror has it (no
+                // later than this group's answer).
+                auto first = it->second.result;
+                first.duplicate = true;
+                results[i] = first;
+                group.needs_positions[i] = true;
                 continue;
             }
             auto found = store.find_command(req.command_id);
@@ -309,9 +419,9 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
         append_result res;
         res.stream = req.stream;
         res.first_version = next.version + 1;
-        auto count = group[i]->payloads.size();
+        auto count = items[i]->payloads.size();
         for (std::size_t k = 0; k < count; ++k) {
-            const auto& payload = group[i]->payloads[k];
+            const auto& payload = items[i]->payloads[k];
             auto bytes = build_envelope(req, payload, next.version + 1, next.last_hash, now);
             next.version += 1;
             next.last_hash = blake2b_256(bytes);
@@ -335,8 +445,8 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
         // Only duplicates and refusals: their offsets still commit.
         auto committed = produce_and_commit(records, command_offset);
         if (!committed) {
-            for (std::size_t i = 0; i < group.size(); ++i) {
-                if (group[i]->command_offset && *results[i]) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (items[i]->command_offset && *results[i]) {
                     results[i] = fail(committed.error());
                 }
             }
@@ -344,50 +454,138 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>>& group)
     }
     if (!records.empty()) {
         auto last = produce_and_commit(records, command_offset);
-        std::optional<error> failed;
         if (!last) {
-            failed = last.error();
-        } else if (auto mirrored = log_.wait_mirrored(partition_, *last + 1, deadline); !mirrored) {
-            // Committed, but without its local positions: the caller
-            // retries with its command id; the next group waits for the
-            // mirror first.
-            state_ = state::needs_claim;
-            failed = mirrored.error();
-        }
-        for (std::size_t i = 0; i < group.size(); ++i) {
-            if (!written[i]) {
-                continue;
+            // Aborted (nothing of the group is in the log) or of unknown
+            // outcome (`state_` is `needs_claim`, and the claim reads the
+            // partition to its end): either way the overlay gets nothing of
+            // it, and its appends fail.
+            for (std::size_t i = 0; i < n; ++i) {
+                if (written[i]) {
+                    results[i] = fail(last.error());
+                }
             }
-            if (failed) {
-                results[i] = fail(*failed);
-                continue;
+        } else {
+            // Committed: the next groups decide on it before the mirror has
+            // it.
+            group.last_offset = *last;
+            group.seq = next_seq_++;
+            overlay_group entry{ group.seq, {}, {} };
+            for (auto& [stream, head] : staged) {
+                overlay_heads_[stream] = overlay_head{ head, group.seq };
+                entry.streams.push_back(stream);
             }
-            auto& res = **results[i];
-            auto first = store.position_of(res.stream, res.first_version);
-            auto final = store.position_of(res.stream, res.last_version);
-            if (!first || !final || !*first || !*final) {
-                results[i] = fail(error::unavailable(
-                  "log.corrupt",
-                  fmt::format("the mirror lacks the committed events {}..{} of {}",
-                              res.first_version,
-                              res.last_version,
-                              res.stream)));
-                continue;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (!written[i]) {
+                    continue;
+                }
+                group.needs_positions[i] = true;
+                const auto& id = items[i]->request.command_id;
+                if (!id.empty()) {
+                    overlay_commands_[id] = overlay_command{ **results[i], group.seq };
+                    entry.commands.push_back(id);
+                }
             }
-            res.first_position = **first;
-            res.last_position = **final;
+            overlay_groups_.push_back(std::move(entry));
         }
     }
-    for (std::size_t i = 0; i < group.size(); ++i) {
-        if (duplicate_of[i]) {
-            auto r = *results[*duplicate_of[i]];
+    pass_on(std::move(group));
+}
+
+void
+partition_writer::answer_loop()
+{
+    for (;;) {
+        decided_group group;
+        {
+            std::unique_lock lock(answer_mu_);
+            answer_cv_.wait(lock, [&] { return answer_stopping_ || !answers_.empty(); });
+            if (answers_.empty()) {
+                return; // stopping, and every group is answered
+            }
+            group = std::move(answers_.front());
+            answers_.pop_front();
+        }
+        settle(group);
+        {
+            std::lock_guard lock(answer_mu_);
+            --in_flight_;
+        }
+        answer_cv_.notify_all();
+    }
+}
+
+void
+partition_writer::settle(decided_group& group)
+{
+    std::optional<error> failure;
+    {
+        std::lock_guard lock(answer_mu_);
+        failure = pipeline_failure_;
+    }
+    if (!failure && group.last_offset) {
+        auto mirrored = log_.wait_mirrored(partition_, *group.last_offset + 1, group.deadline);
+        if (mirrored) {
+            mirrored_seq_.store(group.seq, std::memory_order_release);
+        } else {
+            // Committed, but without its local positions: this group's
+            // callers and those of every group after it that is not
+            // answered yet get the error and retry with their command ids
+            // (idempotent: a retry finds its first result); the deciding
+            // thread claims the partition again (`take_pipeline_failure`)
+            // before its next decision.
+            failure = mirrored.error();
+            std::lock_guard lock(answer_mu_);
+            pipeline_failure_ = failure;
+        }
+    }
+    answer(group, failure);
+}
+
+void
+partition_writer::answer(decided_group& group, const std::optional<error>& failure)
+{
+    auto& store = log_.store();
+    auto& results = group.results;
+    for (std::size_t i = 0; i < group.items.size(); ++i) {
+        if (!group.needs_positions[i]) {
+            continue; // refusals and duplicates in the mirror: final already
+        }
+        if (failure) {
+            results[i] = fail(*failure);
+            continue;
+        }
+        auto& res = **results[i];
+        auto first = store.position_of(res.stream, res.first_version);
+        auto final = store.position_of(res.stream, res.last_version);
+        if (!first || !final || !*first || !*final) {
+            results[i] = fail(
+              error::unavailable("log.corrupt",
+                                 fmt::format("the mirror lacks the committed events {}..{} of {}",
+                                             res.first_version,
+                                             res.last_version,
+                                             res.stream)));
+            continue;
+        }
+        res.first_position = **first;
+        res.last_position = **final;
+    }
+    for (std::size_t i = 0; i < group.items.size(); ++i) {
+        if (group.duplicate_of[i]) {
+            auto r = *results[*group.duplicate_of[i]];
             if (r) {
                 r->duplicate = true;
             }
             results[i] = std::move(r);
         }
     }
-    answer();
+    for (std::size_t i = 0; i < group.items.size(); ++i) {
+        const auto& r = *results[i];
+        if (group.items[i]->command_offset && !r &&
+            (r.error().code == "log.fenced" || r.error().code == "log.not_owner")) {
+            continue; // not committed: the partition's next owner answers it
+        }
+        group.items[i]->done(std::move(*results[i]));
+    }
 }
 
 result<std::int64_t>

@@ -4,7 +4,9 @@
 /// `open()` reopens both (a restart); and what only Kafka has: a second
 /// instance mirrors the same streams and chains, a new writer fences the
 /// old one, topic checks at open, a mirror rebuilt from the topic, an
-/// unreachable broker, and an analytics consumer (kcat) reading the topic.
+/// unreachable broker, an analytics consumer (kcat) reading the topic, and
+/// the writer's pipeline (groups committed while earlier ones wait for a
+/// held-back mirror).
 
 #include "event_log_contract.hpp"
 #include "kafka_test_env.hpp"
@@ -20,9 +22,12 @@
 
 #include <array>
 #include <cctype>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -34,6 +39,9 @@ using events::expected_version;
 namespace {
 
 constexpr std::uint32_t k_partitions = 3;
+
+/// Groups in flight per partition of the pipelined writer in these tests.
+constexpr std::size_t k_pipeline_depth = 4;
 
 infra::kafka_log_options
 options_for(const std::string& prefix, const std::filesystem::path& dir)
@@ -109,11 +117,25 @@ struct kafka_factory
     }
 };
 
+/// The same with a pipelined writer (`max_groups_in_flight` > 1).
+struct kafka_pipelined_factory : kafka_factory
+{
+    std::unique_ptr<events::event_log> open()
+    {
+        auto o = options_for(prefix, dir->path() / "mirror");
+        o.max_groups_in_flight = k_pipeline_depth;
+        auto log = infra::open_kafka_log(std::move(o));
+        EXPECT_TRUE(log.has_value()) << log.error().code << ": " << log.error().message;
+        return log ? std::move(*log) : nullptr;
+    }
+};
+
 } // namespace
 
 namespace portal::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Kafka, EventLogContract, kafka_factory);
-}
+INSTANTIATE_TYPED_TEST_SUITE_P(KafkaPipelined, EventLogContract, kafka_pipelined_factory);
+} // namespace portal::testing
 
 namespace {
 
@@ -794,3 +816,328 @@ TEST_F(KafkaLog, AnEventsOffsetNamesItOnEveryInstanceAsTheLocalPositionThatCover
     ASSERT_TRUE(again.has_value());
     EXPECT_EQ(*again, *at);
 }
+
+// The writer's pipeline: the next group is decided (on the groups committed
+// but not mirrored yet) and committed while the last one waits for the
+// mirror; answers stay in commit order and wait for the local mirror.
+
+namespace {
+
+/// Holds a log's mirror back while closed: the log's `before_mirror_batch`
+/// hook waits there (at most a minute, so that a failing test ends).
+class mirror_gate
+{
+  public:
+    void close()
+    {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+    }
+    void open()
+    {
+        {
+            std::lock_guard lock(mu_);
+            closed_ = false;
+        }
+        cv_.notify_all();
+    }
+    std::function<void()> hook()
+    {
+        return [this] {
+            std::unique_lock lock(mu_);
+            cv_.wait_for(lock, std::chrono::minutes(1), [&] { return !closed_; });
+        };
+    }
+
+  private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool closed_ = false;
+};
+
+/// Opens the gate when it goes out of scope (before the log it holds back
+/// and the appends waiting for it are destroyed).
+struct gate_opener
+{
+    mirror_gate& gate;
+    ~gate_opener() { gate.open(); }
+};
+
+using append_call = std::future<result<events::append_result>>;
+
+append_call
+append_async(infra::kafka_log& log, events::append_request r)
+{
+    return std::async(std::launch::async,
+                      [&log, r = std::move(r)]() mutable { return log.append(std::move(r)); });
+}
+
+/// Polls `done` until it holds or `timeout` passes.
+template<class Pred>
+bool
+wait_until(Pred done, std::chrono::seconds timeout = std::chrono::seconds(20))
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+/// The version of `stream` in `log`'s mirror (0 on an error).
+std::uint64_t
+version_of(infra::kafka_log& log, const std::string& stream)
+{
+    auto head = log.head(stream);
+    return head ? head->version : 0;
+}
+
+/// Whether `call` is still waiting for its answer.
+bool
+pending(append_call& call)
+{
+    return call.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout;
+}
+
+class KafkaLogPipeline : public KafkaLog
+{
+  protected:
+    /// A pipelined writer of every partition.
+    std::unique_ptr<infra::kafka_log> open_pipelined(const std::string& name)
+    {
+        auto o = options_for(prefix_, dir_.path() / name);
+        o.max_groups_in_flight = k_pipeline_depth;
+        auto log = infra::open_kafka_log(std::move(o));
+        EXPECT_TRUE(log.has_value()) << log.error().code << ": " << log.error().message;
+        return log ? std::move(*log) : nullptr;
+    }
+
+    /// A pipelined writer of every partition whose mirror `gate` holds
+    /// back.
+    std::unique_ptr<infra::kafka_log> open_gated(
+      const std::string& name,
+      mirror_gate& gate,
+      std::chrono::milliseconds timeout = std::chrono::seconds(30))
+    {
+        auto o = options_for(prefix_, dir_.path() / name);
+        o.before_mirror_batch = gate.hook();
+        o.timeout = timeout;
+        o.max_groups_in_flight = k_pipeline_depth;
+        auto log = infra::open_kafka_log(std::move(o));
+        EXPECT_TRUE(log.has_value()) << log.error().code << ": " << log.error().message;
+        return log ? std::move(*log) : nullptr;
+    }
+};
+
+TEST_F(KafkaLogPipeline,
+       TheNextGroupCommitsWhileTheLastWaitsForTheMirrorAndBothAnswerInOrderOnceMirrored)
+{
+    mirror_gate gate;
+    auto writer = open_gated("writer", gate);
+    ASSERT_TRUE(writer);
+    auto reader = open("reader", std::vector<std::uint32_t>{}); // its mirror is not held
+    ASSERT_TRUE(reader);
+    std::vector<append_call> calls;
+    gate_opener opener{ gate };
+
+    gate.close();
+    calls.push_back(append_async(
+      *writer, request("report-1", expected_version::no_stream(), "first", 2, "cmd-1")));
+    ASSERT_TRUE(wait_until([&] { return version_of(*reader, "report-1") == 2; }))
+      << "the first append was not committed";
+    // Read-your-writes: its caller waits until the writer's mirror has it.
+    EXPECT_TRUE(pending(calls[0]));
+
+    // A group of its own (the first one is committed): decided on the
+    // committed, unmirrored first append, and committed before the writer's
+    // mirror has that.
+    calls.push_back(
+      append_async(*writer, request("report-1", expected_version::exact(2), "second", 1, "cmd-2")));
+    ASSERT_TRUE(wait_until([&] { return version_of(*reader, "report-1") == 3; }))
+      << "the second group was not committed while the first waited for the mirror";
+    // A retry of the first command and a stale expected version, both
+    // decided on the groups the mirror lacks.
+    calls.push_back(
+      append_async(*writer, request("report-1", expected_version::exact(2), "retry", 1, "cmd-1")));
+    calls.push_back(
+      append_async(*writer, request("report-1", expected_version::exact(2), "stale", 1, "cmd-3")));
+    for (auto& call : calls) {
+        EXPECT_TRUE(pending(call)) << "answered before the writer's mirror has the events";
+    }
+    EXPECT_EQ(version_of(*writer, "report-1"), 0U);
+
+    gate.open();
+    auto first = calls[0].get();
+    auto second = calls[1].get();
+    auto retry = calls[2].get();
+    auto stale = calls[3].get();
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    ASSERT_TRUE(retry.has_value()) << retry.error().message;
+    EXPECT_FALSE(first->duplicate);
+    EXPECT_EQ(first->first_version, 1U);
+    EXPECT_EQ(first->last_version, 2U);
+    EXPECT_FALSE(second->duplicate);
+    EXPECT_EQ(second->first_version, 3U);
+    EXPECT_EQ(second->last_version, 3U);
+    EXPECT_LT(first->last_position, second->first_position);
+    // The retry answers the first result, positions included.
+    EXPECT_TRUE(retry->duplicate);
+    EXPECT_EQ(retry->first_version, first->first_version);
+    EXPECT_EQ(retry->last_version, first->last_version);
+    EXPECT_EQ(retry->first_position, first->first_position);
+    EXPECT_EQ(retry->last_position, first->last_position);
+    ASSERT_FALSE(stale.has_value());
+    EXPECT_EQ(stale.error().code, "log.wrong_expected_version");
+
+    // Each caller reads its events at its positions in the writer's mirror.
+    for (const auto& [r, tag] : { std::pair{ *first, std::string("first-1") },
+                                  std::pair{ *second, std::string("second-0") } }) {
+        auto read = writer->read_all(events::position{ r.last_position.value - 1 }, 1);
+        ASSERT_TRUE(read.has_value());
+        ASSERT_EQ(read->size(), 1U);
+        EXPECT_EQ(tag_of(read->front()), tag);
+    }
+    // One chain over both groups, the same on both instances.
+    ASSERT_TRUE(reader->wait_for_offsets(writer->partition_offsets(), std::chrono::seconds(30)));
+    for (auto* log : { writer.get(), reader.get() }) {
+        auto stream = log->read_stream("report-1");
+        ASSERT_TRUE(stream.has_value());
+        ASSERT_EQ(stream->size(), 3U);
+        EXPECT_EQ(tag_of(stream->at(0)), "first-0");
+        EXPECT_EQ(tag_of(stream->at(1)), "first-1");
+        EXPECT_EQ(tag_of(stream->at(2)), "second-0");
+        auto report = infra::verify_chains(*log);
+        ASSERT_TRUE(report.has_value());
+        EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+        EXPECT_EQ(report->events, 3U);
+    }
+}
+
+TEST_F(KafkaLogPipeline, AMirrorWaitThatTimesOutFailsTheGroupsInFlightAndTheNextAppendClaimsAgain)
+{
+    mirror_gate gate;
+    auto writer = open_gated("writer", gate, std::chrono::seconds(5));
+    ASSERT_TRUE(writer);
+    auto reader = open("reader", std::vector<std::uint32_t>{});
+    ASSERT_TRUE(reader);
+    std::vector<append_call> calls;
+    gate_opener opener{ gate };
+
+    gate.close();
+    calls.push_back(
+      append_async(*writer, request("report-1", expected_version::no_stream(), "a", 1, "cmd-a")));
+    ASSERT_TRUE(wait_until([&] { return version_of(*reader, "report-1") == 1; }));
+    calls.push_back(
+      append_async(*writer, request("report-1", expected_version::exact(1), "b", 1, "cmd-b")));
+    ASSERT_TRUE(wait_until([&] { return version_of(*reader, "report-1") == 2; }));
+
+    // Both committed, neither mirrored in time: both callers get the
+    // error (the outcome is theirs to find out by retrying).
+    for (auto& call : calls) {
+        auto r = call.get();
+        ASSERT_FALSE(r.has_value()) << "answered without its events in the mirror";
+        EXPECT_EQ(r.error().code, "log.unavailable") << r.error().message;
+        EXPECT_EQ(r.error().cls, error_class::unavailable);
+    }
+
+    gate.open();
+    // The writer claims the partition again (to its end, past both groups)
+    // and decides on the mirror.
+    auto c = writer->append(request("report-1", expected_version::exact(2), "c", 1, "cmd-c"));
+    ASSERT_TRUE(c.has_value()) << c.error().code << ": " << c.error().message;
+    EXPECT_FALSE(c->duplicate);
+    EXPECT_EQ(c->first_version, 3U);
+    // The retries of the failed callers answer their first results:
+    // nothing twice, nothing lost.
+    auto a = writer->append(request("report-1", expected_version::no_stream(), "a", 1, "cmd-a"));
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    EXPECT_TRUE(a->duplicate);
+    EXPECT_EQ(a->first_version, 1U);
+    auto b = writer->append(request("report-1", expected_version::exact(1), "b", 1, "cmd-b"));
+    ASSERT_TRUE(b.has_value()) << b.error().message;
+    EXPECT_TRUE(b->duplicate);
+    EXPECT_EQ(b->first_version, 2U);
+    EXPECT_LT(a->first_position, b->first_position);
+    EXPECT_LT(b->first_position, c->first_position);
+
+    auto stream = writer->read_stream("report-1");
+    ASSERT_TRUE(stream.has_value());
+    ASSERT_EQ(stream->size(), 3U);
+    EXPECT_EQ(tag_of(stream->at(0)), "a-0");
+    EXPECT_EQ(tag_of(stream->at(1)), "b-0");
+    EXPECT_EQ(tag_of(stream->at(2)), "c-0");
+    auto report = infra::verify_chains(*writer);
+    ASSERT_TRUE(report.has_value());
+    EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+}
+
+TEST_F(KafkaLogPipeline, ConcurrentAppendsAndRetriesOnFewStreamsKeepVersionsChainsAndFirstResults)
+{
+    auto writer = open_pipelined("writer");
+    ASSERT_TRUE(writer);
+    // Two senders per sequence of commands send each command at about the
+    // same time: the second is a duplicate in the same group, in a group
+    // behind it that is not mirrored yet, or in the mirror.
+    constexpr int k_sequences = 4;
+    constexpr int k_commands = 25;
+    const std::array<std::string, 3> streams = { "hot-0", "hot-1", "hot-2" };
+    std::vector<std::vector<result<events::append_result>>> results(2 * k_sequences);
+    {
+        std::vector<std::jthread> senders;
+        for (int t = 0; t < 2 * k_sequences; ++t) {
+            senders.emplace_back([&, t] {
+                auto s = t % k_sequences;
+                for (int k = 0; k < k_commands; ++k) {
+                    auto tag = fmt::format("s{}-{}", s, k);
+                    results[static_cast<std::size_t>(t)].push_back(
+                      writer->append(request(streams[static_cast<std::size_t>(k) % streams.size()],
+                                             expected_version::any(),
+                                             tag,
+                                             1 + k % 2,
+                                             "cmd-" + tag)));
+                }
+            });
+        }
+    }
+    std::map<std::string, std::set<std::uint64_t>> versions;
+    for (int s = 0; s < k_sequences; ++s) {
+        for (int k = 0; k < k_commands; ++k) {
+            const auto& one = results[static_cast<std::size_t>(s)][static_cast<std::size_t>(k)];
+            const auto& two =
+              results[static_cast<std::size_t>(s + k_sequences)][static_cast<std::size_t>(k)];
+            ASSERT_TRUE(one.has_value()) << one.error().message;
+            ASSERT_TRUE(two.has_value()) << two.error().message;
+            EXPECT_NE(one->duplicate, two->duplicate) << s << "/" << k;
+            EXPECT_EQ(one->stream, two->stream);
+            EXPECT_EQ(one->first_version, two->first_version);
+            EXPECT_EQ(one->last_version, two->last_version);
+            EXPECT_EQ(one->first_position, two->first_position);
+            EXPECT_EQ(one->last_position, two->last_position);
+            EXPECT_EQ(one->last_version - one->first_version, static_cast<std::uint64_t>(k % 2));
+            for (auto v = one->first_version; v <= one->last_version; ++v) {
+                EXPECT_TRUE(versions[one->stream].insert(v).second) << one->stream << " v" << v;
+            }
+            // The command's events are at its positions.
+            auto read = writer->read_all(events::position{ one->first_position.value - 1 }, 1);
+            ASSERT_TRUE(read.has_value());
+            ASSERT_EQ(read->size(), 1U);
+            EXPECT_EQ(tag_of(read->front()), fmt::format("s{}-{}-0", s, k));
+            EXPECT_EQ(read->front().version, one->first_version);
+        }
+    }
+    for (const auto& stream : streams) {
+        auto head = writer->head(stream);
+        ASSERT_TRUE(head.has_value());
+        ASSERT_EQ(versions[stream].size(), head->version) << stream;
+        EXPECT_EQ(*versions[stream].rbegin(), head->version) << stream;
+    }
+    auto report = infra::verify_chains(*writer);
+    ASSERT_TRUE(report.has_value());
+    EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+}
+
+} // namespace
