@@ -11,6 +11,8 @@
 // section "## Kafka" (benchmarks/kafka_bench.sh puts it into
 // docs/benchmarks.md). Arguments: [commands per run] [clients...] (default
 // 12800 commands, at 64, 256 and 1024 concurrent clients).
+// PORTAL_KAFKA_GROUPS_IN_FLIGHT: the log's `max_groups_in_flight` (default
+// the log's, 1; the section names it).
 
 #include "portal/events/message.hpp"
 #include "portal/events/partition.hpp"
@@ -337,6 +339,9 @@ main(int argc, char** argv)
     o.mirror_dir = dir;
     o.sync = false;
     o.max_group = k_max_group;
+    if (const char* depth = std::getenv("PORTAL_KAFKA_GROUPS_IN_FLIGHT")) {
+        o.max_groups_in_flight = static_cast<std::size_t>(std::max(1, std::atoi(depth)));
+    }
     auto opened = infra::open_kafka_log(o);
     if (!opened) {
         std::fprintf(stderr, "kafka_bench: %s\n", opened.error().message.c_str());
@@ -412,12 +417,15 @@ main(int argc, char** argv)
       "transactional producers per partition taking turns (as the log's writers), "
       "each transaction taking what the clients queued meanwhile (at most %zu), acknowledged "
       "after commit. The log also decides on its mirror and waits until the events are back in "
-      "it (read-your-writes). Closed loop: each client sends its next command when the last is "
-      "acknowledged.\n\n",
+      "it (read-your-writes); its writers keep at most %zu group%s per partition committed and "
+      "waiting for the mirror (`max_groups_in_flight`). Closed loop: each client sends its next "
+      "command when the last is acknowledged.\n\n",
       total,
       k_partitions,
       envelopes.front().size(),
-      k_max_group);
+      k_max_group,
+      o.max_groups_in_flight,
+      o.max_groups_in_flight == 1 ? "" : "s");
     std::printf("| path | clients | commands/s | p50 ms | p99 ms | failed |\n");
     std::printf("|---|---:|---:|---:|---:|---:|\n");
     for (auto& r : rows) {
