@@ -5,6 +5,7 @@
 
 #include "app/accounts.hpp"
 #include "gateway_env.hpp"
+#include "http/http.hpp"
 #include "http/router.hpp"
 #include "portal/infra/crypto.hpp"
 #include "portal/infra/secrets.hpp"
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <string>
 
 namespace portal::testing {
@@ -94,6 +96,49 @@ TEST_F(GatewayCore, HealthReadinessAndMetricsAnswer)
     EXPECT_NE(metrics.body.find("portal_http_request_duration_seconds_count{route=\"/readyz\"} 2"),
               std::string::npos)
       << metrics.body;
+}
+
+TEST(ResponseHead, IsWhatBeastsSerializerWritesBeforeTheBody)
+{
+    using namespace portal::gateway;
+    auto beast_bytes = [](const response& res) {
+        std::ostringstream os;
+        os << res;
+        return os.str();
+    };
+    auto ours = [](const response& res) {
+        std::string out;
+        serialize_head(res, out);
+        return out + res.body();
+    };
+    auto ok = json_response(http::status::ok, boost::json::object{ { "id", "x" } });
+    ok.set("X-Request-Id", "r-1");
+    EXPECT_EQ(ours(ok), beast_bytes(ok));
+    auto closing = ok;
+    closing.keep_alive(false);
+    EXPECT_NE(ours(closing).find("Connection: close\r\n"), std::string::npos);
+    EXPECT_EQ(ours(closing), beast_bytes(closing));
+    auto old = ok;
+    old.version(10);
+    old.keep_alive(true);
+    EXPECT_EQ(ours(old).substr(0, 9), "HTTP/1.0 ");
+    EXPECT_EQ(ours(old), beast_bytes(old));
+    auto refused = problem(http::status::unauthorized, "auth.unauthenticated", "please sign in");
+    refused.set(http::field::www_authenticate, "Bearer realm=\"portal\"");
+    EXPECT_EQ(ours(refused), beast_bytes(refused));
+    auto custom = ok;
+    custom.reason("Fine");
+    EXPECT_EQ(ours(custom).substr(0, 17), "HTTP/1.1 200 Fine");
+    EXPECT_EQ(ours(custom), beast_bytes(custom));
+    // HEAD: the body is dropped, the length of the GET body stays.
+    auto head = ok;
+    auto length = head[http::field::content_length];
+    head.body().clear();
+    std::string out;
+    serialize_head(head, out);
+    EXPECT_EQ(out, beast_bytes(head));
+    EXPECT_NE(out.find(fmt::format("Content-Length: {}\r\n", length)), std::string::npos);
+    EXPECT_EQ(out.substr(out.size() - 4), "\r\n\r\n");
 }
 
 TEST(Router, MatchesLiteralsThenDecodesParametersAndCollectsTheAllowedMethods)

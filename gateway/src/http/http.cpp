@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace portal::gateway {
 
 namespace {
@@ -116,6 +118,25 @@ error_response(const error& e)
         return res;
     }
     return problem(status, e.code, e.message);
+}
+
+void
+serialize_head(const response& res, std::string& out)
+{
+    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    char digits[8];
+    auto written = std::to_chars(std::begin(digits), std::end(digits), res.result_int());
+    out.append(digits, written.ptr);
+    out += ' ';
+    out += res.reason();
+    out += "\r\n";
+    for (const auto& f : res.base()) {
+        out += f.name_string();
+        out += ": ";
+        out += f.value();
+        out += "\r\n";
+    }
+    out += "\r\n";
 }
 
 response

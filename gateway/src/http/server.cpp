@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
@@ -271,6 +272,28 @@ class connection : public std::enable_shared_from_this<connection>
     void write(const std::shared_ptr<response>& res, bool keep)
     {
         stream_.expires_after(owner_.options.io_timeout);
+        if (!res->chunked()) {
+            // The head in one buffer, the body in another, one gathered
+            // write (see `serialize_head`).
+            if (res->find(http::field::content_length) == res->end()) {
+                res->content_length(res->body().size());
+            }
+            head_.clear();
+            serialize_head(*res, head_);
+            std::array<asio::const_buffer, 2> buffers{ asio::buffer(head_),
+                                                       asio::buffer(res->body()) };
+            asio::async_write(
+              stream_,
+              buffers,
+              [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+                  if (ec || !keep) {
+                      self->close();
+                      return;
+                  }
+                  self->read_header();
+              });
+            return;
+        }
         http::async_write(
           stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
               if (ec || !keep) {
@@ -365,6 +388,7 @@ class connection : public std::enable_shared_from_this<connection>
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::string head_; ///< the head of the response being written
     asio::steady_timer heartbeat_;
     peer peer_;
     bool idle_ = true;
