@@ -282,6 +282,7 @@ struct kafka_flags
     std::string prefix = "portal";
     unsigned partitions = 12;
     unsigned session_ms = 10'000;
+    unsigned groups_in_flight = 1;
 };
 
 void
@@ -304,7 +305,12 @@ add_kafka_options(po::options_description& d, kafka_flags& k)
                        "partitions of the topics (created with it; existing topics must have it)")(
       "kafka-session-timeout-ms",
       po::value(&k.session_ms)->default_value(10'000),
-      "how long a silent instance keeps its partitions before the others take them over");
+      "how long a silent instance keeps its partitions before the others take them over")(
+      "kafka-groups-in-flight",
+      po::value(&k.groups_in_flight)->default_value(1),
+      "transactions a partition's writer commits before the first is back in the mirror "
+      "(1-16; above 1 the next group does not wait for the mirror: worth it where the broker "
+      "and this instance have CPU to spare)");
 }
 
 /// The Kafka log's options from the flags (the instance name defaults to
@@ -312,9 +318,10 @@ add_kafka_options(po::options_description& d, kafka_flags& k)
 std::optional<infra::kafka_log_options>
 kafka_options(const kafka_flags& k, std::string_view suffix, std::ostream& err)
 {
-    if (k.partitions == 0 || k.prefix.empty() || k.session_ms < 1000) {
+    if (k.partitions == 0 || k.prefix.empty() || k.session_ms < 1000 || k.groups_in_flight == 0 ||
+        k.groups_in_flight > 16) {
         err << "portal: --kafka-partitions must be > 0, --kafka-prefix not empty, "
-               "--kafka-session-timeout-ms at least 1000\n";
+               "--kafka-session-timeout-ms at least 1000, --kafka-groups-in-flight 1-16\n";
         return std::nullopt;
     }
     infra::kafka_log_options o;
@@ -328,6 +335,7 @@ kafka_options(const kafka_flags& k, std::string_view suffix, std::ostream& err)
         o.instance = fmt::format("{}-{}", host.data(), suffix);
     }
     o.session_timeout = std::chrono::milliseconds(k.session_ms);
+    o.max_groups_in_flight = k.groups_in_flight;
     o.group_ownership = true;
     return o;
 }

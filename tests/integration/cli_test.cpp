@@ -166,6 +166,12 @@ TEST(PortalCli, ClearErrorsForBadUseAndMissingOrBusyData)
     EXPECT_EQ(unknown.exit_code, 2);
     auto bad_flag = run_process(k_portal, with_dir({ "verify", "--bogus" }, dir));
     EXPECT_EQ(bad_flag.exit_code, 2);
+    auto no_groups = run_process(
+      k_portal,
+      with_dir({ "serve", "--kafka", "127.0.0.1:1", "--kafka-groups-in-flight", "0" }, dir));
+    EXPECT_EQ(no_groups.exit_code, 2);
+    EXPECT_NE(no_groups.err.find("--kafka-groups-in-flight 1-16"), std::string::npos)
+      << no_groups.err;
     auto missing = run_process(k_portal, with_dir({ "verify" }, dir));
     EXPECT_EQ(missing.exit_code, 3);
     EXPECT_NE(missing.err.find("no event log"), std::string::npos) << missing.err;
