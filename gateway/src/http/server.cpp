@@ -164,6 +164,11 @@ class connection : public std::enable_shared_from_this<connection>
             refuse(http::status::payload_too_large, "http.too_large", "the body is too large");
             return;
         }
+        if (parser_->is_done()) {
+            // No body (a GET, or Content-Length 0): no second read.
+            dispatch();
+            return;
+        }
         if (header[http::field::expect] == "100-continue") {
             // Answer the interim response so clients send the body.
             auto cont =
