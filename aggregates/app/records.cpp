@@ -50,7 +50,7 @@ email_of(fact_reader& facts, std::string_view account_id)
 date
 effective_end(const contract::state& c) noexcept
 {
-    return c.ended && c.ended_on < c.end_date ? c.ended_on : c.end_date;
+    return contract::term_of(c).last_day();
 }
 
 // --- records -----------------------------------------------------------------

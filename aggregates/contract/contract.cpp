@@ -426,14 +426,20 @@ fold(const std::vector<event_payload>& events)
     return s;
 }
 
+contract_term
+term_of(const state& s) noexcept
+{
+    contract_term t{ s.start_date, s.end_date, std::nullopt };
+    if (s.ended) {
+        t.ended_on = s.ended_on;
+    }
+    return t;
+}
+
 bool
 contains(const state& s, date d) noexcept
 {
-    if (!s.exists) {
-        return false;
-    }
-    date last = s.ended && s.ended_on < s.end_date ? s.ended_on : s.end_date;
-    return !(d < s.start_date) && !(last < d);
+    return s.exists && term_of(s).runs_on(d);
 }
 
 bool

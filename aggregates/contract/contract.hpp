@@ -25,6 +25,7 @@
 ///   document_id, account_id, end_date, end_reason, note.
 
 #include "common/domain.hpp"
+#include "portal/events/contract_term.hpp"
 
 #include <optional>
 #include <string>
@@ -171,11 +172,18 @@ state evolve(state s, schema::Event::Reader event);
 /// Folds a list of events from the default state.
 state fold(const std::vector<event_payload>& events);
 
+/// The contract's days: start, end and the date it was ended as of (the
+/// rule shared with the read models, `portal/events/contract_term.hpp`).
+contract_term term_of(const state& s) noexcept;
+
 /// True when `d` lies between the start and the effective end (the earlier
-/// of the end date and the date the contract ended), both inclusive.
+/// of the end date and the date the contract ended), both inclusive:
+/// `term_of(s).runs_on(d)` for an existing contract.
 bool contains(const state& s, date d) noexcept;
 
-/// True when the contract exists and `today` lies inside it.
+/// True when the contract exists and `today` lies inside it. The one rule
+/// for "the contract runs": authorisation (the company sees results),
+/// exam registration and the read models' `status` all follow it.
 bool is_active(const state& s, date today) noexcept;
 
 /// The trainee is under 18 on `on` (born on 29 February: 18 on 1 March).

@@ -2,6 +2,7 @@
 // documents of the `training` and `exams` models.
 
 #include "json_util.hpp"
+#include "portal/events/contract_term.hpp"
 #include "portal/projections/read_models.hpp"
 
 #include <algorithm>
@@ -36,18 +37,48 @@ load(const reader& model, const std::string& key)
     return model.get_json(key);
 }
 
-/// Whether the contract document runs on `today`: not ended, and `today`
-/// within its start and end date (as `contract::is_active`). A contract
-/// whose end date passed without an end event has run out as well.
+/// The days of a contract document: `start`, `end` and the date of its
+/// end event (`ended.date`; an unreadable one counts as the earliest day,
+/// as the aggregate reads it). Nullopt without a readable start and end.
+std::optional<contract_term>
+term_of(const json::object& c)
+{
+    auto start = parse_date(get_str(c, "start"));
+    auto end = parse_date(get_str(c, "end"));
+    if (!start || !end) {
+        return std::nullopt;
+    }
+    contract_term term{ *start, *end, std::nullopt };
+    if (const auto* ended = c.if_contains("ended"); ended != nullptr && ended->is_object()) {
+        term.ended_on = parse_date(get_str(ended->as_object(), "date")).value_or(date{});
+    }
+    return term;
+}
+
+/// Whether the contract document runs on `today` (`contract_term::runs_on`,
+/// the rule of `contract::is_active`): `today` between its start and its
+/// end date or the earlier day it was ended as of. A contract whose end date
+/// passed without an end event has run out as well.
 bool
 contract_runs(const json::object& c, date today)
 {
-    if (get_str(c, "status") != "active") {
-        return false;
+    auto term = term_of(c);
+    return term && term->runs_on(today);
+}
+
+/// The contract's status on `today`, as every view reports it: `ended`
+/// once its last day (`contract_term::last_day`) lies before `today`, with
+/// or without an end event; otherwise `active` (also before the start).
+/// The stored `status` changes only on an end event, so it is never
+/// reported as such.
+std::string
+status_on(const json::object& c, date today)
+{
+    auto term = term_of(c);
+    if (!term) {
+        return get_str(c, "status");
     }
-    auto start = parse_date(get_str(c, "start"));
-    auto end = parse_date(get_str(c, "end"));
-    return start && end && !(today < *start) && !(*end < today);
+    return term->has_ended(today) ? "ended" : "active";
 }
 
 bool
@@ -69,21 +100,15 @@ std::vector<period_slot>
 contract_periods(const json::object& c, date today, bool describe = true)
 {
     std::vector<period_slot> out;
-    auto start = parse_date(get_str(c, "start"));
-    auto end = parse_date(get_str(c, "end"));
-    if (!start || !end) {
+    auto term = term_of(c);
+    if (!term) {
         return out;
     }
-    date last = std::min(*end, today);
-    if (const auto* ended = c.if_contains("ended"); ended != nullptr && ended->is_object()) {
-        if (auto d = parse_date(get_str(ended->as_object(), "date"))) {
-            last = std::min(last, *d);
-        }
-    }
+    date last = std::min(term->last_day(), today);
     using std::chrono::days;
     using std::chrono::sys_days;
     if (get_str(c, "periodKind") == "day") {
-        for (auto d = sys_days(*start); d <= sys_days(last); d += days(1)) {
+        for (auto d = sys_days(term->start); d <= sys_days(last); d += days(1)) {
             std::chrono::weekday wd(d);
             if (wd == std::chrono::Saturday || wd == std::chrono::Sunday) {
                 continue;
@@ -96,7 +121,7 @@ contract_periods(const json::object& c, date today, bool describe = true)
         }
         return out;
     }
-    auto first_week = iso_week_of(*start);
+    auto first_week = iso_week_of(term->start);
     auto monday = monday_of(first_week);
     if (!monday) {
         return out;
@@ -231,7 +256,7 @@ progress_of(const json::array& records)
 }
 
 json::object
-contract_summary(const json::object& c)
+contract_summary(const json::object& c, date today)
 {
     const auto* trainee = c.if_contains("trainee");
     return json::object{
@@ -241,7 +266,7 @@ contract_summary(const json::object& c)
           trainee != nullptr && trainee->is_object() ? get_str(trainee->as_object(), "name") : "" },
         { "traineeNumber", get_str(c, "traineeNumber") },
         { "occupation", get_str(c, "occupation") },
-        { "status", get_str(c, "status") },
+        { "status", status_on(c, today) },
         { "start", get_str(c, "start") },
         { "end", get_str(c, "end") },
         { "recordForm", get_str(c, "recordForm") }
@@ -345,7 +370,7 @@ record(infra::kv_store& store, std::string_view report_id)
 }
 
 result<json::object>
-contract(infra::kv_store& store, std::string_view contract_id)
+contract(infra::kv_store& store, std::string_view contract_id, date today)
 {
     reader model(store, k_training);
     auto c = load(model, "contract/" + std::string(contract_id));
@@ -355,13 +380,14 @@ contract(infra::kv_store& store, std::string_view contract_id)
     if (!*c || get_str(**c, "companyId").empty()) {
         return fail(error::not_found("contract.not_found", "no such contract"));
     }
+    (**c)["status"] = status_on(**c, today);
     return std::move(**c);
 }
 
 result<json::array>
 contract_records(infra::kv_store& store, std::string_view contract_id, date today)
 {
-    auto c = contract(store, contract_id);
+    auto c = contract(store, contract_id, today);
     if (!c) {
         return fail(c.error());
     }
@@ -423,7 +449,7 @@ trainee_view(infra::kv_store& store, std::string_view account_id, date today)
         if (!proposals) {
             return fail(proposals.error());
         }
-        auto summary = contract_summary(**c);
+        auto summary = contract_summary(**c, today);
         summary["progress"] = progress_of(*records);
         contracts.push_back(json::object{ { "contract", std::move(summary) },
                                           { "records", std::move(*records) },
@@ -481,7 +507,7 @@ trainer_view(infra::kv_store& store, std::string_view account_id, date today)
         if (!progress) {
             return fail(progress.error());
         }
-        auto summary = contract_summary(**c);
+        auto summary = contract_summary(**c, today);
         summary["progress"] = std::move(*progress);
         trainees.push_back(std::move(summary));
     }
@@ -502,7 +528,7 @@ trainer_view(infra::kv_store& store, std::string_view account_id, date today)
 }
 
 result<json::object>
-supervisor_view(infra::kv_store& store, std::string_view account_id)
+supervisor_view(infra::kv_store& store, std::string_view account_id, date today)
 {
     reader training(store, k_training);
     auto email = account_email(training, account_id);
@@ -527,7 +553,7 @@ supervisor_view(infra::kv_store& store, std::string_view account_id)
                     return fail(c.error());
                 }
                 if (*c) {
-                    trainees.emplace(contract_id, contract_summary(**c));
+                    trainees.emplace(contract_id, contract_summary(**c, today));
                 }
             }
             if (get_str(r, "status") == "submitted" &&
@@ -581,7 +607,7 @@ company_view(infra::kv_store& store, std::string_view company_id, date today)
         if (!progress) {
             return fail(progress.error());
         }
-        auto summary = contract_summary(**c);
+        auto summary = contract_summary(**c, today);
         summary["trainerIds"] = arr(**c, "trainerIds");
         summary["traineeAccountId"] = get_str(**c, "traineeAccountId");
         summary["progress"] = std::move(*progress);
@@ -730,12 +756,7 @@ reminder_contracts(infra::kv_store& store, date today)
     std::vector<reminder_contract> out;
     for (const auto& c : *contracts) {
         auto company_id = get_str(c, "companyId");
-        if (company_id.empty() || get_str(c, "status") != "active") {
-            continue;
-        }
-        auto start = parse_date(get_str(c, "start"));
-        auto end = parse_date(get_str(c, "end"));
-        if (!start || !end || today < *start || *end < today) {
+        if (company_id.empty() || !contract_runs(c, today)) {
             continue;
         }
         auto it = companies.find(company_id);
@@ -763,7 +784,7 @@ reminder_contracts(infra::kv_store& store, date today)
 }
 
 result<json::object>
-staff_view(infra::kv_store& store)
+staff_view(infra::kv_store& store, date today)
 {
     reader training(store, k_training);
     auto contracts = training.documents("contract/");
@@ -775,7 +796,7 @@ staff_view(infra::kv_store& store)
         if (get_str(c, "companyId").empty()) {
             continue;
         }
-        auto s = contract_summary(c);
+        auto s = contract_summary(c, today);
         s["registeredAt"] = get_str(c, "registeredAt");
         contract_list.push_back(std::move(s));
     }

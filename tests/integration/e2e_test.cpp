@@ -122,7 +122,7 @@ TEST_F(EndToEnd, TheTrainerSeesWaitingRecordsAndTheSupervisorTheirs)
     EXPECT_EQ(trainer->at("trainees").as_array().size(), 3U);
     EXPECT_FALSE(trainer->at("waiting").as_array().empty());
     auto supervisor = projections::supervisor_view(
-      *store, svc.account_id_of("meister.huber@muster-maschinenbau.de"));
+      *store, svc.account_id_of("meister.huber@muster-maschinenbau.de"), today);
     ASSERT_TRUE(supervisor.has_value());
     EXPECT_FALSE(supervisor->at("records").as_array().empty());
 }
@@ -191,18 +191,30 @@ TEST_F(EndToEnd, TheCompanySeesResultsOnlyWhileTheContractRuns)
                         contract_with_result,
                         { format_date(today), schema::EndReason::TERMINATED, "Aufhebung" }));
     caught_up();
-    auto after = projections::company_view(*store, company_id, today);
+    // Ended as of today: today is its last day, it runs until the day is
+    // over (contract::is_active, as authz lets the company see results).
+    auto last_day = projections::company_view(*store, company_id, today);
+    ASSERT_TRUE(last_day.has_value());
+    auto tomorrow = date{ std::chrono::sys_days{ today } + std::chrono::days{ 1 } };
+    auto after = projections::company_view(*store, company_id, tomorrow);
     ASSERT_TRUE(after.has_value());
-    for (const auto& e : after->at("exams").as_array()) {
-        if (str(e.at("contractId")) == contract_with_result) {
-            EXPECT_FALSE(e.as_object().contains("result")) << json::serialize(e);
+    for (const auto* v : { &*last_day, &*after }) {
+        for (const auto& e : v->at("contracts").as_array()) {
+            if (str(e.at("contractId")) == contract_with_result) {
+                EXPECT_EQ(str(e.at("status")), v == &*after ? "ended" : "active");
+            }
+        }
+        for (const auto& e : v->at("exams").as_array()) {
+            if (str(e.at("contractId")) == contract_with_result) {
+                EXPECT_EQ(e.as_object().contains("result"), v == &*last_day) << json::serialize(e);
+            }
         }
     }
 }
 
 TEST_F(EndToEnd, TheChamberAndThePublicSeeTheirModels)
 {
-    auto staff = projections::staff_view(*store);
+    auto staff = projections::staff_view(*store, today);
     ASSERT_TRUE(staff.has_value());
     EXPECT_EQ(staff->at("contracts").as_array().size(), 10U);
     auto listing = projections::public_companies(*store, std::nullopt, std::nullopt);

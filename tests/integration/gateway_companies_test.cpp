@@ -718,6 +718,111 @@ TEST(GatewayContracts, StaffChangeTheContractsDates)
               404);
 }
 
+/// `status` of each item of `list` by its `contractId`.
+std::map<std::string, std::string>
+status_by_contract(const array& list)
+{
+    std::map<std::string, std::string> out;
+    for (const auto& c : list) {
+        out[text_of(c.at("contractId"))] = text_of(c.at("status"));
+    }
+    return out;
+}
+
+TEST(GatewayContracts, AContractWhoseEndDatePassedWithoutAnEndCommandShowsAsEnded)
+{
+    using namespace std::chrono;
+    gateway_env env;
+    auto staff = env.staff_token();
+    // Contract A runs 2025-09-01..2028-08-31 (make_company's contract).
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    // B runs a year longer; C starts after the day the clock moves to.
+    auto longer = contract_body(a.id, "zweite@muster.example", array{ a.trainer_id });
+    longer["end"] = "2029-08-31";
+    auto b = http.post("/api/v1/contracts", json_text(longer), staff);
+    ASSERT_EQ(b.status, 201) << b.body;
+    auto later = contract_body(a.id, "dritte@muster.example", array{ a.trainer_id });
+    later["start"] = "2028-10-01";
+    later["end"] = "2031-09-30";
+    auto c = http.post("/api/v1/contracts", json_text(later), staff);
+    ASSERT_EQ(c.status, 201) << c.body;
+    auto trainer_account = http.post(
+      "/api/v1/companies/" + a.id + "/trainers/" + a.trainer_id + "/account", "", a.token);
+    ASSERT_EQ(trainer_account.status, 201) << trainer_account.body;
+    env.activate_and_login("ausbilder@muster.example");
+    auto before = http.get("/api/v1/contracts/" + a.contract_id, a.token, after(trainer_account));
+    ASSERT_EQ(before.status, 200) << before.body;
+    EXPECT_EQ(before.str("status"), "active");
+
+    // A's end date (2028-08-31) passes; nobody records an end.
+    env.set_now(timestamp{ sys_days{ year{ 2028 } / 9 / 4 } + hours{ 10 } });
+    auto company = env.login_token("ausbildung@muster.example", gateway_env::k_password);
+    staff = env.login_token(k_staff_login, gateway_env::k_password);
+    auto trainer = env.login_token("ausbilder@muster.example", gateway_env::k_password);
+
+    for (const auto* token : { &company, &staff, &trainer }) {
+        auto got = http.get("/api/v1/contracts/" + a.contract_id, *token);
+        ASSERT_EQ(got.status, 200) << got.body;
+        EXPECT_EQ(got.str("status"), "ended") << got.body;
+        EXPECT_EQ(got.str("end"), "2028-08-31");
+        EXPECT_FALSE(got.json().as_object().contains("ended")) << "no end event: " << got.body;
+        EXPECT_EQ(http.get("/api/v1/contracts/" + b.str("id"), *token).str("status"), "active");
+        // Not started yet: registered, so `active` as before.
+        EXPECT_EQ(http.get("/api/v1/contracts/" + c.str("id"), *token).str("status"), "active");
+    }
+
+    std::map<std::string, std::string> expected{ { a.contract_id, "ended" },
+                                                 { b.str("id"), "active" },
+                                                 { c.str("id"), "active" } };
+    auto list = http.get("/api/v1/companies/" + a.id + "/contracts", company);
+    ASSERT_EQ(list.status, 200) << list.body;
+    EXPECT_EQ(status_by_contract(items(list)), expected) << list.body;
+    // The dashboard the company and chamber staff read counts the same.
+    for (const auto* token : { &company, &staff }) {
+        auto dashboard = http.get("/api/v1/companies/" + a.id + "/dashboard", *token);
+        ASSERT_EQ(dashboard.status, 200) << dashboard.body;
+        EXPECT_EQ(status_by_contract(dashboard.json().at("contracts").as_array()), expected)
+          << dashboard.body;
+    }
+    // The trainer's "Ihre Auszubildenden" as well.
+    auto trainees = http.get("/api/v1/me/trainees", trainer);
+    ASSERT_EQ(trainees.status, 200) << trainees.body;
+    EXPECT_EQ(status_by_contract(items(trainees)), expected) << trainees.body;
+}
+
+TEST(GatewayContracts, AContractEndedAsOfALaterDateRunsUntilThatDay)
+{
+    using namespace std::chrono;
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    // Today is 2026-11-28: the termination takes effect at the end of the year.
+    auto ended = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                           R"({"date":"2026-12-31","reason":"terminated"})",
+                           staff);
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    // The same rule as the company's access to results (authz) and exam
+    // registration (contract::is_active): it still runs on its last day.
+    auto still = http.get("/api/v1/contracts/" + a.contract_id, a.token, after(ended));
+    ASSERT_EQ(still.status, 200) << still.body;
+    EXPECT_EQ(still.str("status"), "active") << still.body;
+    EXPECT_EQ(text_of(still.json().at("ended").at("date")), "2026-12-31") << still.body;
+    auto list = http.get("/api/v1/companies/" + a.id + "/contracts", a.token, after(ended));
+    EXPECT_EQ(status_by_contract(items(list)),
+              (std::map<std::string, std::string>{ { a.contract_id, "active" } }));
+
+    env.set_now(timestamp{ sys_days{ year{ 2027 } / 1 / 1 } + hours{ 10 } });
+    auto company = env.login_token("ausbildung@muster.example", gateway_env::k_password);
+    auto got = http.get("/api/v1/contracts/" + a.contract_id, company);
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.str("status"), "ended") << got.body;
+    auto later = http.get("/api/v1/companies/" + a.id + "/contracts", company);
+    EXPECT_EQ(status_by_contract(items(later)),
+              (std::map<std::string, std::string>{ { a.contract_id, "ended" } }));
+}
+
 // --- exams -------------------------------------------------------------------------
 
 TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)

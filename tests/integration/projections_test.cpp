@@ -1185,7 +1185,7 @@ TEST_F(ReadModels, TheSupervisorSeesTheRecordsSentToThem)
     scenario();
     run_all();
     settle();
-    auto view = projections::supervisor_view(*store, "acc-leiter");
+    auto view = projections::supervisor_view(*store, "acc-leiter", today);
     ASSERT_TRUE(view) << view.error().message;
     ASSERT_EQ(view->at("waiting").as_array().size(), 1u);
     EXPECT_EQ(str_of(view->at("waiting").as_array()[0], "reportId"), "r3");
@@ -1230,6 +1230,48 @@ TEST_F(ReadModels, TheCompanySeesExamsButNoResultsOnceTheContractEnded)
     ASSERT_EQ(overview_after->at("participants").as_array().size(), 1u);
     EXPECT_EQ(str_of(overview_after->at("participants").as_array()[0], "traineeName"),
               "Anna Schmidt");
+}
+
+TEST_F(ReadModels, EveryViewReportsTheContractsStatusAsOnTheDayAsked)
+{
+    // k1 and k2 run 2026-01-05..2029-01-04; k2 is ended as of 2026-02-03.
+    scenario();
+    end_contract("k2");
+    run_all();
+    settle();
+    auto on = [](int y, unsigned m, unsigned d) {
+        return date{ std::chrono::year{ y }, std::chrono::month{ m }, std::chrono::day{ d } };
+    };
+    auto statuses = [&](date day) {
+        std::map<std::string, std::string> out;
+        auto view = projections::company_view(*store, "c1", day);
+        EXPECT_TRUE(view) << view.error().message;
+        for (const auto& c : view->at("contracts").as_array()) {
+            out[str_of(c, "contractId")] = str_of(c, "status");
+        }
+        auto staff = projections::staff_view(*store, day);
+        EXPECT_TRUE(staff) << staff.error().message;
+        for (const auto& c : staff->at("contracts").as_array()) {
+            if (out.contains(str_of(c, "contractId"))) {
+                EXPECT_EQ(str_of(c, "status"), out[str_of(c, "contractId")]);
+            }
+        }
+        for (const auto& [id, status] : out) {
+            auto one = projections::contract(*store, id, day);
+            EXPECT_TRUE(one) << one.error().message;
+            EXPECT_EQ(str_of(*one, "status"), status) << id;
+        }
+        return out;
+    };
+    using status_map = std::map<std::string, std::string>;
+    // The end event names a day still to come: k2 runs until then.
+    EXPECT_EQ(statuses(on(2026, 2, 3)), (status_map{ { "k1", "active" }, { "k2", "active" } }));
+    EXPECT_EQ(statuses(on(2026, 2, 4)), (status_map{ { "k1", "active" }, { "k2", "ended" } }));
+    // k1's end date is its last day; the day after, it has ended without an
+    // end event. Before the start a registered contract is `active`.
+    EXPECT_EQ(statuses(on(2029, 1, 4)), (status_map{ { "k1", "active" }, { "k2", "ended" } }));
+    EXPECT_EQ(statuses(on(2029, 1, 5)), (status_map{ { "k1", "ended" }, { "k2", "ended" } }));
+    EXPECT_EQ(statuses(on(2025, 12, 1)), (status_map{ { "k1", "active" }, { "k2", "active" } }));
 }
 
 TEST_F(ReadModels, ThePublicListingDropsACompanyThatWithdrewConsent)
@@ -1544,7 +1586,7 @@ TEST_F(ReadModels, ChamberStaffSeeContractsFormChangesPendingRepresentativesAndE
     scenario();
     run_all();
     settle();
-    auto view = projections::staff_view(*store);
+    auto view = projections::staff_view(*store, today);
     ASSERT_TRUE(view) << view.error().message;
     EXPECT_EQ(view->at("contracts").as_array().size(), 3u);
     ASSERT_EQ(view->at("recordFormChanges").as_array().size(), 1u);

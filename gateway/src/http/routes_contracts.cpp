@@ -137,7 +137,7 @@ get_contract(api& a, call& c)
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
     }
-    auto contract = projections::contract(a.store(), id);
+    auto contract = projections::contract(a.store(), id, day_of(c.now));
     if (!contract) {
         return error_response(contract.error());
     }

@@ -501,11 +501,12 @@ approvals(api& a, call& c)
     if (auto waited = a.await_position(c); !waited) {
         return error_response(waited.error());
     }
-    auto as_trainer = projections::trainer_view(a.store(), v->account_id, day_of(c.now));
+    auto today = day_of(c.now);
+    auto as_trainer = projections::trainer_view(a.store(), v->account_id, today);
     if (!as_trainer) {
         return error_response(as_trainer.error());
     }
-    auto as_supervisor = projections::supervisor_view(a.store(), v->account_id);
+    auto as_supervisor = projections::supervisor_view(a.store(), v->account_id, today);
     if (!as_supervisor) {
         return error_response(as_supervisor.error());
     }
@@ -547,7 +548,7 @@ approvals(api& a, call& c)
             auto contract_id = text_of(item, "contractId");
             auto known = trainee_of.find(contract_id);
             if (known == trainee_of.end()) {
-                auto contract = projections::contract(a.store(), contract_id);
+                auto contract = projections::contract(a.store(), contract_id, today);
                 if (!contract && contract.error().code != "contract.not_found") {
                     return error_response(contract.error());
                 }

@@ -156,9 +156,9 @@ struct reminder_contract
     std::string company_id;
 };
 
-/// The contracts running on `today` (registered, not ended, `start <= today
-/// <= end`) whose company has reminders switched on for the contract's
-/// occupation (its setting for the occupation, else its `*` setting), in
+/// The contracts running on `today` (`start <= today <=` the end date or the
+/// earlier day an end event names, as `contract::is_active`) whose company has reminders switched
+/// on for the contract's occupation (its setting for the occupation, else its `*` setting), in
 /// contract id order. The reminder run checks the setting again on the
 /// committed company state; this only narrows the list.
 result<std::vector<reminder_contract>> reminder_contracts(infra::kv_store& store, date today);
@@ -166,10 +166,18 @@ result<std::vector<reminder_contract>> reminder_contracts(infra::kv_store& store
 /// One record document; `report.not_found` when unknown.
 result<boost::json::object> record(infra::kv_store& store, std::string_view report_id);
 
-/// One contract document; `contract.not_found` when unknown.
-result<boost::json::object> contract(infra::kv_store& store, std::string_view contract_id);
+/// One contract document, its `status` as on `today`: `ended` once its last
+/// day (the end date, or the earlier day an end event names) lies before
+/// `today`, whether or not an end was recorded; else `active` (also before
+/// the start). `contract.not_found` when unknown.
+result<boost::json::object> contract(infra::kv_store& store,
+                                     std::string_view contract_id,
+                                     date today);
 
 // --- dashboards per role ---
+//
+// Every contract summary below (`{contractId, ..., status, start, end, ...}`)
+// carries the status as on `today`, as `contract` does.
 
 /// The trainee's view: `{accountId, contracts: [{contract, records,
 /// exams: [{examId, name, type, date, occupation, location, status,
@@ -187,22 +195,24 @@ result<boost::json::object> trainer_view(infra::kv_store& store,
 
 /// The supervisor's view (records sent to the account's e-mail): `{accountId,
 /// trainees: [...], records: [...], waiting: [...]}`.
-result<boost::json::object> supervisor_view(infra::kv_store& store, std::string_view account_id);
+result<boost::json::object> supervisor_view(infra::kv_store& store,
+                                            std::string_view account_id,
+                                            date today);
 
 /// The company's view: `{company, contracts: [{..., progress}], trainers,
 /// representatives, documents, exams: [{examId, contractId, registrationId,
 /// name, traineeName, type, status, date, occupation, result?}], branches}`.
-/// Results appear only for contracts running on `today` (not ended, `today`
-/// within start and end) and once published. Errors: `company.not_found`.
+/// Results appear only for contracts running on `today` (`today` within the
+/// start and the end date or the earlier day an end event names, as
+/// `contract::is_active`) and once published. Errors: `company.not_found`.
 result<boost::json::object> company_view(infra::kv_store& store,
                                          std::string_view company_id,
                                          date today);
 
 /// "Ergebnisse anzeigen": the company's participants of one exam date with
-/// their results (contracts running on `today` only: not ended and `today`
-/// within start and end): `{examId, name, date, type, occupation,
-/// participants: [{registrationId, contractId, traineeName, status,
-/// result?}]}`. Errors: `exam.not_found`.
+/// their results (contracts running on `today` only, as in `company_view`): `{examId, name, date,
+/// type, occupation, participants: [{registrationId, contractId, traineeName, status, result?}]}`.
+/// Errors: `exam.not_found`.
 result<boost::json::object> company_exam_results(infra::kv_store& store,
                                                  std::string_view company_id,
                                                  std::string_view exam_id,
@@ -210,7 +220,7 @@ result<boost::json::object> company_exam_results(infra::kv_store& store,
 
 /// Chamber staff: `{contracts, recordFormChanges, pendingRepresentatives,
 /// exams (with registrations and admissions)}`.
-result<boost::json::object> staff_view(infra::kv_store& store);
+result<boost::json::object> staff_view(infra::kv_store& store, date today);
 
 /// The examiner's view: `{accountId, committees, exams, proposals (to
 /// decide), seminars (own registrations), openSeminars}`.
