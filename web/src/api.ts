@@ -3,7 +3,7 @@
 // Portal-Company, Idempotency-Key on creating writes, read-your-writes via
 // Portal-Min-Position, problem+json errors as ApiError with German text.
 
-import { germanField, germanMessage } from "./errors";
+import { germanFieldError, germanMessage } from "./errors";
 
 export class ApiError extends Error {
   constructor(
@@ -18,7 +18,7 @@ export class ApiError extends Error {
   /** Message plus the fields a validation error names. */
   get full(): string {
     if (!this.fields.length) return this.message;
-    return `${this.message} (${this.fields.map((f) => germanField(f.field)).join(", ")})`;
+    return `${this.message} (${this.fields.map(germanFieldError).join("; ")})`;
   }
 }
 
@@ -133,3 +133,40 @@ export async function all<T = any>(path: string, max = 2000): Promise<T[]> {
 }
 
 export const enc = encodeURIComponent;
+
+// --- chamber settings, account erasure, contract dates ----------------------
+
+export type PeriodKind = "week" | "day";
+
+export interface GradeStep {
+  /** From these points up to the next better grade's minimum. */
+  minPoints: number;
+  grade: number;
+}
+
+export interface ChamberSettings {
+  maxFailedLogins: number;
+  lockMinutes: number;
+  /** Grade 1 to 6, strictly descending minimum points, the last at 0. */
+  gradeTable: GradeStep[];
+  periodKind: PeriodKind;
+  occupations: { name: string; periodKind: PeriodKind; durationMonths: number }[];
+  /** Of the stream `chamber` (0 while only the defaults apply). */
+  version: number;
+}
+
+export const chamberApi = {
+  settings: () => api.get<ChamberSettings>("/api/v1/chamber/settings"),
+  /** Absent fields keep their value; `version` makes the change conditional (If-Match). */
+  changeSettings: (
+    change: Partial<Pick<ChamberSettings, "maxFailedLogins" | "lockMinutes" | "gradeTable" | "periodKind">>,
+    version: number,
+  ) => api.put("/api/v1/chamber/settings", change, { ifMatch: version }),
+  configureOccupation: (o: { name: string; periodKind: PeriodKind; durationMonths?: number }) =>
+    api.post("/api/v1/chamber/occupations", o),
+  /** Erases the account's personal data; it can no longer sign in. */
+  eraseAccount: (accountId: string, reason: string) =>
+    api.post(`/api/v1/accounts/${enc(accountId)}/erase`, { reason }),
+  changeContractDates: (contractId: string, dates: { start: string; end: string }) =>
+    api.put(`/api/v1/contracts/${enc(contractId)}/dates`, dates),
+};

@@ -76,6 +76,16 @@ const byCode: Record<string, string> = {
   "report.approver_invalid": "Diese Person kann den Nachweis nicht freigeben.",
   "report.self_approval": "Sie können Ihren eigenen Nachweis nicht freigeben.",
   "contract.not_found": "Das Ausbildungsverhältnis wurde nicht gefunden.",
+  "contract.staff_only": "Nur die IHK-Sachbearbeitung kann Ausbildungsverhältnisse eintragen und ändern.",
+  "account.forbidden": "Dafür fehlt Ihnen die Berechtigung.",
+  "chamber.forbidden": "Nur die IHK-Sachbearbeitung kann die Kammereinstellungen ändern.",
+  "chamber.version_mismatch":
+    "Die Kammereinstellungen wurden inzwischen geändert. Bitte laden Sie die Seite neu und prüfen Sie Ihre Eingaben.",
+  "chamber.grade_table_points_out_of_range": "Die Mindestpunkte des Notenschlüssels liegen zwischen 0 und 100.",
+  "chamber.grade_table_not_descending":
+    "Die Mindestpunkte müssen von Note 1 bis Note 6 abnehmen: Jede Note braucht weniger Punkte als die bessere.",
+  "chamber.grade_table_not_covering_zero": "Die Note 6 muss bei 0 Punkten beginnen.",
+  "chamber.grade_table_grades": "Der Notenschlüssel muss die Noten 1 bis 6 der Reihe nach enthalten.",
   "contract.ended": "Das Ausbildungsverhältnis ist beendet.",
   "company.not_found": "Der Betrieb wurde nicht gefunden.",
   "company.exists": "Dieser Betrieb ist bereits eingetragen.",
@@ -144,6 +154,27 @@ const fieldNames: Record<string, string> = {
   title: "Titel",
   description: "Beschreibung",
   phases: "Projektphasen",
+  reason: "Grund",
+  start: "Beginn",
+  end: "Ende",
+  maxFailedLogins: "Fehlversuche bis zur Sperre",
+  lockMinutes: "Dauer der Sperre",
+  gradeTable: "Notenschlüssel",
+  periodKind: "Zeitraum eines Nachweises",
+  durationMonths: "Ausbildungsdauer",
+};
+
+/** What a validation error's field code says about the field. */
+const fieldCodes: Record<string, string> = {
+  "validation.required": "fehlt",
+  "validation.empty": "ist leer",
+  "validation.type": "ungültiger Wert",
+  "validation.range": "außerhalb des erlaubten Bereichs",
+  "validation.too_long": "zu lang",
+  "validation.too_many": "zu viele Einträge",
+  "validation.enum": "unbekannter Wert",
+  "validation.email": "keine gültige E-Mail-Adresse",
+  "validation.date": "kein gültiges Datum",
 };
 
 /** The German message of an API error code (by status when unknown). */
@@ -163,4 +194,10 @@ export function germanMessage(code: string | undefined, status: number, detail?:
 export function germanField(path: string): string {
   const head = path.split(/[.[]/)[0];
   return fieldNames[head] ?? path;
+}
+
+/** A field of a validation error with what is wrong with it ("Grund: fehlt"). */
+export function germanFieldError(f: { field: string; code: string }): string {
+  const what = fieldCodes[f.code];
+  return what ? `${germanField(f.field)}: ${what}` : germanField(f.field);
 }

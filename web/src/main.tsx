@@ -27,6 +27,7 @@ import {
   CompanyTrainersPage,
 } from "./pages/company";
 import {
+  ChamberSettingsPage,
   StaffExaminersPage,
   StaffExamsPage,
   StaffHomePage,
@@ -80,11 +81,13 @@ function Routes(props: { path: string; context: Context }) {
   if (path === "/staff/representatives") return <StaffRepresentativesPage />;
   if (path === "/staff/examiners") return <StaffExaminersPage />;
   if (path === "/staff/seminars") return <StaffSeminarsPage />;
+  if (path === "/staff/settings") return <ChamberSettingsPage />;
   if (path === "/examining") return <ExaminingPage />;
   if (path === "/proposals") return props.context.role === "trainee" ? <TraineeProposalsPage /> : <ProposalsPage />;
   if ((params = m("/proposals/:id"))) return <ProposalPage id={params.id} />;
   if (path === "/seminars") return <SeminarsPage />;
   if (path === "/audit") return <AuditPage />;
+  if (path === "/audit/settings") return <ChamberSettingsPage readOnly />;
   return (
     <section class="page">
       <h1>Seite nicht gefunden</h1>

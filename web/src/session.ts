@@ -102,6 +102,7 @@ export function navFor(role: string): [string, string][] {
         ["/staff/representatives", "Vertretungen"],
         ["/staff/examiners", "Prüfer"],
         ["/staff/seminars", "Seminare"],
+        ["/staff/settings", "Kammereinstellungen"],
       ];
     case "examiner":
       return [
@@ -110,7 +111,10 @@ export function navFor(role: string): [string, string][] {
         ["/seminars", "Seminare"],
       ];
     case "auditor":
-      return [["/audit", "Verlauf eines Nachweises"]];
+      return [
+        ["/audit", "Verlauf eines Nachweises"],
+        ["/audit/settings", "Kammereinstellungen"],
+      ];
     default:
       return [];
   }

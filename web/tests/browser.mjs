@@ -9,7 +9,9 @@
 // results while the contract runs and not after the chamber ended it.
 // Also: activation from an invitation link, password reset with the trainee
 // number, the auditor's timeline and state as of a time, each role's main
-// pages, phone width.
+// pages, phone width; chamber staff change a contract's dates, set the login
+// lockout count in the chamber's settings (auditors read them) and erase an
+// account after a confirmation step.
 import assert from "node:assert/strict";
 import {
   cleanScreenshots,
@@ -547,6 +549,126 @@ try {
     noErrors(trainee);
     noErrors(examiner);
     noErrors(company);
+  });
+
+  await step("chamber staff change a contract's dates; the new dates show after a reload", async () => {
+    const staff = staffPage;
+    const sophie = async () => {
+      await visit(staff, "/staff", "Betriebe & Ausbildungsverhältnisse");
+      await staff.getByLabel("Betrieb (Kennung)", { exact: true }).fill("member-10001");
+      await staff.getByRole("button", { name: "Anzeigen" }).click();
+      const row = staff.getByRole("row").filter({ hasText: "Sophie Hartmann" });
+      await row.waitFor();
+      return row;
+    };
+    let row = await sophie();
+    await row.getByText("Vertragsdaten ändern", { exact: true }).click();
+    const form = row.getByRole("form", { name: "Vertragsdaten ändern: Sophie Hartmann" });
+    const start = await form.getByLabel("Beginn", { exact: true }).inputValue();
+    const end = await form.getByLabel("Ende", { exact: true }).inputValue();
+    assert.match(start, /^\d{4}-09-01$/, "the form starts with the contract's dates");
+    assert.match(end, /^\d{4}-08-31$/);
+    // An end not after the start: the API's problem+json in German.
+    await form.getByLabel("Ende", { exact: true }).fill(start);
+    await form.getByRole("button", { name: "Daten speichern" }).click();
+    await form.getByRole("alert").getByText("Das Ende muss nach dem Beginn liegen.").waitFor();
+    // The training is extended to the end of the year.
+    const year = end.slice(0, 4);
+    await form.getByLabel("Ende", { exact: true }).fill(`${year}-12-31`);
+    await form.getByRole("button", { name: "Daten speichern" }).click();
+    await form.getByText(`Gespeichert: `).waitFor();
+    const range = new RegExp(`^\\d+\\.9\\.\\d{4} – 31\\.12\\.${year}$`);
+    await row.getByRole("cell", { name: range }).waitFor();
+    await screenshot(staff, "31b-staff-contract-dates");
+    await staff.reload();
+    row = await sophie();
+    await row.getByRole("cell", { name: range }).waitFor();
+    noErrors(staff);
+  });
+
+  await step("chamber staff set the login lockout count; it shows after a reload, applies and auditors read it", async () => {
+    const staff = staffPage;
+    await visit(staff, "/staff/settings", "Kammereinstellungen");
+    let form = staff.getByRole("form", { name: "Kammereinstellungen" });
+    assert.equal(await form.getByLabel("Fehlversuche bis zur Sperre").inputValue(), "5", "the default count");
+    assert.equal(await form.getByLabel("Note 1 ab Punkten").inputValue(), "92", "the default grade table");
+    await form.getByLabel("Fehlversuche bis zur Sperre").fill("3");
+    // A grade table that does not descend: the API refuses it in German and saves nothing.
+    await form.getByLabel("Note 2 ab Punkten").fill("95");
+    await form.getByRole("button", { name: "Einstellungen speichern" }).click();
+    await form.getByRole("alert").getByText(/Die Mindestpunkte müssen von Note 1 bis Note 6 abnehmen/).waitFor();
+    await form.getByLabel("Note 2 ab Punkten").fill("81");
+    await form.getByRole("button", { name: "Einstellungen speichern" }).click();
+    await form.getByText("Die Kammereinstellungen wurden gespeichert.").waitFor();
+    await screenshot(staff, "37-staff-chamber-settings");
+    await staff.reload();
+    await staff.getByRole("heading", { level: 1, name: "Kammereinstellungen" }).waitFor();
+    form = staff.getByRole("form", { name: "Kammereinstellungen" });
+    await form.waitFor();
+    assert.equal(await form.getByLabel("Fehlversuche bis zur Sperre").inputValue(), "3", "the saved count after a reload");
+    assert.equal(await form.getByLabel("Note 2 ab Punkten").inputValue(), "81");
+    // Three failures now lock the login: the right password no longer helps.
+    const signIn = (pw) =>
+      fetch(`${portal.base}/api/v1/session`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ login: "emma.zimmermann@demo-azubi.de", password: pw }),
+      });
+    const failures = [];
+    for (let i = 0; i < 3; i++) failures.push((await signIn("falsch-falsch")).status);
+    assert.deepEqual(failures, [401, 401, 423], "the third failure locks (the default was the fifth)");
+    assert.equal((await signIn(password)).status, 423, "locked: the right password no longer helps");
+    // Auditors read the settings, without a form.
+    const auditor = await page();
+    await login(auditor, logins.auditor);
+    await visit(auditor, "/audit/settings", "Kammereinstellungen", "51-auditor-chamber-settings");
+    assert.equal(await auditor.locator("[data-setting=maxFailedLogins]").textContent(), "3");
+    assert.equal(await auditor.getByRole("form", { name: "Kammereinstellungen" }).count(), 0, "auditors do not change settings");
+    noErrors(auditor);
+    noErrors(staff);
+    await auditor.context().close();
+  });
+
+  await step("chamber staff erase an account after confirming; it can no longer sign in", async () => {
+    const staff = staffPage;
+    const examiner = examinerPage;
+    await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer");
+    const form = staff.getByRole("form", { name: "Konto löschen (Daten löschen)" });
+    await form.getByLabel("Konto-ID").fill(examinerAccountId);
+    // A reason is required.
+    await form.getByLabel("Grund der Löschung").fill("   ");
+    await form.getByRole("button", { name: "Konto löschen …" }).click();
+    await form.getByRole("alert").getByText("Bitte geben Sie den Grund der Löschung an.").waitFor();
+    await form.getByLabel("Grund der Löschung").fill("Aufbewahrungsfrist abgelaufen");
+    // The confirmation step: cancelling erases nothing.
+    await form.getByRole("button", { name: "Konto löschen …" }).click();
+    let confirm = staff.getByRole("group", { name: "Löschen bestätigen" });
+    await confirm.getByText("Grund: Aufbewahrungsfrist abgelaufen").waitFor();
+    await confirm.getByRole("button", { name: "Abbrechen" }).click();
+    await form.waitFor();
+    await visit(examiner, "/examining", "Prüfertätigkeit");
+    await form.getByRole("button", { name: "Konto löschen …" }).click();
+    confirm = staff.getByRole("group", { name: "Löschen bestätigen" });
+    await confirm.getByText(examinerAccountId).waitFor();
+    await screenshot(staff, "38-staff-erase-confirm");
+    await confirm.getByRole("button", { name: "Endgültig löschen" }).click();
+    await staff.getByText(`Die personenbezogenen Daten des Kontos ${examinerAccountId} wurden gelöscht.`, { exact: false }).waitFor();
+    // Her session has ended, and her login fails in the browser and over the API.
+    await examiner.goto("/examining");
+    await examiner.getByRole("heading", { name: "Anmelden" }).waitFor();
+    await examiner.getByLabel("E-Mail-Adresse").fill("petra.pruefer@example.org");
+    await examiner.getByLabel("Passwort").fill("Pruefer-Passwort-1");
+    await examiner.getByRole("button", { name: "Anmelden" }).click();
+    await examiner.getByRole("alert").filter({ hasText: /E-Mail-Adresse oder Passwort ist falsch|Dieses Konto wurde gelöscht/ }).waitFor();
+    await screenshot(examiner, "45-erased-login");
+    const api = await fetch(`${portal.base}/api/v1/session`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ login: "petra.pruefer@example.org", password: "Pruefer-Passwort-1" }),
+    });
+    assert.equal(api.status, 401, "an erased account cannot sign in");
+    noErrors(staff);
+    noErrors(examiner);
   });
 
   await step("password reset with the trainee number", async () => {

@@ -1,8 +1,11 @@
-// Chamber staff: register companies and contracts (and end them), schedule
-// exams, admissions, results and publication, approve representatives,
-// appoint examiners and create accounts, seminars and their confirmations.
+// Chamber staff: register companies and contracts (change their dates, end
+// them), schedule exams, admissions, results and publication, approve
+// representatives, appoint examiners, create, unlock and erase accounts,
+// seminars and their confirmations, and the chamber's settings (which
+// auditors read).
 import { useEffect, useState } from "preact/hooks";
-import { all, api, enc } from "../api";
+import { all, api, chamberApi, enc, type ChamberSettings, type GradeStep, type PeriodKind } from "../api";
+import { useSession } from "../session";
 import {
   Alert,
   Checkbox,
@@ -12,6 +15,7 @@ import {
   Form,
   formatDate,
   Input,
+  InputError,
   Loaded,
   Page,
   Select,
@@ -147,6 +151,31 @@ function EndContract(props: { contract: any; onDone: () => void }) {
   );
 }
 
+/** Chamber staff change a running contract's start and end date. */
+function ChangeContractDates(props: { contract: any; onDone: () => void }) {
+  const [start, setStart] = useState<string>(props.contract.start ?? "");
+  const [end, setEnd] = useState<string>(props.contract.end ?? "");
+  return (
+    <details class="inline-details">
+      <summary>Vertragsdaten ändern</summary>
+      <Form
+        class="inline-form"
+        label={`Vertragsdaten ändern: ${props.contract.traineeName}`}
+        submit="Daten speichern"
+        secondary
+        action={async () => {
+          await chamberApi.changeContractDates(props.contract.contractId, { start, end });
+          props.onDone();
+          return `Gespeichert: ${formatDate(start)} – ${formatDate(end)}.`;
+        }}
+      >
+        <Input label="Beginn" type="date" value={start} onInput={setStart} required />
+        <Input label="Ende" type="date" value={end} onInput={setEnd} required />
+      </Form>
+    </details>
+  );
+}
+
 function CompanyLookup() {
   const [id, setId] = useState("");
   const [shown, setShown] = useState<string | null>(null);
@@ -183,7 +212,14 @@ function CompanyLookup() {
                       {formatDate(c.start)} – {formatDate(c.end)}
                     </td>
                     <td>{c.status === "active" ? "läuft" : c.status === "ended" ? "beendet" : c.status}</td>
-                    <td>{c.status === "active" && <EndContract contract={c} onDone={state.reload} />}</td>
+                    <td class="actions">
+                      {c.status === "active" && (
+                        <>
+                          <EndContract contract={c} onDone={state.reload} />
+                          <ChangeContractDates contract={c} onDone={state.reload} />
+                        </>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </Table>
@@ -505,6 +541,8 @@ export function StaffExaminersPage() {
           >
             <Input label="Konto-ID" value={unlock} onInput={setUnlock} required />
           </Form>
+          <h2>Konto löschen (Daten löschen)</h2>
+          <EraseAccount />
         </div>
       </div>
       <ExamAssignments accountId={appointed} />
@@ -708,6 +746,306 @@ export function StaffSeminarsPage() {
         <Input label="Plätze" type="number" min={1} value={f.capacity} onInput={set("capacity")} required />
       </Form>
       <Alert kind="info">Prüferinnen und Prüfer melden sich selbst an; hier bestätigen Sie die Plätze.</Alert>
+    </Page>
+  );
+}
+
+/**
+ * Chamber staff erase an account's personal data when its retention ends:
+ * the account id and a reason, then a confirmation step. The account can no
+ * longer sign in; the event log keeps the erasure with its reason.
+ */
+function EraseAccount() {
+  const { me } = useSession();
+  const [id, setId] = useState("");
+  const [reason, setReason] = useState("");
+  const [pending, setPending] = useState<{ id: string; reason: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  if (pending) {
+    const erase = async () => {
+      setBusy(true);
+      setError(null);
+      try {
+        await chamberApi.eraseAccount(pending.id, pending.reason);
+        setPending(null);
+        setId("");
+        setReason("");
+        setDone(`Die personenbezogenen Daten des Kontos ${pending.id} wurden gelöscht. Es kann sich nicht mehr anmelden.`);
+      } catch (err) {
+        setError(errorText(err));
+      } finally {
+        setBusy(false);
+      }
+    };
+    return (
+      <div class="card confirm" role="group" aria-label="Löschen bestätigen">
+        <p>
+          <strong>Wirklich löschen?</strong> Name und E-Mail-Adresse des Kontos <code>{pending.id}</code> werden
+          gelöscht, seine Sitzungen enden und es kann sich nicht mehr anmelden. Das lässt sich nicht rückgängig
+          machen.
+        </p>
+        <p>Grund: {pending.reason}</p>
+        {error && <Alert>{error}</Alert>}
+        <div class="toolbar">
+          <button type="button" disabled={busy} onClick={erase}>
+            {busy ? "Bitte warten …" : "Endgültig löschen"}
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={() => setPending(null)}>
+            Abbrechen
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <>
+      {done && <Alert kind="success">{done}</Alert>}
+      <Form
+        label="Konto löschen (Daten löschen)"
+        submit="Konto löschen …"
+        secondary
+        action={async () => {
+          const account = id.trim();
+          const why = reason.trim();
+          if (!why) throw new InputError("Bitte geben Sie den Grund der Löschung an.");
+          if (account === me.id) throw new InputError("Sie können Ihr eigenes Konto nicht löschen.");
+          setDone(null);
+          setPending({ id: account, reason: why });
+        }}
+      >
+        <Input label="Konto-ID" name="erase-account" value={id} onInput={setId} required />
+        <Input
+          label="Grund der Löschung"
+          name="erase-reason"
+          value={reason}
+          onInput={setReason}
+          hint="z. B. „Aufbewahrungsfrist abgelaufen“; der Grund bleibt im Protokoll."
+          required
+        />
+      </Form>
+    </>
+  );
+}
+
+// --- the chamber's settings -------------------------------------------------
+
+const periodKindLabels: Record<PeriodKind, string> = { week: "Woche", day: "Tag" };
+
+/** "92–100 Punkte" for the step at `i` of a grade table (grade 1 first). */
+function gradeRange(table: GradeStep[], i: number): string {
+  const upper = i === 0 ? 100 : table[i - 1].minPoints - 1;
+  return `${table[i].minPoints}–${upper} Punkte`;
+}
+
+function lockText(minutes: number): string {
+  if (minutes % 1440 === 0) return minutes === 1440 ? "24 Stunden" : `${minutes / 1440} Tage`;
+  if (minutes % 60 === 0) return minutes === 60 ? "1 Stunde" : `${minutes / 60} Stunden`;
+  return `${minutes} Minuten`;
+}
+
+/** Parses a whole number from a field; a German InputError otherwise. */
+function wholeNumber(value: string, what: string): number {
+  const n = Number(value.trim());
+  if (!value.trim() || !Number.isInteger(n)) throw new InputError(`Bitte geben Sie bei „${what}“ eine ganze Zahl an.`);
+  return n;
+}
+
+function SettingsForm(props: { settings: ChamberSettings; onSaved: () => void }) {
+  const s = props.settings;
+  const [maxFailed, setMaxFailed] = useState(String(s.maxFailedLogins));
+  const [lockMinutes, setLockMinutes] = useState(String(s.lockMinutes));
+  const [periodKind, setPeriodKind] = useState<string>(s.periodKind);
+  const [points, setPoints] = useState(s.gradeTable.map((g) => String(g.minPoints)));
+  const minutes = Number(lockMinutes);
+  return (
+    <Form
+      label="Kammereinstellungen"
+      submit="Einstellungen speichern"
+      action={async () => {
+        const gradeTable = points.map((p, i) => ({
+          minPoints: wholeNumber(p, `Note ${s.gradeTable[i]?.grade ?? i + 1} ab Punkten`),
+          grade: s.gradeTable[i]?.grade ?? i + 1,
+        }));
+        await chamberApi.changeSettings(
+          {
+            maxFailedLogins: wholeNumber(maxFailed, "Fehlversuche bis zur Sperre"),
+            lockMinutes: wholeNumber(lockMinutes, "Dauer der Sperre in Minuten"),
+            periodKind: periodKind as PeriodKind,
+            gradeTable,
+          },
+          s.version,
+        );
+        props.onSaved();
+        return "Die Kammereinstellungen wurden gespeichert.";
+      }}
+    >
+      <fieldset>
+        <legend>Anmeldung</legend>
+        <Input
+          label="Fehlversuche bis zur Sperre"
+          name="maxFailedLogins"
+          type="number"
+          min={1}
+          max={100}
+          value={maxFailed}
+          onInput={setMaxFailed}
+          hint="So viele fehlgeschlagene Anmeldungen in Folge sperren die Anmeldung (1 bis 100)."
+          required
+        />
+        <Input
+          label="Dauer der Sperre in Minuten"
+          name="lockMinutes"
+          type="number"
+          min={1}
+          max={43200}
+          value={lockMinutes}
+          onInput={setLockMinutes}
+          hint={
+            Number.isInteger(minutes) && minutes > 0
+              ? `${lockText(minutes)} (1 Minute bis 30 Tage)`
+              : "1 Minute bis 30 Tage (43.200 Minuten)"
+          }
+          required
+        />
+      </fieldset>
+      <fieldset>
+        <legend>Ausbildungsnachweis</legend>
+        <Select
+          label="Zeitraum eines Nachweises (Voreinstellung)"
+          name="periodKind"
+          value={periodKind}
+          onChange={setPeriodKind}
+          options={[
+            ["week", "Woche"],
+            ["day", "Tag"],
+          ]}
+        />
+      </fieldset>
+      <fieldset>
+        <legend>Notenschlüssel</legend>
+        <p class="muted">Mindestpunkte je Note (0 bis 100, von Note 1 bis Note 6 abnehmend; Note 6 ab 0 Punkten).</p>
+        {s.gradeTable.map((g, i) => (
+          <Input
+            label={`Note ${g.grade} ab Punkten`}
+            name={`grade-${g.grade}`}
+            type="number"
+            min={0}
+            max={100}
+            value={points[i] ?? ""}
+            onInput={(v) => setPoints(points.map((p, j) => (j === i ? v : p)))}
+            required
+          />
+        ))}
+      </fieldset>
+    </Form>
+  );
+}
+
+function SettingsView(props: { settings: ChamberSettings }) {
+  const s = props.settings;
+  return (
+    <>
+      <Table caption="Anmeldung und Ausbildungsnachweis" head={["Einstellung", "Wert"]}>
+        <tr>
+          <td>Fehlversuche bis zur Sperre</td>
+          <td data-setting="maxFailedLogins">{s.maxFailedLogins}</td>
+        </tr>
+        <tr>
+          <td>Dauer der Sperre</td>
+          <td data-setting="lockMinutes">{lockText(s.lockMinutes)}</td>
+        </tr>
+        <tr>
+          <td>Zeitraum eines Nachweises (Voreinstellung)</td>
+          <td data-setting="periodKind">{periodKindLabels[s.periodKind] ?? s.periodKind}</td>
+        </tr>
+      </Table>
+      <Table caption="Notenschlüssel" head={["Note", "Punkte"]} empty={!s.gradeTable.length}>
+        {s.gradeTable.map((g, i) => (
+          <tr>
+            <td>{g.grade}</td>
+            <td>{gradeRange(s.gradeTable, i)}</td>
+          </tr>
+        ))}
+      </Table>
+    </>
+  );
+}
+
+function OccupationForm(props: { onDone: () => void }) {
+  const [name, setName] = useState("");
+  const [periodKind, setPeriodKind] = useState("week");
+  const [months, setMonths] = useState("36");
+  return (
+    <Form
+      label="Ausbildungsberuf einstellen"
+      submit="Ausbildungsberuf speichern"
+      action={async () => {
+        await chamberApi.configureOccupation({
+          name: name.trim(),
+          periodKind: periodKind as PeriodKind,
+          durationMonths: wholeNumber(months, "Ausbildungsdauer in Monaten"),
+        });
+        props.onDone();
+        return `Gespeichert: ${name.trim()}.`;
+      }}
+    >
+      <Input label="Ausbildungsberuf" name="occupation-name" value={name} onInput={setName} required />
+      <Select
+        label="Zeitraum eines Nachweises"
+        name="occupation-period"
+        value={periodKind}
+        onChange={setPeriodKind}
+        options={[
+          ["week", "Woche"],
+          ["day", "Tag"],
+        ]}
+      />
+      <Input
+        label="Ausbildungsdauer in Monaten"
+        name="occupation-months"
+        type="number"
+        min={1}
+        max={60}
+        value={months}
+        onInput={setMonths}
+        required
+      />
+    </Form>
+  );
+}
+
+/**
+ * The chamber's settings: login lockout, default record period, grade table
+ * and occupations. Chamber staff change them; auditors (`readOnly`) read them.
+ */
+export function ChamberSettingsPage(props: { readOnly?: boolean }) {
+  const state = useAsync(() => chamberApi.settings(), []);
+  return (
+    <Page title="Kammereinstellungen">
+      <Loaded state={state}>
+        {(s) => (
+          <>
+            {props.readOnly ? <SettingsView settings={s} /> : <SettingsForm settings={s} onSaved={state.reload} />}
+            <h2>Ausbildungsberufe</h2>
+            <Table
+              caption="Eingestellte Ausbildungsberufe"
+              head={["Ausbildungsberuf", "Zeitraum eines Nachweises", "Ausbildungsdauer"]}
+              empty={!s.occupations.length}
+            >
+              {s.occupations.map((o) => (
+                <tr data-occupation={o.name}>
+                  <td>{o.name}</td>
+                  <td>{periodKindLabels[o.periodKind] ?? o.periodKind}</td>
+                  <td>{o.durationMonths} Monate</td>
+                </tr>
+              ))}
+            </Table>
+            {!props.readOnly && <OccupationForm onDone={state.reload} />}
+          </>
+        )}
+      </Loaded>
     </Page>
   );
 }
