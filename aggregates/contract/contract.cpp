@@ -259,13 +259,29 @@ decide(const state& s, const link_trainee_account& c, const context& ctx)
     if (s.trainee_account_id == c.account_id) {
         return no_events();
     }
-    if (!s.trainee_account_id.empty()) {
-        return reject("contract.trainee_account_already_linked",
-                      "another account is already linked to the trainee");
+    if (auto refused = trainee_account_refusal(s, c.account_id)) {
+        return std::unexpected(std::move(*refused));
     }
     return one_event([&](schema::Event::Builder e) {
         e.initContract().initTraineeAccountLinked().setAccountId(c.account_id);
     });
+}
+
+std::optional<error>
+trainee_account_refusal(const state& s, std::string_view account_id)
+{
+    if (!s.exists) {
+        return not_found().error();
+    }
+    if (s.ended) {
+        return reject("contract.ended", "the contract has ended").error();
+    }
+    if (!s.trainee_account_id.empty() && s.trainee_account_id != account_id) {
+        return reject("contract.trainee_account_already_linked",
+                      "another account is already linked to the trainee")
+          .error();
+    }
+    return std::nullopt;
 }
 
 decision

@@ -150,6 +150,14 @@ decision decide(const state& s, const issue_confirmation& c, const context& ctx)
 /// `contract.trainee_account_linked`; the same account again: no events.
 decision decide(const state& s, const link_trainee_account& c, const context& ctx);
 
+/// Why `account_id` cannot become the contract's trainee account, whoever
+/// asks: the contract does not exist (`contract.not_found`), has ended
+/// (`contract.ended`) or has another account linked
+/// (`contract.trainee_account_already_linked`). `decide` refuses with it;
+/// the gateway asks first, so a refused link creates no account and grants
+/// no trainee role for the contract.
+std::optional<error> trainee_account_refusal(const state& s, std::string_view account_id);
+
 /// `contract.trainers_changed`; the same set of trainers: no events.
 decision decide(const state& s, const change_trainers& c, const context& ctx);
 

@@ -541,6 +541,25 @@ TEST(GatewayCompanies, TheCompanyCreatesTheTraineesAccountWhichSeesItsContractAn
     EXPECT_EQ(http.get("/api/v1/documents/" + id, trainee).status, 200);
     // The trainee is no company.
     EXPECT_EQ(http.get("/api/v1/companies/" + a.id, trainee).status, 404);
+
+    // The same login again: the same account, nothing new.
+    auto again = http.post("/api/v1/contracts/" + a.contract_id + "/trainee-account",
+                           R"({"email":"azubi@muster.example"})",
+                           a.token);
+    EXPECT_EQ(again.status, 201) << again.body;
+    EXPECT_EQ(again.str("id"), created.str("id"));
+    // Another login while the trainee has an account: refused before any
+    // account or trainee role exists for it.
+    auto other = http.post("/api/v1/contracts/" + a.contract_id + "/trainee-account",
+                           R"({"email":"fremd@muster.example"})",
+                           a.token);
+    EXPECT_EQ(other.status, 422) << other.body;
+    EXPECT_EQ(other.code(), "contract.trainee_account_already_linked");
+    auto& services = env.portal().services();
+    auto stranger = app::load_account(services, services.account_id_of("fremd@muster.example"));
+    ASSERT_TRUE(stranger);
+    EXPECT_FALSE(stranger->state.exists);
+    EXPECT_TRUE(env.mails_to("fremd@muster.example").empty());
 }
 
 TEST(GatewayCompanies, ARepeatedIdempotencyKeyAnswersWithTheFirstCreation)

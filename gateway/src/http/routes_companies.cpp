@@ -458,6 +458,13 @@ create_trainee_account(api& a, call& c)
     if (!meta) {
         return error_response(meta.error());
     }
+    // The link's rule first: an ended contract or one with another trainee
+    // account gets no account and grants nobody the trainee role for it.
+    if (auto refused =
+          domain::contract::trainee_account_refusal(k, a.services().account_id_of(*email))) {
+        a.stats().count_command("contract.trainee_account", refused->code);
+        return error_response(*refused);
+    }
     auto account = create_or_grant(
       a, c, *meta, *email, k.trainee_name, { role::trainee, k.company_id, contract_id });
     if (!account) {
