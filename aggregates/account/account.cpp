@@ -546,6 +546,11 @@ decide(const state& s, const erase& c, const context& ctx)
     if (s.erased) {
         return no_events();
     }
+    if (ctx.actor.account_id == s.id) {
+        // Another staff account erases it: the chamber never erases the
+        // login it works with (possibly its last one) by a slip.
+        return reject("account.erase_self", "staff cannot erase their own account");
+    }
     return one_event(
       [&](schema::Event::Builder e) { e.initAccount().initErased().setReason(c.reason); });
 }

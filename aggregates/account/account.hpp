@@ -259,7 +259,8 @@ decision decide(const state&, const convert_pin&, const context&);
 /// `validation.password_hash`.
 decision decide(const state&, const change_password&, const context&);
 /// Erases; no events when already erased. Errors: `account.not_found`,
-/// `account.forbidden` (only staff or the system).
+/// `account.forbidden` (only staff or the system), `account.erase_self`
+/// (staff erasing the account they act with).
 decision decide(const state&, const erase&, const context&);
 
 /// Who may create an account for `r` or grant or revoke `r`: staff for

@@ -1088,6 +1088,14 @@ TEST_F(AccountGivenActiveTrainee, WhenTraineeErasesThenForbidden)
     EXPECT_EQ(r.error().code, "account.forbidden");
 }
 
+TEST_F(AccountGivenActiveTrainee, WhenStaffEraseTheirOwnAccountThenRefused)
+{
+    auto r = decide(s, erase{ "x" }, ctx_as(role::staff, s.id));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, "account.erase_self");
+    EXPECT_TRUE(decide(s, erase{ "x" }, ctx_as(role::system, "")).has_value());
+}
+
 TEST_F(AccountGivenErased, WhenErasedAgainThenNoEvents)
 {
     auto r = decide(s, erase{ "x" }, ctx_as(role::staff, "st1"));
