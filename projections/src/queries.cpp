@@ -259,7 +259,7 @@ json::object
 contract_summary(const json::object& c, date today)
 {
     const auto* trainee = c.if_contains("trainee");
-    return json::object{
+    json::object summary{
         { "contractId", get_str(c, "contractId") },
         { "companyId", get_str(c, "companyId") },
         { "traineeName",
@@ -271,6 +271,14 @@ contract_summary(const json::object& c, date today)
         { "end", get_str(c, "end") },
         { "recordForm", get_str(c, "recordForm") }
     };
+    // An end recorded (possibly as of a day still to come: `status` stays
+    // `active` until it has passed); the views show "ends on" and offer no
+    // second end or changes, which the aggregate refuses after an end.
+    if (const auto* ended = c.if_contains("ended"); ended != nullptr && ended->is_object()) {
+        summary["ended"] = json::object{ { "date", get_str(ended->as_object(), "date") },
+                                         { "reason", get_str(ended->as_object(), "reason") } };
+    }
+    return summary;
 }
 
 result<json::array>

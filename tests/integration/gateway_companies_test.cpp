@@ -842,6 +842,43 @@ TEST(GatewayContracts, AContractEndedAsOfALaterDateRunsUntilThatDay)
               (std::map<std::string, std::string>{ { a.contract_id, "ended" } }));
 }
 
+TEST(GatewayContracts, TheContractListsShowAnEndRecordedAsOfALaterDay)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto before = http.get("/api/v1/companies/" + a.id + "/contracts", a.token);
+    ASSERT_EQ(before.status, 200) << before.body;
+    ASSERT_EQ(items(before).size(), 1U) << before.body;
+    EXPECT_FALSE(items(before)[0].as_object().contains("ended")) << "no end yet: " << before.body;
+
+    // Today is 2026-11-28: ended as of the end of the year, still `active`,
+    // and the lists say that an end was recorded and for which day (the web
+    // shows "endet am 31.12.2026" and offers no second end).
+    auto ended = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                           R"({"date":"2026-12-31","reason":"terminated","note":"intern"})",
+                           staff);
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    auto list = http.get("/api/v1/companies/" + a.id + "/contracts", a.token, after(ended));
+    ASSERT_EQ(list.status, 200) << list.body;
+    auto listed = items(list);
+    ASSERT_EQ(listed.size(), 1U) << list.body;
+    const auto& c = listed[0].as_object();
+    EXPECT_EQ(text_of(c.at("status")), "active") << list.body;
+    ASSERT_TRUE(c.contains("ended")) << list.body;
+    EXPECT_EQ(text_of(c.at("ended").at("date")), "2026-12-31") << list.body;
+    EXPECT_EQ(text_of(c.at("ended").at("reason")), "terminated") << list.body;
+    EXPECT_FALSE(c.at("ended").as_object().contains("note")) << "the note stays in the contract";
+    auto dashboard = http.get("/api/v1/companies/" + a.id + "/dashboard", staff, after(ended));
+    ASSERT_EQ(dashboard.status, 200) << dashboard.body;
+    auto body = dashboard.json();
+    const auto& d = body.at("contracts").as_array();
+    ASSERT_EQ(d.size(), 1U) << dashboard.body;
+    EXPECT_EQ(text_of(d[0].at("status")), "active") << dashboard.body;
+    EXPECT_EQ(text_of(d[0].at("ended").at("date")), "2026-12-31") << dashboard.body;
+}
+
 // --- exams -------------------------------------------------------------------------
 
 TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)
