@@ -334,6 +334,23 @@ export function formatDate(iso?: string | null): string {
   return d.toLocaleDateString("de-DE", { timeZone: iso.length === 10 ? "UTC" : undefined });
 }
 
+/** A contract summary's status as on today: "beendet" once its last day has
+ * passed; "endet am …" while an end is recorded for a day still to come (or
+ * today, the contract runs until the end of that day); otherwise "läuft". */
+export function contractStatusText(c: { status?: string; ended?: { date?: string } | null }): string {
+  if (c.status === "ended") return "beendet";
+  if (c.ended?.date) return `endet am ${formatDate(c.ended.date)}`;
+  if (c.status === "active") return "läuft";
+  return c.status ?? "–";
+}
+
+/** An end was recorded or the contract has ended: the backend refuses a
+ * second end and every change of the contract (dates, trainers, the
+ * trainee's account). */
+export function contractEndRecorded(c: { status?: string; ended?: unknown }): boolean {
+  return c.status === "ended" || !!c.ended;
+}
+
 export function formatDateTime(iso?: string | null): string {
   if (!iso) return "–";
   const d = new Date(iso);

@@ -6,7 +6,9 @@
 // e-mail; the supervisor signs in with the PIN from the mail and rejects it
 // with remarks; the trainee sees the remarks, fixes the week and resubmits
 // it to the trainer, who approves it (in bulk). The company sees exam
-// results while the contract runs and not after the chamber ended it.
+// results while the contract runs and not after the chamber ended it (as of
+// yesterday); a contract ended as of a later day shows "endet am …" and
+// offers no second end, no date change and no trainee account.
 // Also: activation from an invitation link, password reset with the trainee
 // number, the auditor's timeline and state as of a time, each role's main
 // pages, phone width; chamber staff change a contract's dates, set the login
@@ -82,6 +84,17 @@ async function visit(p, path, heading, shot) {
   await p.getByRole("heading", { level: 1, name: heading }).waitFor();
   await p.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
   if (shot) await screenshot(p, shot);
+}
+
+/** The UTC day `offset` days from today as YYYY-MM-DD (the server's day). */
+function isoDay(offset) {
+  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** YYYY-MM-DD as the app writes dates (de-DE: 5.12.2026). */
+function germanDay(iso) {
+  const [y, m, d] = iso.split("-");
+  return `${Number(d)}.${Number(m)}.${y}`;
 }
 
 function noErrors(p) {
@@ -301,9 +314,13 @@ try {
     await staff.getByLabel("Betrieb (Kennung)", { exact: true }).fill("member-10001");
     await staff.getByRole("button", { name: "Anzeigen" }).click();
     const row = staff.getByRole("row").filter({ hasText: "Lena Hoffmann" });
+    // Ended as of yesterday: its last day has passed, so it has ended now (an
+    // end as of today would leave it running until the end of the day).
+    await row.getByLabel("Ende am").fill(isoDay(-1));
     await row.getByLabel("Grund").selectOption("terminated");
     await row.getByRole("button", { name: "Vertrag beenden" }).click();
-    await row.getByText("beendet").waitFor();
+    await row.getByRole("cell", { name: "beendet", exact: true }).waitFor();
+    assert.equal(await row.getByRole("button", { name: "Vertrag beenden" }).count(), 0, "an ended contract is not ended again");
     await screenshot(staff, "31-staff-contract-ended");
     // Register a company and a contract (the confirmation is issued).
     const company2 = staff.getByRole("form", { name: "Betrieb eintragen" });
@@ -326,6 +343,25 @@ try {
     await contract.getByRole("button", { name: "Ausbildungsverhältnis eintragen" }).click();
     await contract.getByText(/Eingetragen; die Eintragungsbestätigung ist erstellt/).waitFor();
     await screenshot(staff, "30b-staff-registered");
+    // Tim's contract ended as of a later day: it runs until then and shows
+    // "endet am …"; no second end (contract.already_ended) and no changes.
+    const lastDay = isoDay(14);
+    await visit(staff, "/staff", "Betriebe & Ausbildungsverhältnisse");
+    await staff.getByLabel("Betrieb (Kennung)", { exact: true }).fill("member-10001");
+    await staff.getByRole("button", { name: "Anzeigen" }).click();
+    const tim = staff.getByRole("row").filter({ hasText: "Tim Neumann" });
+    await tim.getByRole("cell", { name: "läuft", exact: true }).waitFor();
+    await tim.getByLabel("Ende am").fill(lastDay);
+    await tim.getByRole("button", { name: "Vertrag beenden" }).click();
+    await tim.getByRole("cell", { name: `endet am ${germanDay(lastDay)}`, exact: true }).waitFor();
+    assert.equal(await tim.getByRole("button", { name: "Vertrag beenden" }).count(), 0, "no second end while it runs out");
+    assert.equal(await tim.getByText("Vertragsdaten ändern").count(), 0, "no date change after an end");
+    await staff.reload();
+    await staff.getByLabel("Betrieb (Kennung)", { exact: true }).fill("member-10001");
+    await staff.getByRole("button", { name: "Anzeigen" }).click();
+    await tim.getByRole("cell", { name: `endet am ${germanDay(lastDay)}`, exact: true }).waitFor();
+    assert.equal(await tim.getByRole("button", { name: "Vertrag beenden" }).count(), 0, "no second end after a reload");
+    await screenshot(staff, "31c-staff-contract-ends-later");
     await visit(staff, "/staff/exams", "Prüfungen");
     const noah = staff.getByRole("row").filter({ hasText: "Noah Schwarz" });
     // The final exam needs every past record approved: refused in German.
@@ -348,6 +384,12 @@ try {
     await company.getByRole("row").filter({ hasText: "Mia Schneider" }).getByText("68 Punkte").waitFor();
     assert.equal(await company.getByText("59 Punkte").count(), 0, "no results of the ended contract");
     await screenshot(company, "28-company-exams-after-end");
+    // The company sees Tim's contract running out: no trainee account for it.
+    await visit(company, "/company/contracts", "Ausbildungsverhältnisse");
+    const timAtCompany = company.getByRole("row").filter({ hasText: "Tim Neumann" });
+    await timAtCompany.getByRole("cell", { name: `endet am ${germanDay(lastDay)}`, exact: true }).waitFor();
+    assert.equal(await timAtCompany.getByRole("button", { name: "Konto erstellen" }).count(), 0, "no trainee account after an end");
+    await company.getByRole("row").filter({ hasText: "Lena Hoffmann" }).getByRole("cell", { name: "beendet", exact: true }).waitFor();
     noErrors(company);
   });
 

@@ -4,7 +4,21 @@ import { useState } from "preact/hooks";
 import { all, api, enc } from "../api";
 import { germanMessage } from "../errors";
 import { useSession } from "../session";
-import { Alert, errorText, formatDate, formatDateTime, Link, Loaded, Page, periodLabel, StatusBadge, Table, useAsync } from "../ui";
+import {
+  Alert,
+  contractEndRecorded,
+  contractStatusText,
+  errorText,
+  formatDate,
+  formatDateTime,
+  Link,
+  Loaded,
+  Page,
+  periodLabel,
+  StatusBadge,
+  Table,
+  useAsync,
+} from "../ui";
 import type { Slot } from "./trainee";
 
 export function ApprovalsPage() {
@@ -162,7 +176,7 @@ export function TraineesPage() {
                   <tr data-contract={t.contractId}>
                     <td>
                       <Link href={`/trainees/${enc(t.contractId)}`}>{t.traineeName}</Link>
-                      {t.status === "ended" && <div class="muted">beendet</div>}
+                      {contractEndRecorded(t) && <div class="muted">{contractStatusText(t)}</div>}
                     </td>
                     <td>{t.occupation}</td>
                     <td>

@@ -7,6 +7,8 @@ import { all, api, enc } from "../api";
 import { useSession } from "../session";
 import {
   Checkbox,
+  contractEndRecorded,
+  contractStatusText,
   examStatusLabels,
   examTypeLabels,
   Form,
@@ -219,7 +221,7 @@ export function CompanyContractsPage() {
                 <td>
                   {formatDate(c.start)} – {formatDate(c.end)}
                 </td>
-                <td>{c.status === "active" ? "läuft" : c.status === "ended" ? "beendet" : c.status}</td>
+                <td>{contractStatusText(c)}</td>
                 <td>
                   {c.recordForm === "paper" ? (
                     "Papier"
@@ -233,7 +235,7 @@ export function CompanyContractsPage() {
                   )}
                 </td>
                 <td class="actions">
-                  {!c.traineeAccountId && c.status === "active" && <TraineeAccountForm contract={c} onDone={state.reload} />}
+                  {!c.traineeAccountId && !contractEndRecorded(c) && <TraineeAccountForm contract={c} onDone={state.reload} />}
                   {c.status === "active" && <ExamRegistrationForm contract={c} onDone={state.reload} />}
                 </td>
               </tr>

@@ -9,6 +9,8 @@ import { useSession } from "../session";
 import {
   Alert,
   Checkbox,
+  contractEndRecorded,
+  contractStatusText,
   errorText,
   examStatusLabels,
   examTypeLabels,
@@ -211,9 +213,9 @@ function CompanyLookup() {
                     <td>
                       {formatDate(c.start)} – {formatDate(c.end)}
                     </td>
-                    <td>{c.status === "active" ? "läuft" : c.status === "ended" ? "beendet" : c.status}</td>
+                    <td>{contractStatusText(c)}</td>
                     <td class="actions">
-                      {c.status === "active" && (
+                      {!contractEndRecorded(c) && (
                         <>
                           <EndContract contract={c} onDone={state.reload} />
                           <ChangeContractDates contract={c} onDone={state.reload} />
