@@ -881,34 +881,53 @@ TEST(GatewayContracts, TheContractListsShowAnEndRecordedAsOfALaterDay)
 
 // --- exams -------------------------------------------------------------------------
 
-TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)
+namespace {
+
+/// 10:00 UTC on a day.
+timestamp
+at_ten(int y, unsigned m, unsigned d)
 {
     using namespace std::chrono;
+    return timestamp{ sys_days{ year{ y } / month{ m } / d } + hours{ 10 } };
+}
+
+/// Staff schedule the intermediate exam `exam-test-1` (2026-11-20), register
+/// and admit `contract_id` (`reg-test-1`), record 84 points and publish the
+/// results; returns the header that waits for the publication.
+std::map<std::string, std::string>
+publish_an_intermediate_result(gateway_env& env, const std::string& contract_id)
+{
+    const auto& svc = env.portal().services();
+    const std::string exam_id = "exam-test-1";
+    const std::string reg_id = "reg-test-1";
+    domain::exam::schedule schedule{ k_occupation,   schema::ExamType::INTERMEDIATE, "2026-11-20",
+                                     "IHK Augsburg", "Zwischenprüfung Herbst",       "" };
+    EXPECT_TRUE(
+      app::schedule_exam(svc, staff_meta(env, "s", at_ten(2026, 9, 1)), exam_id, schedule));
+    EXPECT_TRUE(app::register_for_exam(
+      svc, staff_meta(env, "r", at_ten(2026, 10, 1)), exam_id, { reg_id, contract_id }));
+    EXPECT_TRUE(
+      app::admit_to_exam(svc, staff_meta(env, "a", at_ten(2026, 10, 5)), exam_id, { reg_id }));
+    domain::exam::record_result result{ reg_id, { { "Schriftliche Prüfung", 84 } }, true };
+    EXPECT_TRUE(
+      app::record_exam_result(svc, staff_meta(env, "e", at_ten(2026, 11, 25)), exam_id, result));
+    auto published =
+      app::publish_exam_results(svc, staff_meta(env, "p", at_ten(2026, 11, 26)), exam_id);
+    EXPECT_TRUE(published) << published.error().message;
+    return { { "Portal-Min-Position",
+               published ? std::to_string(published->position.value) : std::string("0") } };
+}
+
+} // namespace
+
+TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)
+{
     gateway_env env;
     auto staff = env.staff_token();
     auto a = make_company(env, staff, "10001", "muster.example");
     auto b = make_company(env, staff, "20001", "datenwerk.example");
-    const auto& svc = env.portal().services();
-    auto day = [](int y, unsigned m, unsigned d) {
-        return timestamp{ sys_days{ year{ y } / month{ m } / d } + hours{ 10 } };
-    };
     std::string exam_id = "exam-test-1";
-    std::string reg_id = "reg-test-1";
-    domain::exam::schedule schedule{ k_occupation,   schema::ExamType::INTERMEDIATE, "2026-11-20",
-                                     "IHK Augsburg", "Zwischenprüfung Herbst",       "" };
-    ASSERT_TRUE(app::schedule_exam(svc, staff_meta(env, "s", day(2026, 9, 1)), exam_id, schedule));
-    ASSERT_TRUE(app::register_for_exam(
-      svc, staff_meta(env, "r", day(2026, 10, 1)), exam_id, { reg_id, a.contract_id }));
-    ASSERT_TRUE(
-      app::admit_to_exam(svc, staff_meta(env, "a", day(2026, 10, 5)), exam_id, { reg_id }));
-    domain::exam::record_result result{ reg_id, { { "Schriftliche Prüfung", 84 } }, true };
-    ASSERT_TRUE(
-      app::record_exam_result(svc, staff_meta(env, "e", day(2026, 11, 25)), exam_id, result));
-    auto published =
-      app::publish_exam_results(svc, staff_meta(env, "p", day(2026, 11, 26)), exam_id);
-    ASSERT_TRUE(published) << published.error().message;
-    std::map<std::string, std::string> wait{ { "Portal-Min-Position",
-                                               std::to_string(published->position.value) } };
+    auto wait = publish_an_intermediate_result(env, a.contract_id);
     auto& http = env.client();
 
     auto results =
@@ -951,31 +970,11 @@ TEST(GatewayCompanies, ExamResultsVanishForTheCompanyAfterTheContractEnded)
 
 TEST(GatewayCompanies, ExamResultsVanishForTheCompanyOnceTheContractRanOutWithoutAnEndCommand)
 {
-    using namespace std::chrono;
     gateway_env env;
     auto staff = env.staff_token();
     auto a = make_company(env, staff, "10001", "muster.example");
-    const auto& svc = env.portal().services();
-    auto day = [](int y, unsigned m, unsigned d) {
-        return timestamp{ sys_days{ year{ y } / month{ m } / d } + hours{ 10 } };
-    };
     std::string exam_id = "exam-test-1";
-    std::string reg_id = "reg-test-1";
-    domain::exam::schedule schedule{ k_occupation,   schema::ExamType::INTERMEDIATE, "2026-11-20",
-                                     "IHK Augsburg", "Zwischenprüfung Herbst",       "" };
-    ASSERT_TRUE(app::schedule_exam(svc, staff_meta(env, "s", day(2026, 9, 1)), exam_id, schedule));
-    ASSERT_TRUE(app::register_for_exam(
-      svc, staff_meta(env, "r", day(2026, 10, 1)), exam_id, { reg_id, a.contract_id }));
-    ASSERT_TRUE(
-      app::admit_to_exam(svc, staff_meta(env, "a", day(2026, 10, 5)), exam_id, { reg_id }));
-    domain::exam::record_result result{ reg_id, { { "Schriftliche Prüfung", 84 } }, true };
-    ASSERT_TRUE(
-      app::record_exam_result(svc, staff_meta(env, "e", day(2026, 11, 25)), exam_id, result));
-    auto published =
-      app::publish_exam_results(svc, staff_meta(env, "p", day(2026, 11, 26)), exam_id);
-    ASSERT_TRUE(published) << published.error().message;
-    std::map<std::string, std::string> wait{ { "Portal-Min-Position",
-                                               std::to_string(published->position.value) } };
+    auto wait = publish_an_intermediate_result(env, a.contract_id);
     auto& http = env.client();
     auto results_path = "/api/v1/companies/" + a.id + "/exams/" + exam_id + "/results";
     auto running = http.get(results_path, a.token, wait);
@@ -983,7 +982,7 @@ TEST(GatewayCompanies, ExamResultsVanishForTheCompanyOnceTheContractRanOutWithou
     ASSERT_EQ(running.json().at("participants").as_array().size(), 1U) << running.body;
 
     // The contract's end date (2028-08-31) passes; nobody records an end.
-    env.set_now(day(2028, 9, 4));
+    env.set_now(at_ten(2028, 9, 4));
     auto token = env.login_token("ausbildung@muster.example", gateway_env::k_password);
     auto later = http.get(results_path, token);
     ASSERT_EQ(later.status, 200) << later.body;
