@@ -419,6 +419,8 @@ evolve(state s, schema::ContractEvent::Reader event)
             s.end_reason = x.getReason();
             break;
         }
+        case schema::ContractEvent::PERSONAL_DATA_ERASED:
+            break;
     }
     return s;
 }

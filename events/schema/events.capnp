@@ -52,6 +52,22 @@ struct Envelope {
   schemaVersion @9 :UInt16;          # version of this schema the envelope was written with
   partitionKey @10 :Text;            # consistency root of the stream, e.g. "company-0190..."
   payload @11 :Event;
+  sealed @12 :List(SealedPersonalData); # the payload's personal data, encrypted per subject; the
+                                        # payload holds those fields empty (crypto-shredding)
+}
+
+# Personal data of one subject (a person, e.g. "account-<id>", "contract-<id>" for its trainee) in one
+# event, sealed with the subject's key so that destroying the key erases it from an append-only log.
+# Which fields of which event belong to which subject, in which order: events/personal_data.hpp.
+# Readers of the log see the fields restored while the key exists and empty after it was destroyed.
+struct SealedPersonalData {
+  subject @0 :Text;
+  nonce @1 :Data $Json.hex;          # 24 bytes, XChaCha20-Poly1305
+  ciphertext @2 :Data $Json.hex;     # a PersonalValues message; additional data: eventId and subject
+}
+
+struct PersonalValues {
+  values @0 :List(Text);             # the subject's fields of the event, in the order of personal_data.hpp
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -358,6 +374,7 @@ struct ContractEvent {
     datesChanged @4 :ContractDatesChanged;
     recordFormChanged @5 :RecordFormChanged;
     ended @6 :ContractEnded;
+    personalDataErased @7 :ContractPersonalDataErased;
   }
 }
 
@@ -405,6 +422,11 @@ struct ContractEnded {
   date @0 :Text;
   reason @1 :EndReason;
   note @2 :Text;
+}
+
+struct ContractPersonalDataErased {
+  reason @0 :Text;                # e.g. "Aufbewahrungsfrist abgelaufen"; the trainee's personal data
+                                  # of the contract (subject contract-<id>) is destroyed with its key
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -526,6 +526,8 @@ class training final : public projector
                                            { "note", text(end.getNote()) } };
                 break;
             }
+            case schema::ContractEvent::PERSONAL_DATA_ERASED:
+                break;
         }
         ctx.store(key, std::move(c));
         return {};
