@@ -27,6 +27,22 @@ not_found()
     return missing("contract.not_found", "the contract does not exist");
 }
 
+std::unexpected<error>
+erased()
+{
+    return reject("contract.personal_data_erased",
+                  "the trainee's personal data of the contract was erased");
+}
+
+/// UTF-8 code points (the gateway's measure of a text's length).
+std::size_t
+code_points(std::string_view text) noexcept
+{
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char ch) {
+        return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+    }));
+}
+
 bool
 valid_form(schema::RecordForm f) noexcept
 {
@@ -40,7 +56,8 @@ valid_reason(schema::EndReason r) noexcept
            r == schema::EndReason::OTHER;
 }
 
-/// The common guard of every change: staff, the contract exists and runs.
+/// The common guard of every change: staff, the contract exists, its
+/// trainee's data is still there and it has not ended.
 std::optional<std::unexpected<error>>
 check_change(const state& s, const context& ctx)
 {
@@ -49,6 +66,9 @@ check_change(const state& s, const context& ctx)
     }
     if (!s.exists) {
         return not_found();
+    }
+    if (s.personal_data_erased) {
+        return erased();
     }
     if (s.ended) {
         return reject("contract.ended", "the contract has ended");
@@ -239,6 +259,10 @@ decide(const state& s, const issue_confirmation& c, const context& ctx)
         return reject("contract.confirmation_already_issued",
                       "the registration confirmation was already issued");
     }
+    if (s.personal_data_erased) {
+        // The confirmation names the trainee, who is no longer on record.
+        return erased();
+    }
     if (s.ended) {
         return reject("contract.ended", "the contract has ended");
     }
@@ -272,6 +296,9 @@ trainee_account_refusal(const state& s, std::string_view account_id)
 {
     if (!s.exists) {
         return not_found().error();
+    }
+    if (s.personal_data_erased) {
+        return erased().error();
     }
     if (s.ended) {
         return reject("contract.ended", "the contract has ended").error();
@@ -347,6 +374,9 @@ decide(const state& s, const end_contract& c, const context& ctx)
     if (!s.exists) {
         return not_found();
     }
+    if (s.personal_data_erased) {
+        return erased();
+    }
     if (s.ended) {
         return reject("contract.already_ended", "the contract has already ended");
     }
@@ -368,6 +398,31 @@ decide(const state& s, const end_contract& c, const context& ctx)
         x.setDate(format_date(*d));
         x.setReason(c.reason);
         x.setNote(std::string(trim(c.note)));
+    });
+}
+
+decision
+decide(const state& s, const erase_personal_data& c, const context& ctx)
+{
+    if (!is_staff(ctx)) {
+        return staff_only();
+    }
+    if (!s.exists) {
+        return not_found();
+    }
+    if (!valid_text(c.reason, 4 * k_max_erase_reason) ||
+        code_points(c.reason) > k_max_erase_reason) {
+        return invalid("validation.reason", "a reason of at most 500 characters is required");
+    }
+    if (s.personal_data_erased) {
+        return no_events();
+    }
+    if (!term_of(s).has_ended(day_of(ctx.now))) {
+        return reject("contract.still_running",
+                      "the trainee's personal data is erased only after the contract has ended");
+    }
+    return one_event([&](schema::Event::Builder e) {
+        e.initContract().initPersonalDataErased().setReason(std::string(trim(c.reason)));
     });
 }
 
@@ -406,7 +461,9 @@ evolve(state s, schema::ContractEvent::Reader event)
             auto d = event.getDatesChanged();
             s.start_date = date_or_default(d.getStart());
             s.end_date = date_or_default(d.getEnd());
-            s.minor = is_minor(s.birth_date, s.start_date);
+            if (!s.personal_data_erased) {
+                s.minor = is_minor(s.birth_date, s.start_date);
+            }
             break;
         }
         case schema::ContractEvent::RECORD_FORM_CHANGED:
@@ -420,6 +477,12 @@ evolve(state s, schema::ContractEvent::Reader event)
             break;
         }
         case schema::ContractEvent::PERSONAL_DATA_ERASED:
+            // What a fold reads once the subject's key is gone: the fields
+            // empty (crypto-shredding); ids, dates and status stay.
+            s.trainee_name.clear();
+            s.birth_date = date{};
+            s.trainee_email.clear();
+            s.personal_data_erased = true;
             break;
     }
     return s;

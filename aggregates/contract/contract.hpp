@@ -20,9 +20,14 @@
 /// - `contract.ended` (rejected): the contract has ended, no more changes;
 /// - `contract.already_ended` (rejected): ended twice;
 /// - `contract.end_before_start` (invalid): end date before the start;
+/// - `contract.still_running` (rejected): personal data is erased only once
+///   the contract has ended (an end recorded as of an earlier day, or the
+///   end date passed);
+/// - `contract.personal_data_erased` (rejected): the trainee's personal data
+///   was erased; nothing that needs the trainee can happen any more;
 /// - `validation.<field>` (invalid): company_id, trainee_name, birth_date,
 ///   email, trainee_number, occupation, start, end, record_form, trainers,
-///   document_id, account_id, end_date, end_reason, note.
+///   document_id, account_id, end_date, end_reason, note, reason.
 
 #include "common/domain.hpp"
 #include "portal/events/contract_term.hpp"
@@ -63,6 +68,9 @@ struct state
     bool ended = false;
     date ended_on{};
     schema::EndReason end_reason = schema::EndReason::REGULAR;
+    /// The trainee's personal data (name, birth date, e-mail) was erased
+    /// (`contract.personal_data_erased`); those fields are empty from then on.
+    bool personal_data_erased = false;
 };
 
 /// Registers a contract (chamber staff). The trainee number is generated
@@ -118,6 +126,16 @@ struct end_contract
     std::string note; ///< optional
 };
 
+/// Erases the trainee's personal data of the contract when its retention
+/// ends (DOMAIN.md, data protection).
+struct erase_personal_data
+{
+    std::string reason; ///< required, at most `k_max_erase_reason` code points
+};
+
+/// The longest reason of an erasure, in code points.
+inline constexpr std::size_t k_max_erase_reason = 500;
+
 /// What the company aggregate knows, as far as contracts need it.
 struct company_facts
 {
@@ -152,7 +170,8 @@ decision decide(const state& s, const link_trainee_account& c, const context& ct
 
 /// Why `account_id` cannot become the contract's trainee account, whoever
 /// asks: the contract does not exist (`contract.not_found`), has ended
-/// (`contract.ended`) or has another account linked
+/// (`contract.ended`), its trainee's personal data was erased
+/// (`contract.personal_data_erased`) or has another account linked
 /// (`contract.trainee_account_already_linked`). `decide` refuses with it;
 /// the gateway asks first, so a refused link creates no account and grants
 /// no trainee role for the contract.
@@ -170,6 +189,12 @@ decision decide(const state& s, const change_record_form& c, const context& ctx)
 /// `contract.ended`; rejected when already ended or the date is before the
 /// start.
 decision decide(const state& s, const end_contract& c, const context& ctx);
+
+/// `contract.personal_data_erased`. Staff or the system only
+/// (`contract.staff_only`); the contract must have ended by the command's
+/// day (`term_of(s).has_ended`, else `contract.still_running`); a reason is
+/// required (`validation.reason`). Already erased: no events.
+decision decide(const state& s, const erase_personal_data& c, const context& ctx);
 
 /// Applies one contract event (total over the union).
 state evolve(state s, schema::ContractEvent::Reader event);

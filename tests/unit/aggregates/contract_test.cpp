@@ -1,5 +1,6 @@
 // Given/When/Then specification of the contract (Ausbildungsverhältnis).
 
+#include "common/snapshot.hpp"
 #include "contract/contract.hpp"
 
 #include <gtest/gtest.h>
@@ -168,6 +169,58 @@ class ContractGivenEnded : public ::testing::Test
   protected:
     c::state given = c::fold({ registered_event(), ended_event("2027-01-31") });
     c::context ctx = staff_context();
+};
+
+event_payload
+erased_event()
+{
+    return make_event([](schema::Event::Builder e) {
+        e.initContract().initPersonalDataErased().setReason("Aufbewahrungsfrist abgelaufen");
+    });
+}
+
+/// The registration as a fold reads it once the subject's key is gone: the
+/// trainee's name, birth date and e-mail empty (crypto-shredding).
+event_payload
+shredded_registered_event()
+{
+    return make_event([](schema::Event::Builder e) {
+        e.setContract(registered_event().reader().getContract());
+        auto t = e.getContract().getRegistered().getTrainee();
+        t.setName("");
+        t.setBirthDate("");
+        t.setEmail("");
+    });
+}
+
+/// Ended early (31 January 2027), linked to an account, confirmed; the
+/// personal data erased after the end.
+class ContractGivenPersonalDataErased : public ::testing::Test
+{
+  protected:
+    c::state given = c::fold({ registered_event(),
+                               confirmation_event("doc-1"),
+                               account_linked_event("acc-9"),
+                               ended_event("2027-01-31"),
+                               erased_event() });
+    c::context ctx = [] {
+        auto x = staff_context();
+        x.now = at("2037-02-01T09:00:00Z");
+        return x;
+    }();
+};
+
+/// Never ended by a command; its end date (31 July 2029) passed, then the
+/// personal data was erased.
+class ContractGivenErasedAfterItsEndDate : public ::testing::Test
+{
+  protected:
+    c::state given = c::fold({ registered_event(), erased_event() });
+    c::context ctx = [] {
+        auto x = staff_context();
+        x.now = at("2039-08-01T09:00:00Z");
+        return x;
+    }();
 };
 
 } // namespace
@@ -728,6 +781,216 @@ TEST_F(ContractGivenEnded, ThenActiveOnlyUntilTheEndDate)
     EXPECT_TRUE(c::is_active(given, on("2027-01-31")));
     EXPECT_FALSE(c::is_active(given, on("2027-02-01")));
     EXPECT_FALSE(c::contains(given, on("2028-01-01")));
+}
+
+// --- erasing the trainee's personal data --------------------------------------------------------
+
+TEST_F(ContractGivenNothing, WhenPersonalDataErasedThenNotFound)
+{
+    expect_error(c::decide(given, c::erase_personal_data{ "Frist" }, ctx),
+                 "contract.not_found",
+                 error_class::not_found);
+}
+
+TEST_F(ContractGivenRegistered, WhenPersonalDataErasedWhileRunningThenStillRunning)
+{
+    expect_error(c::decide(given, c::erase_personal_data{ "Frist" }, ctx),
+                 "contract.still_running",
+                 error_class::rejected);
+}
+
+TEST_F(ContractGivenRegistered, WhenPersonalDataErasedOnTheEndDateThenStillRunning)
+{
+    ctx.now = at("2029-07-31T23:00:00Z");
+    expect_error(c::decide(given, c::erase_personal_data{ "Frist" }, ctx),
+                 "contract.still_running",
+                 error_class::rejected);
+}
+
+TEST_F(ContractGivenRegistered, WhenPersonalDataErasedAfterTheEndDateThenPersonalDataErased)
+{
+    ctx.now = at("2029-08-01T08:00:00Z");
+    auto d = c::decide(given, c::erase_personal_data{ "  Aufbewahrungsfrist abgelaufen " }, ctx);
+    auto ev = single(d).reader().getContract();
+    ASSERT_TRUE(ev.isPersonalDataErased());
+    EXPECT_EQ(str(ev.getPersonalDataErased().getReason()), "Aufbewahrungsfrist abgelaufen");
+}
+
+TEST_F(ContractGivenRegistered, WhenSystemErasesPersonalDataAfterTheEndDateThenPersonalDataErased)
+{
+    ctx.now = at("2029-08-01T08:00:00Z");
+    ctx.actor = principal{ "", role::system, "" };
+    EXPECT_TRUE(single(c::decide(given, c::erase_personal_data{ "Frist" }, ctx))
+                  .reader()
+                  .getContract()
+                  .isPersonalDataErased());
+}
+
+TEST_F(ContractGivenRegistered, WhenCompanyErasesPersonalDataThenStaffOnly)
+{
+    ctx.now = at("2029-08-01T08:00:00Z");
+    ctx.actor = principal{ "company-account-1", role::company, "co1" };
+    expect_error(c::decide(given, c::erase_personal_data{ "Frist" }, ctx),
+                 "contract.staff_only",
+                 error_class::forbidden);
+}
+
+TEST_F(ContractGivenRegistered, WhenTraineeErasesPersonalDataThenStaffOnly)
+{
+    ctx.now = at("2029-08-01T08:00:00Z");
+    ctx.actor = principal{ "acc-9", role::trainee, "co1" };
+    expect_error(c::decide(given, c::erase_personal_data{ "Frist" }, ctx),
+                 "contract.staff_only",
+                 error_class::forbidden);
+}
+
+TEST_F(ContractGivenRegistered, WhenPersonalDataErasedWithoutReasonThenValidationReason)
+{
+    ctx.now = at("2029-08-01T08:00:00Z");
+    expect_error(c::decide(given, c::erase_personal_data{ "   " }, ctx),
+                 "validation.reason",
+                 error_class::invalid);
+}
+
+TEST_F(ContractGivenRegistered, WhenErasureReasonIsTooLongThenValidationReason)
+{
+    ctx.now = at("2029-08-01T08:00:00Z");
+    expect_error(c::decide(given, c::erase_personal_data{ std::string(501, 'x') }, ctx),
+                 "validation.reason",
+                 error_class::invalid);
+    EXPECT_TRUE(c::decide(given, c::erase_personal_data{ std::string(500, 'x') }, ctx));
+    std::string umlauts;
+    for (int i = 0; i < 500; ++i) {
+        umlauts += "ä";
+    }
+    EXPECT_TRUE(c::decide(given, c::erase_personal_data{ umlauts }, ctx)) << "code points count";
+    expect_error(c::decide(given, c::erase_personal_data{ umlauts + "ö" }, ctx),
+                 "validation.reason",
+                 error_class::invalid);
+}
+
+TEST_F(ContractGivenEnded, WhenPersonalDataErasedOnTheDayItEndedAsOfThenStillRunning)
+{
+    ctx.now = at("2027-01-31T12:00:00Z");
+    expect_error(c::decide(given, c::erase_personal_data{ "Frist" }, ctx),
+                 "contract.still_running",
+                 error_class::rejected);
+}
+
+TEST_F(ContractGivenEnded, WhenPersonalDataErasedTheDayAfterItEndedThenPersonalDataErased)
+{
+    ctx.now = at("2027-02-01T08:00:00Z");
+    EXPECT_TRUE(single(c::decide(given, c::erase_personal_data{ "Frist" }, ctx))
+                  .reader()
+                  .getContract()
+                  .isPersonalDataErased());
+}
+
+TEST_F(ContractGivenPersonalDataErased, ThenStateDropsTheTraineesDataAndKeepsTheRest)
+{
+    EXPECT_TRUE(given.personal_data_erased);
+    EXPECT_EQ(given.trainee_name, "");
+    EXPECT_EQ(given.birth_date, date{});
+    EXPECT_EQ(given.trainee_email, "");
+    EXPECT_TRUE(given.exists);
+    EXPECT_EQ(given.company_id, "co1");
+    EXPECT_EQ(given.trainee_number, "AZ-4711");
+    EXPECT_EQ(given.start_date, on("2026-08-01"));
+    EXPECT_EQ(given.end_date, on("2029-07-31"));
+    EXPECT_TRUE(given.ended);
+    EXPECT_EQ(given.ended_on, on("2027-01-31"));
+    EXPECT_EQ(given.trainee_account_id, "acc-9");
+    EXPECT_EQ(given.confirmation_document_id, "doc-1");
+    EXPECT_EQ(given.trainer_ids, (std::vector<std::string>{ "t1", "t2" }));
+}
+
+TEST_F(ContractGivenPersonalDataErased, ThenTheLiveStateEqualsTheFoldOfTheShreddedLog)
+{
+    auto rebuilt = c::fold({ shredded_registered_event(),
+                             confirmation_event("doc-1"),
+                             account_linked_event("acc-9"),
+                             ended_event("2027-01-31"),
+                             erased_event() });
+    EXPECT_EQ(snapshot::encode(rebuilt), snapshot::encode(given));
+}
+
+TEST_F(ContractGivenPersonalDataErased, WhenErasedAgainThenNoEvents)
+{
+    expect_no_events(c::decide(given, c::erase_personal_data{ "noch einmal" }, ctx));
+}
+
+TEST_F(ContractGivenPersonalDataErased, WhenCompanyErasesAgainThenStaffOnly)
+{
+    ctx.actor = principal{ "company-account-1", role::company, "co1" };
+    expect_error(c::decide(given, c::erase_personal_data{ "Frist" }, ctx),
+                 "contract.staff_only",
+                 error_class::forbidden);
+}
+
+TEST_F(ContractGivenPersonalDataErased, WhenAnotherTraineeAccountLinkedThenPersonalDataErased)
+{
+    expect_error(c::decide(given, c::link_trainee_account{ "acc-10" }, ctx),
+                 "contract.personal_data_erased",
+                 error_class::rejected);
+    auto refused = c::trainee_account_refusal(given, "acc-10");
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->code, "contract.personal_data_erased");
+}
+
+TEST_F(ContractGivenPersonalDataErased, WhenAnotherConfirmationIssuedThenAlreadyIssued)
+{
+    expect_no_events(c::decide(given, c::issue_confirmation{ "doc-1" }, ctx));
+    expect_error(c::decide(given, c::issue_confirmation{ "doc-2" }, ctx),
+                 "contract.confirmation_already_issued",
+                 error_class::rejected);
+}
+
+TEST_F(ContractGivenErasedAfterItsEndDate, WhenConfirmationIssuedThenPersonalDataErased)
+{
+    expect_error(c::decide(given, c::issue_confirmation{ "doc-1" }, ctx),
+                 "contract.personal_data_erased",
+                 error_class::rejected);
+}
+
+TEST_F(ContractGivenErasedAfterItsEndDate, WhenTraineeAccountLinkedThenPersonalDataErased)
+{
+    expect_error(c::decide(given, c::link_trainee_account{ "acc-9" }, ctx),
+                 "contract.personal_data_erased",
+                 error_class::rejected);
+    ASSERT_TRUE(c::trainee_account_refusal(given, "acc-9").has_value());
+}
+
+TEST_F(ContractGivenErasedAfterItsEndDate, WhenDatesExtendedThenPersonalDataErased)
+{
+    expect_error(c::decide(given, c::change_dates{ "2026-08-01", "2040-07-31" }, ctx),
+                 "contract.personal_data_erased",
+                 error_class::rejected);
+}
+
+TEST_F(ContractGivenErasedAfterItsEndDate, WhenTrainersOrRecordFormChangedThenPersonalDataErased)
+{
+    expect_error(c::decide(given, c::change_trainers{ { "t3" } }, ctx),
+                 "contract.personal_data_erased",
+                 error_class::rejected);
+    expect_error(c::decide(given, c::change_record_form{ schema::RecordForm::PAPER }, ctx),
+                 "contract.personal_data_erased",
+                 error_class::rejected);
+}
+
+TEST_F(ContractGivenErasedAfterItsEndDate, WhenEndedThenPersonalDataErased)
+{
+    expect_error(
+      c::decide(given, c::end_contract{ "2029-07-31", schema::EndReason::REGULAR, "" }, ctx),
+      "contract.personal_data_erased",
+      error_class::rejected);
+}
+
+TEST_F(ContractGivenErasedAfterItsEndDate, ThenItHasEndedAndKeepsItsDates)
+{
+    EXPECT_TRUE(c::is_active(given, on("2029-07-31")));
+    EXPECT_FALSE(c::is_active(given, on("2029-08-01")));
+    EXPECT_TRUE(c::term_of(given).has_ended(on("2029-08-01")));
+    EXPECT_TRUE(given.minor) << "the flag stays; only name, birth date and e-mail go";
 }
 
 // --- streams and folding ----------------------------------------------------------------------

@@ -113,9 +113,11 @@ TEST(Snapshot, FieldsComeBackWithTheirValues)
     c.start_date = std::chrono::year{ 2025 } / 8 / 1;
     c.trainer_ids = { "t-1", "t-2" };
     c.end_reason = schema::EndReason::REGULAR;
+    c.personal_data_erased = true;
     auto back = snapshot::decode<contract::state>(snapshot::encode(c));
     ASSERT_TRUE(back.has_value());
     EXPECT_TRUE(back->exists);
+    EXPECT_TRUE(back->personal_data_erased);
     EXPECT_EQ(back->trainee_name, "Lena Hoffmann");
     EXPECT_EQ(back->start_date, c.start_date);
     EXPECT_EQ(back->trainer_ids, c.trainer_ids);
