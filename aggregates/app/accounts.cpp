@@ -1007,6 +1007,15 @@ end_contract(const services& svc,
     return run_contract(svc, meta, contract_id, c, false);
 }
 
+result<outcome>
+erase_contract_personal_data(const services& svc,
+                             const command_meta& meta,
+                             std::string_view contract_id,
+                             const con::erase_personal_data& c)
+{
+    return run_contract(svc, meta, contract_id, c, false);
+}
+
 // ---------------------------------------------------------------------------
 // Documents
 // ---------------------------------------------------------------------------

@@ -335,6 +335,18 @@ result<domain::outcome> end_contract(const services&,
                                      std::string_view contract_id,
                                      const domain::contract::end_contract& c);
 
+/// Erases the trainee's personal data of an ended contract (staff or
+/// system; DOMAIN.md, data protection): the log destroys the subject's key
+/// (`contract-<id>`), the read models drop the trainee's name, birth date and
+/// e-mail. Repeated: no events. Errors: `contract.not_found`, the
+/// aggregate's (`contract.staff_only`, `contract.still_running`,
+/// `validation.reason`).
+result<domain::outcome> erase_contract_personal_data(
+  const services&,
+  const domain::command_meta&,
+  std::string_view contract_id,
+  const domain::contract::erase_personal_data& c);
+
 // ---------------------------------------------------------------------------
 // Documents (stream `document-<id>`, partition key of the company)
 // ---------------------------------------------------------------------------

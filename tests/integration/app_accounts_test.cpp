@@ -739,6 +739,47 @@ TEST_F(AppAccountsTest, ContractIsChangedAndEnded)
                                          "contract.ended" }));
 }
 
+TEST_F(AppAccountsTest, StaffEraseTheTraineesPersonalDataOnceTheContractHasEnded)
+{
+    given_people_with_accounts();
+    ASSERT_FALSE(HasFailure());
+    auto erase = [&](const command_meta& meta, std::string_view id, std::string reason) {
+        return app::erase_contract_personal_data(
+          svc, meta, id, contract::erase_personal_data{ std::move(reason) });
+    };
+    // Running (1 August 2026 to 31 July 2029): refused, nothing appended.
+    EXPECT_EQ(code_of(erase(staff(), "k-1", "Aufbewahrungsfrist abgelaufen")),
+              "contract.still_running");
+    must(app::end_contract(
+      svc,
+      staff(),
+      "k-1",
+      contract::end_contract{ "2026-11-27", schema::EndReason::TERMINATED, "Kündigung" }));
+    EXPECT_EQ(code_of(erase(company(), "k-1", "Frist")), "contract.staff_only");
+    EXPECT_EQ(code_of(erase(trainee(), "k-1", "Frist")), "contract.staff_only");
+    EXPECT_EQ(code_of(erase(staff(), "k-1", "")), "validation.reason");
+    EXPECT_EQ(code_of(erase(staff(), "k-404", "Frist")), "contract.not_found");
+
+    auto done = must(erase(staff(), "k-1", "Aufbewahrungsfrist abgelaufen"));
+    EXPECT_EQ(done.events, 1U);
+    auto again = must(erase(staff(), "k-1", "Aufbewahrungsfrist abgelaufen"));
+    EXPECT_EQ(again.events, 0U);
+    EXPECT_EQ(again.version, done.version);
+
+    auto k = contract_state("k-1");
+    EXPECT_TRUE(k.personal_data_erased);
+    EXPECT_EQ(k.trainee_name, "");
+    EXPECT_EQ(k.trainee_email, "");
+    EXPECT_EQ(k.birth_date, date{});
+    EXPECT_EQ(k.trainee_number, k_trainee_number);
+    EXPECT_EQ(k.trainee_account_id, trainee_account);
+    EXPECT_EQ(names("contract-k-1").back(), "contract.personal_data_erased");
+    // A trainee account can no longer be linked to it.
+    EXPECT_EQ(code_of(app::link_trainee_account(
+                svc, staff(), "k-1", contract::link_trainee_account{ "acc-neu@example.de" })),
+              "contract.personal_data_erased");
+}
+
 TEST_F(AppAccountsTest, ContractNeedsAKnownCompanyAndItsTrainers)
 {
     auto k = tom_contract();
