@@ -333,7 +333,9 @@ peek_stream_version(std::string_view bytes)
         capnp::FlatArrayMessageReader reader(words.asPtr(), bounded);
         auto env = reader.getRoot<schema::Envelope>();
         auto id = env.getStreamId();
-        return stream_version{ std::string(id.cStr(), id.size()), env.getStreamVersion() };
+        return stream_version{ std::string(id.cStr(), id.size()),
+                               env.getStreamVersion(),
+                               env.hasSealed() };
     } catch (const kj::Exception& e) {
         return fail(error::invalid("codec.malformed", std::string(e.getDescription().cStr())));
     }

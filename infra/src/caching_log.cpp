@@ -48,6 +48,12 @@ class lru_caching_log final : public caching_log
     {
         return inner_.read_all(after, max);
     }
+    result<std::vector<events::recorded_event>> read_all_stored(events::position after,
+                                                                std::size_t max) override
+    {
+        return inner_.read_all_stored(after, max);
+    }
+    std::uint64_t erasure_epoch() const override { return inner_.erasure_epoch(); }
     result<std::unique_ptr<events::subscription>> subscribe(events::position after,
                                                             events::event_handler handler) override
     {
@@ -71,6 +77,7 @@ class lru_caching_log final : public caching_log
 
     std::optional<entry> find_state(std::string_view stream, std::type_index type) override
     {
+        observe_erasures();
         const auto& k = key(stream, type);
         auto& s = shard_of(k);
         std::lock_guard lock(s.mu);
@@ -86,6 +93,9 @@ class lru_caching_log final : public caching_log
 
     void store_state(std::string_view stream, std::type_index type, entry e) override
     {
+        if (erased_since_load()) {
+            return;
+        }
         const auto& k = key(stream, type);
         auto& s = shard_of(k);
         std::lock_guard lock(s.mu);
@@ -115,6 +125,7 @@ class lru_caching_log final : public caching_log
 
     std::optional<snapshot> find_snapshot(std::string_view stream, std::string_view tag) override
     {
+        observe_erasures();
         if (snapshots_.store == nullptr) {
             return std::nullopt;
         }
@@ -136,6 +147,9 @@ class lru_caching_log final : public caching_log
 
     void store_snapshot(std::string_view stream, std::string_view tag, snapshot s) override
     {
+        if (erased_since_load()) {
+            return;
+        }
         if (snapshots_.store == nullptr) {
             return;
         }
@@ -180,6 +194,44 @@ class lru_caching_log final : public caching_log
     }
 
   private:
+    // --- erasures ---
+    // States and snapshots hold personal data as the log gave it. When the
+    // log destroys subject keys, every state and snapshot goes (erasures
+    // are rare; a state is folded again from the log, whose erased fields
+    // now read empty). A state loaded before an erasure and stored after it
+    // is not kept: the thread remembers the epoch it last looked up under.
+
+    static std::uint64_t& load_epoch()
+    {
+        thread_local std::uint64_t epoch = 0;
+        return epoch;
+    }
+
+    void observe_erasures()
+    {
+        auto now = inner_.erasure_epoch();
+        load_epoch() = now;
+        if (now == seen_epoch_.load(std::memory_order_acquire)) {
+            return;
+        }
+        std::lock_guard lock(erasure_mu_);
+        if (now == seen_epoch_.load(std::memory_order_acquire)) {
+            return;
+        }
+        clear();
+        if (snapshots_.store != nullptr) {
+            write_batch batch;
+            batch.erase_prefix(k_snapshot_prefix);
+            if (auto dropped = snapshots_.store->write(batch, true); !dropped) {
+                spdlog::warn("dropping the snapshots after an erasure: {}",
+                             dropped.error().message);
+            }
+        }
+        seen_epoch_.store(now, std::memory_order_release);
+    }
+
+    bool erased_since_load() const { return inner_.erasure_epoch() != load_epoch(); }
+
     struct node
     {
         std::string key;
@@ -229,6 +281,8 @@ class lru_caching_log final : public caching_log
     std::size_t shard_capacity_ = 1;
     std::array<shard, k_shards> shards_;
     std::atomic<std::uint64_t> snapshots_read_{ 0 };
+    std::mutex erasure_mu_;
+    std::atomic<std::uint64_t> seen_epoch_{ 0 };
     std::atomic<std::uint64_t> snapshots_written_{ 0 };
 };
 

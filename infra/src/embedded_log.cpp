@@ -2,6 +2,7 @@
 
 #include "log_store.hpp"
 #include "portal/events/message.hpp"
+#include "portal/events/personal_data.hpp"
 #include "portal/infra/crypto.hpp"
 
 #include <linux/futex.h>
@@ -112,6 +113,7 @@ class commit_group final : public events::durability
     std::vector<std::string> command_ids;
     std::vector<std::pair<std::string, std::uint64_t>> versions; ///< stream, version after
     std::vector<events::append_pipeline*> pipelines;
+    bool erases = false; ///< destroys subject keys
 
   private:
     static constexpr auto k_pending = static_cast<std::uint32_t>(state::pending);
@@ -281,6 +283,13 @@ class rocks_log final : public events::event_log
     {
         return store_->read_all(after, max);
     }
+
+    result<std::vector<recorded_event>> read_all_stored(position after, std::size_t max) override
+    {
+        return store_->read_all_stored(after, max);
+    }
+
+    std::uint64_t erasure_epoch() const override { return store_->erasure_epoch(); }
 
     result<std::unique_ptr<events::subscription>> subscribe(position after,
                                                             events::event_handler handler) override
@@ -466,9 +475,18 @@ class rocks_log final : public events::event_log
         res.first_version = head.version + 1;
         res.first_position = position{ next_position_ };
         head.partition_key = req.partition_key;
+        subject_key_for key_for = [&](const std::string& subject) {
+            return subject_key_for_writer(g, subject);
+        };
         for (const auto& payload : payloads) {
+            if (auto erased = events::erased_subject(req.stream, payload.reader())) {
+                // Destroyed in the same batch as the event that erases it.
+                g.batch.Put(store_->cf_keys(), *erased, rocksdb::Slice());
+                staged_keys_.insert_or_assign(*erased, staged_key{ std::string(), g.seq });
+                g.erases = true;
+            }
             auto bytes =
-              detail::build_envelope(req, payload, head.version + 1, head.last_hash, now);
+              detail::build_envelope(req, payload, head.version + 1, head.last_hash, now, &key_for);
             head.version += 1;
             auto key = detail::position_key(next_position_);
             g.batch.Put(store_->cf_events(), key, bytes);
@@ -494,6 +512,30 @@ class rocks_log final : public events::event_log
             g.pipelines.push_back(pipeline);
         }
         return res;
+    }
+
+    /// A subject's key for sealing in group `g`: staged by a group not yet
+    /// written, else stored, else new (put into `g`'s batch); nullopt once
+    /// the subject was erased. Under `mu_`.
+    std::optional<std::string> subject_key_for_writer(commit_group& g, const std::string& subject)
+    {
+        if (auto it = staged_keys_.find(subject); it != staged_keys_.end()) {
+            if (it->second.key.empty()) {
+                return std::nullopt;
+            }
+            return it->second.key;
+        }
+        auto stored = store_->subject_key_of(subject);
+        if (stored.st == subject_key::state::erased) {
+            return std::nullopt;
+        }
+        if (stored.st == subject_key::state::present) {
+            return std::move(stored.key);
+        }
+        auto key = new_subject_key();
+        g.batch.Put(store_->cf_keys(), subject, key);
+        staged_keys_.insert_or_assign(subject, staged_key{ key, g.seq });
+        return key;
     }
 
     void write_loop()
@@ -532,6 +574,8 @@ class rocks_log final : public events::event_log
                 groups_.pop_front();
                 if (committed) {
                     done_seq_ = g->seq;
+                    std::erase_if(staged_keys_,
+                                  [&](const auto& k) { return k.second.group <= done_seq_; });
                     for (const auto& id : g->command_ids) {
                         auto it = pending_commands_.find(id);
                         if (it != pending_commands_.end() && it->second.group == g) {
@@ -563,7 +607,8 @@ class rocks_log final : public events::event_log
                                   [&](const auto& h) { return h.second.group > done_seq_; });
                     done_seq_ = groups_.back()->seq - 1;
                     pending_commands_.clear();
-                    versions_.clear(); // a failed write may have left anything readable
+                    staged_keys_.clear(); // the stored ones are read again
+                    versions_.clear();    // a failed write may have left anything readable
                     store_->reload_position();
                     next_position_ = store_->last_position().value + 1;
                     for (auto& f : finished) {
@@ -574,6 +619,9 @@ class rocks_log final : public events::event_log
                 }
             }
             if (committed) {
+                if (g->erases) {
+                    store_->erasures_committed();
+                }
                 finished.push_back(std::move(g));
             }
             {
@@ -632,6 +680,14 @@ class rocks_log final : public events::event_log
     std::unordered_map<std::string, head_entry> heads_;
     std::unordered_map<std::string, pending_command, string_hash, std::equal_to<>>
       pending_commands_;
+    /// Subject keys made or destroyed by groups not yet written (empty key:
+    /// destroyed), with the group.
+    struct staged_key
+    {
+        std::string key;
+        std::uint64_t group = 0;
+    };
+    std::unordered_map<std::string, staged_key> staged_keys_;
     bool stopping_ = false;
     std::thread writer_;
 

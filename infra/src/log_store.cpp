@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <thread>
@@ -26,6 +27,7 @@ constexpr const char* k_cf_events = "events";
 constexpr const char* k_cf_streams = "streams";
 constexpr const char* k_cf_heads = "heads";
 constexpr const char* k_cf_commands = "commands";
+constexpr const char* k_cf_keys = "keys";
 constexpr const char* k_format_key = "format";
 
 rocksdb::ColumnFamilyOptions
@@ -223,7 +225,8 @@ build_envelope(const append_request& req,
                const event_payload& payload,
                std::uint64_t version,
                std::string_view prev_hash,
-               timestamp now)
+               timestamp now,
+               const subject_key_for* keys)
 {
     capnp::MallocMessageBuilder builder(512);
     auto env = builder.initRoot<schema::Envelope>();
@@ -244,6 +247,9 @@ build_envelope(const append_request& req,
     env.setSchemaVersion(events::k_schema_version);
     env.setPartitionKey(req.partition_key);
     env.setPayload(payload.reader());
+    if (keys != nullptr) {
+        seal_personal_data(env, *keys);
+    }
     auto words = capnp::messageToFlatArray(builder);
     return std::string(reinterpret_cast<const char*>(words.begin()),
                        words.size() * sizeof(capnp::word));
@@ -337,6 +343,14 @@ log_store::log_store(std::unique_ptr<rocksdb::DB> db,
 log_store::~log_store()
 {
     close_subscriptions();
+    {
+        std::lock_guard lock(purge_mu_);
+        purge_stopping_ = true;
+    }
+    purge_cv_.notify_all();
+    if (purge_thread_.joinable()) {
+        purge_thread_.join();
+    }
     for (auto* h : handles_) {
         db_->DestroyColumnFamilyHandle(h);
     }
@@ -367,6 +381,7 @@ log_store::open(const std::filesystem::path& dir, bool sync, int format)
         { k_cf_streams, point_lookup_options() },
         { k_cf_heads, point_lookup_options() },
         { k_cf_commands, point_lookup_options() },
+        { k_cf_keys, point_lookup_options() },
     };
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
@@ -390,6 +405,12 @@ log_store::open(const std::filesystem::path& dir, bool sync, int format)
     std::string stored;
     s = db->Get(rocksdb::ReadOptions(), handles[0], k_format_key, &stored);
     if (s.IsNotFound()) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        s = db->Put(wo, handles[0], k_format_key, std::to_string(format));
+    } else if (s.ok() && std::atoi(stored.c_str()) < format) {
+        // This build writes what older ones cannot read (sealed personal
+        // data): they refuse the directory from now on.
         rocksdb::WriteOptions wo;
         wo.sync = true;
         s = db->Put(wo, handles[0], k_format_key, std::to_string(format));
@@ -482,14 +503,106 @@ log_store::read_stream(std::string_view stream, std::uint64_t from_version, std:
         if (!statuses[i].ok()) {
             return fail(storage_error(statuses[i], "read_stream"));
         }
+        auto bytes = unsealed(values[i].ToStringView());
+        if (!bytes) {
+            return fail(std::move(bytes.error()));
+        }
         out.push_back(recorded_event{
-          position{ get_be64(keys[i]) }, std::string(stream), versions[i], values[i].ToString() });
+          position{ get_be64(keys[i]) }, std::string(stream), versions[i], std::move(*bytes) });
     }
     return out;
 }
 
+result<std::string>
+log_store::unsealed(std::string_view stored)
+{
+    if (!has_sealed_personal_data(stored)) {
+        return std::string(stored);
+    }
+    return unseal_envelope(stored,
+                           [this](std::string_view subject) { return subject_key_of(subject); });
+}
+
+subject_key
+log_store::subject_key_of(std::string_view subject)
+{
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), cf_keys(), rocksdb::Slice(subject), &value);
+    if (!s.ok()) {
+        // Not found, or unreadable: either way not a key to decrypt with.
+        return subject_key{};
+    }
+    if (value.empty()) {
+        return subject_key{ subject_key::state::erased, {} };
+    }
+    return subject_key{ subject_key::state::present, std::move(value) };
+}
+
+void
+log_store::erasures_committed()
+{
+    erasure_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    chunks_.clear();
+    std::lock_guard lock(purge_mu_);
+    purge_requested_ = true;
+    if (!purge_thread_.joinable() && !purge_stopping_) {
+        purge_thread_ = std::thread([this] { purge_loop(); });
+    }
+    purge_cv_.notify_one();
+}
+
+void
+log_store::purge_loop()
+{
+    std::unique_lock lock(purge_mu_);
+    for (;;) {
+        purge_cv_.wait(lock, [&] { return purge_requested_ || purge_stopping_; });
+        if (!purge_requested_) {
+            return;
+        }
+        purge_requested_ = false;
+        lock.unlock();
+        purge_destroyed_keys();
+        lock.lock();
+    }
+}
+
+void
+log_store::purge_destroyed_keys()
+{
+    // A destroyed key still sits in the write-ahead log and in older files
+    // of `keys` until they are rewritten: flush every family (the log file
+    // that holds the key becomes obsolete and is deleted), then compact
+    // `keys` to its last level, which drops the overwritten values.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    auto s = db_->Flush(flush, handles_);
+    if (s.ok()) {
+        rocksdb::CompactRangeOptions compact;
+        compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+        s = db_->CompactRange(compact, cf_keys(), nullptr, nullptr);
+    }
+    if (!s.ok()) {
+        spdlog::warn("event log: purging destroyed subject keys from the files failed: {} "
+                     "(they go with the next compaction)",
+                     s.ToString());
+    }
+}
+
 result<std::vector<recorded_event>>
 log_store::read_all(position after, std::size_t max)
+{
+    return read_events(after, max, true);
+}
+
+result<std::vector<recorded_event>>
+log_store::read_all_stored(position after, std::size_t max)
+{
+    return read_events(after, max, false);
+}
+
+result<std::vector<recorded_event>>
+log_store::read_events(position after, std::size_t max, bool unseal)
 {
     std::vector<recorded_event> out;
     auto limit = committed_.load(std::memory_order_acquire);
@@ -505,10 +618,20 @@ log_store::read_all(position after, std::size_t max)
               "log.corrupt",
               fmt::format("event at position {} does not decode: {}", pos, head.error().message)));
         }
-        out.push_back(recorded_event{ position{ pos },
-                                      std::move(head->stream),
-                                      head->version,
-                                      std::string(it->value().ToStringView()) });
+        std::string bytes;
+        if (unseal && head->sealed) {
+            auto open =
+              unseal_envelope(it->value().ToStringView(),
+                              [this](std::string_view subject) { return subject_key_of(subject); });
+            if (!open) {
+                return fail(std::move(open.error()));
+            }
+            bytes = std::move(*open);
+        } else {
+            bytes.assign(it->value().ToStringView());
+        }
+        out.push_back(recorded_event{
+          position{ pos }, std::move(head->stream), head->version, std::move(bytes) });
     }
     if (!it->status().ok()) {
         return fail(storage_error(it->status(), "read_all"));
@@ -564,6 +687,7 @@ chunk_cache::get(position after, const reader& read)
     }
     entries_.push_back(entry{ after, after, nullptr, 0, 0 });
     ++stats_.reads;
+    auto generation = generation_;
     lock.unlock();
     auto batch = read(after);
     lock.lock();
@@ -581,6 +705,12 @@ chunk_cache::get(position after, const reader& read)
     }
     auto bytes = chunk_bytes(*batch);
     auto chunk = std::make_shared<const std::vector<recorded_event>>(std::move(*batch));
+    if (generation != generation_) {
+        // Cleared while reading (an erasure): the chunk may hold personal
+        // data that readers must no longer see; only this reader takes it.
+        loaded_cv_.notify_all();
+        return shared_events{ chunk, std::span<const recorded_event>(*chunk) };
+    }
     entries_.push_back(entry{ after, chunk->back().position, chunk, bytes, ++tick_ });
     bytes_ += bytes;
     // Drop the least recently used until within bounds (a single chunk
@@ -613,6 +743,7 @@ chunk_cache::clear()
     std::lock_guard lock(mu_);
     std::erase_if(entries_, [](const entry& e) { return e.chunk != nullptr; });
     bytes_ = 0;
+    ++generation_;
 }
 
 chunk_stats

@@ -12,6 +12,7 @@
 #include "portal/events/event_log.hpp"
 #include "portal/events/message.hpp"
 #include "portal/events/time.hpp"
+#include "portal/infra/personal_seal.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -27,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace portal::infra::detail {
@@ -68,12 +70,15 @@ result<events::stream_head> check_append(const events::append_request& request,
                                          const head_lookup& head_of);
 
 /// Builds the envelope of one event at `version` of the request's stream,
-/// chained to `prev_hash` (empty for version 1). Returns its encoded bytes.
+/// chained to `prev_hash` (empty for version 1), its personal data sealed
+/// with the keys `keys` gives (none: stored as it is). Returns its encoded
+/// bytes.
 std::string build_envelope(const events::append_request& request,
                            const events::event_payload& payload,
                            std::uint64_t version,
                            std::string_view prev_hash,
-                           timestamp now);
+                           timestamp now,
+                           const subject_key_for* keys = nullptr);
 
 class log_subscription;
 
@@ -118,7 +123,8 @@ class chunk_cache
     /// The events after `after` from a cached chunk that holds the next one,
     /// else from `read(after)` (at most `k_chunk_events`), then cached.
     result<shared_events> get(events::position after, const reader& read);
-    /// Drops every cached chunk (holders keep theirs).
+    /// Drops every cached chunk (holders keep theirs); a read in flight
+    /// keeps its chunk to itself.
     void clear();
     chunk_stats stats() const;
 
@@ -137,6 +143,7 @@ class chunk_cache
     std::vector<entry> entries_;
     std::size_t bytes_ = 0;
     std::uint64_t tick_ = 0;
+    std::uint64_t generation_ = 0; ///< raised by `clear`
     chunk_stats stats_;
 };
 
@@ -162,6 +169,22 @@ class log_store
     rocksdb::ColumnFamilyHandle* cf_streams() const { return handles_[2]; }
     rocksdb::ColumnFamilyHandle* cf_heads() const { return handles_[3]; }
     rocksdb::ColumnFamilyHandle* cf_commands() const { return handles_[4]; }
+    /// Subject keys of sealed personal data: subject -> 32-byte key, or an
+    /// empty value once the subject was erased (kept, so that no new key is
+    /// made for it).
+    rocksdb::ColumnFamilyHandle* cf_keys() const { return handles_[5]; }
+
+    /// The stored key of a subject.
+    subject_key subject_key_of(std::string_view subject);
+
+    /// After a commit that erased subjects: readers see their personal data
+    /// empty from now on. Drops the shared chunks (they hold unsealed
+    /// events), raises `erasure_epoch`, and purges the destroyed keys from
+    /// the files in the background (flush, then compaction of `keys`).
+    void erasures_committed();
+    /// How many commits erased subjects (state caches drop what they hold
+    /// when it changes).
+    std::uint64_t erasure_epoch() const { return erasure_epoch_.load(std::memory_order_acquire); }
 
     /// The last position on disk (recomputed from the `events` family).
     std::uint64_t stored_last_position();
@@ -177,6 +200,10 @@ class log_store
                                                             std::uint64_t from_version,
                                                             std::size_t max);
     result<std::vector<events::recorded_event>> read_all(events::position after, std::size_t max);
+    /// Like `read_all`, but the bytes as stored: personal data stays sealed
+    /// (what the hash chains cover).
+    result<std::vector<events::recorded_event>> read_all_stored(events::position after,
+                                                                std::size_t max);
     result<std::unique_ptr<events::subscription>> subscribe(events::position after,
                                                             events::event_handler handler);
     /// For subscriptions: the events after `after` through the shared
@@ -207,9 +234,24 @@ class log_store
               std::vector<rocksdb::ColumnFamilyHandle*> handles,
               bool sync);
 
+    result<std::vector<events::recorded_event>> read_events(events::position after,
+                                                            std::size_t max,
+                                                            bool unseal);
+    /// The envelope as readers see it (personal data unsealed).
+    result<std::string> unsealed(std::string_view stored);
+    void purge_loop();
+    void purge_destroyed_keys();
+
     std::unique_ptr<rocksdb::DB> db_;
     std::vector<rocksdb::ColumnFamilyHandle*> handles_;
     rocksdb::WriteOptions write_options_;
+
+    std::atomic<std::uint64_t> erasure_epoch_{ 0 };
+    std::mutex purge_mu_;
+    std::condition_variable purge_cv_;
+    bool purge_requested_ = false;
+    bool purge_stopping_ = false;
+    std::thread purge_thread_;
 
     std::atomic<std::uint64_t> committed_{ 0 };
     chunk_cache chunks_;

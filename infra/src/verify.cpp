@@ -31,7 +31,7 @@ verify_chains(events::event_log& log)
         report.first_broken = broken_event{ e.position, e.stream, e.version, std::move(reason) };
     };
     for (;;) {
-        auto batch = log.read_all(after, 4096);
+        auto batch = log.read_all_stored(after, 4096);
         if (!batch) {
             if (batch.error().code == "log.corrupt") {
                 report.first_broken =

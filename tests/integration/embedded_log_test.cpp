@@ -1,5 +1,8 @@
 #include "event_log_contract.hpp"
+#include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
+#include "portal/infra/kv_store.hpp"
+#include "portal/infra/personal_seal.hpp"
 #include "portal/infra/verify.hpp"
 
 #include <gtest/gtest.h>
@@ -68,7 +71,7 @@ TEST(EmbeddedLog, ADirectoryOfANewerFormatIsRefused)
         rocksdb::DB* raw = nullptr;
         std::vector<rocksdb::ColumnFamilyHandle*> handles;
         std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-        for (auto name : { "default", "events", "streams", "heads", "commands" }) {
+        for (auto name : { "default", "events", "streams", "heads", "commands", "keys" }) {
             cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
         }
         ASSERT_TRUE(
@@ -115,7 +118,7 @@ tamper(const std::filesystem::path& dir,
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (auto name : { "default", "events", "streams", "heads", "commands" }) {
+    for (auto name : { "default", "events", "streams", "heads", "commands", "keys" }) {
         cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), cfs, &handles, &raw).ok());
@@ -536,3 +539,241 @@ TEST(EmbeddedLogCrash, PipelinedLanesAcknowledgeOnlyDurableAppends)
 }
 
 } // namespace
+
+// --- Personal data: sealed per subject, erased with its key -------------------
+
+namespace {
+
+events::append_request
+personal_request(const std::string& stream, events::event_payload payload)
+{
+    events::append_request r;
+    r.stream = stream;
+    r.partition_key = stream;
+    r.expected = expected_version::any();
+    r.payloads.push_back(std::string(payload.bytes()));
+    r.actor = events::actor{ "account-staff", events::role::staff, "" };
+    return r;
+}
+
+events::event_payload
+created(const std::string& email)
+{
+    return events::event_payload::build([&](schema::Event::Builder e) {
+        auto c = e.initAccount().initCreated();
+        c.setEmail(email);
+        c.setName("Erika Mustermann");
+        c.setAccountId("a1");
+        c.setCreatedFor("staff");
+    });
+}
+
+events::event_payload
+erased()
+{
+    return events::event_payload::build(
+      [](schema::Event::Builder e) { e.initAccount().initErased().setReason("Frist abgelaufen"); });
+}
+
+std::string
+email_in(const events::recorded_event& e)
+{
+    auto env = events::envelope::decode(e.envelope_bytes);
+    EXPECT_TRUE(env.has_value());
+    auto p = env->reader().getPayload();
+    if (p.which() == schema::Event::ACCOUNT &&
+        p.getAccount().which() == schema::AccountEvent::CREATED) {
+        return p.getAccount().getCreated().getEmail().cStr();
+    }
+    return p.getReminder().getSent().getRecipientEmail().cStr();
+}
+
+/// Every byte of every file under `dir`.
+bool
+some_file_contains(const std::filesystem::path& dir, const std::string& needle)
+{
+    for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+        if (!f.is_regular_file()) {
+            continue;
+        }
+        std::ifstream in(f.path(), std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (bytes.find(needle) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The stored key of `subject` (the log closed).
+std::string
+stored_key(const std::filesystem::path& dir, const std::string& subject)
+{
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (auto name : { "default", "events", "streams", "heads", "commands", "keys" }) {
+        cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    EXPECT_TRUE(
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), cfs, &handles, &raw).ok());
+    std::string value;
+    if (raw != nullptr) {
+        EXPECT_TRUE(raw->Get(rocksdb::ReadOptions(), handles[5], subject, &value).ok());
+        for (auto* h : handles) {
+            raw->DestroyColumnFamilyHandle(h);
+        }
+        delete raw;
+    }
+    return value;
+}
+
+} // namespace
+
+TEST(EmbeddedLogPersonalData, IsSealedOnDiskAndReadBackInTheClear)
+{
+    temp_dir dir;
+    auto log = infra::open_embedded_log({ .dir = dir.path() });
+    ASSERT_TRUE(log.has_value());
+    ASSERT_TRUE((*log)->append(personal_request("account-a1", created("erika@example.org"))));
+
+    auto stream = (*log)->read_stream("account-a1");
+    ASSERT_TRUE(stream.has_value());
+    EXPECT_EQ(email_in(stream->at(0)), "erika@example.org");
+    auto all = (*log)->read_all(events::position{ 0 }, 10);
+    EXPECT_EQ(email_in(all->at(0)), "erika@example.org");
+    std::mutex mu;
+    std::vector<std::string> seen;
+    auto sub = (*log)->subscribe(events::position{ 0 }, [&](const events::recorded_event& e) {
+        std::lock_guard lock(mu);
+        seen.push_back(email_in(e));
+        return result<void>{};
+    });
+    ASSERT_TRUE(sub.has_value());
+    ASSERT_TRUE(wait_until([&] {
+        std::lock_guard lock(mu);
+        return !seen.empty();
+    }));
+    (*sub)->stop();
+    EXPECT_EQ(seen.at(0), "erika@example.org");
+
+    // As stored: sealed, the field empty; what the hash chain covers.
+    auto stored = (*log)->read_all_stored(events::position{ 0 }, 10);
+    EXPECT_EQ(email_in(stored->at(0)), "");
+    EXPECT_EQ(stored->at(0).envelope_bytes.find("erika@example.org"), std::string::npos);
+    EXPECT_TRUE(infra::has_sealed_personal_data(stored->at(0).envelope_bytes));
+    log->reset();
+    EXPECT_FALSE(some_file_contains(dir.path(), "erika@example.org"));
+    EXPECT_EQ(stored_key(dir.path(), "account-a1").size(), infra::k_subject_key_bytes);
+}
+
+TEST(EmbeddedLogPersonalData, ErasingTheSubjectDestroysItsKeyForEveryReaderAndInTheFiles)
+{
+    temp_dir dir;
+    {
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
+        ASSERT_TRUE(log.has_value());
+        ASSERT_TRUE((*log)->append(personal_request("account-a1", created("erika@example.org"))));
+        // Another subject stays readable.
+        auto other = personal_request("account-b2", created("bernd@example.org"));
+        ASSERT_TRUE((*log)->append(std::move(other)));
+    }
+    auto key = stored_key(dir.path(), "account-a1");
+    ASSERT_EQ(key.size(), infra::k_subject_key_bytes);
+    ASSERT_TRUE(some_file_contains(dir.path(), key));
+    {
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
+        ASSERT_TRUE(log.has_value());
+        EXPECT_EQ((*log)->erasure_epoch(), 0U);
+        // A subscriber whose chunk is cached before the erasure.
+        auto before = (*log)->read_all(events::position{ 0 }, 10);
+        EXPECT_EQ(email_in(before->at(0)), "erika@example.org");
+        ASSERT_TRUE((*log)->append(personal_request("account-a1", erased())));
+        EXPECT_EQ((*log)->erasure_epoch(), 1U);
+
+        auto stream = (*log)->read_stream("account-a1");
+        EXPECT_EQ(email_in(stream->at(0)), "");
+        auto all = (*log)->read_all(events::position{ 0 }, 10);
+        EXPECT_EQ(email_in(all->at(0)), "");
+        EXPECT_EQ(email_in(all->at(1)), "bernd@example.org");
+        std::mutex mu;
+        std::vector<std::string> seen;
+        auto sub = (*log)->subscribe(events::position{ 0 }, [&](const events::recorded_event& e) {
+            std::lock_guard lock(mu);
+            seen.push_back(e.stream == "account-a1" && e.version == 1 ? email_in(e) : "-");
+            return result<void>{};
+        });
+        ASSERT_TRUE(wait_until([&] {
+            std::lock_guard lock(mu);
+            return seen.size() == 3;
+        }));
+        (*sub)->stop();
+        EXPECT_EQ(seen.at(0), "");
+
+        // New personal data of the erased subject is dropped, not sealed anew.
+        auto reminder = events::event_payload::build([](schema::Event::Builder e) {
+            auto m = e.initReminder().initSent();
+            m.setRecipientAccountId("a1");
+            m.setRecipientEmail("erika@example.org");
+        });
+        ASSERT_TRUE((*log)->append(personal_request("reminder-r1", reminder)));
+        auto r = (*log)->read_stream("reminder-r1");
+        EXPECT_EQ(email_in(r->at(0)), "");
+        auto raw = (*log)->read_all_stored(events::position{ 3 }, 1);
+        EXPECT_FALSE(infra::has_sealed_personal_data(raw->at(0).envelope_bytes));
+
+        // The chains still verify: they cover the stored, sealed bytes.
+        auto report = infra::verify_chains(**log);
+        ASSERT_TRUE(report.has_value());
+        EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+        EXPECT_EQ(report->events, 4U);
+    }
+    // The key is gone from every file of the log (write-ahead log and
+    // tables), the erasure marker stays.
+    EXPECT_EQ(stored_key(dir.path(), "account-a1"), "");
+    EXPECT_FALSE(some_file_contains(dir.path(), key));
+    {
+        auto log = infra::open_embedded_log({ .dir = dir.path() });
+        ASSERT_TRUE(log.has_value());
+        auto stream = (*log)->read_stream("account-a1");
+        EXPECT_EQ(email_in(stream->at(0)), "");
+        EXPECT_EQ(email_in((*log)->read_stream("account-b2")->at(0)), "bernd@example.org");
+    }
+}
+
+TEST(EmbeddedLogPersonalData, AnErasureEmptiesTheStateCacheAndTheSnapshots)
+{
+    temp_dir dir;
+    auto log = infra::open_embedded_log({ .dir = dir.path() / "log" });
+    ASSERT_TRUE(log.has_value());
+    auto store = infra::open_kv_store({ .dir = dir.path() / "read" });
+    ASSERT_TRUE(store.has_value());
+    auto cached = infra::make_caching_log(**log, 16, { .store = store->get(), .interval = 1 });
+    auto state = std::make_shared<const int>(7);
+    auto keep = [&](const std::string& stream) {
+        EXPECT_FALSE(cached->find_state(stream, typeid(int)).has_value());
+        cached->store_state(stream, typeid(int), { state, 1, 0, 0 });
+        cached->store_snapshot(stream, "t", { "bytes", 1 });
+    };
+    keep("account-a1");
+    keep("exam-e1"); // may hold the subject's data too (a trainee's name)
+    ASSERT_TRUE(cached->find_state("exam-e1", typeid(int)).has_value());
+    ASSERT_TRUE(cached->find_snapshot("exam-e1", "t").has_value());
+
+    ASSERT_TRUE(cached->append(personal_request("account-a1", erased())));
+    EXPECT_FALSE(cached->find_state("exam-e1", typeid(int)).has_value());
+    EXPECT_FALSE(cached->find_snapshot("exam-e1", "t").has_value());
+    EXPECT_FALSE(cached->find_snapshot("account-a1", "t").has_value());
+
+    // A state looked up before the next erasure and stored after it is not
+    // kept (it may have been folded from personal data now erased).
+    EXPECT_FALSE(cached->find_state("exam-e1", typeid(int)).has_value());
+    ASSERT_TRUE(cached->append(personal_request("account-b2", erased())));
+    cached->store_state("exam-e1", typeid(int), { state, 1, 0, 0 });
+    cached->store_snapshot("exam-e1", "t", { "bytes", 1 });
+    EXPECT_FALSE(cached->find_state("exam-e1", typeid(int)).has_value());
+    EXPECT_FALSE(cached->find_snapshot("exam-e1", "t").has_value());
+    // Stored after a lookup under the current epoch, it is.
+    cached->store_state("exam-e1", typeid(int), { state, 1, 0, 0 });
+    EXPECT_TRUE(cached->find_state("exam-e1", typeid(int)).has_value());
+}

@@ -326,7 +326,22 @@ class event_log
                                                             std::size_t max = SIZE_MAX) = 0;
 
     /// Events with position > `after`, in order, at most `max`. Thread-safe.
+    /// Personal data (`portal/events/personal_data.hpp`) reads restored
+    /// while its subject's key exists, empty after the subject was erased.
     virtual result<std::vector<recorded_event>> read_all(position after, std::size_t max) = 0;
+
+    /// Like `read_all`, but the envelopes as stored, with personal data
+    /// sealed: the bytes the hash chains cover. The default: `read_all`
+    /// (a log that seals nothing).
+    virtual result<std::vector<recorded_event>> read_all_stored(position after, std::size_t max)
+    {
+        return read_all(after, max);
+    }
+
+    /// Raised whenever the log destroyed subject keys (erased personal
+    /// data): whoever keeps what it read (state caches, snapshots) drops it
+    /// when this changes. Thread-safe.
+    virtual std::uint64_t erasure_epoch() const { return 0; }
 
     /// Delivers every event with position > `after`: first the stored ones
     /// (catch-up), then new ones as they are appended (live), with no gap

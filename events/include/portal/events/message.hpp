@@ -155,6 +155,7 @@ struct stream_version
 {
     std::string stream;
     std::uint64_t version = 0;
+    bool sealed = false; ///< carries sealed personal data (`Envelope.sealed`)
 };
 result<stream_version> peek_stream_version(std::string_view envelope_bytes);
 

@@ -64,7 +64,8 @@ struct subscription_read_stats
 /// `open_embedded_log` returned it), else nullopt. Thread-safe.
 std::optional<subscription_read_stats> embedded_subscription_reads(const events::event_log& log);
 
-/// The on-disk format version this build reads and writes.
-inline constexpr int k_embedded_log_format = 1;
+/// The on-disk format version this build reads and writes (2: personal data
+/// sealed per subject, column family `keys`; a build for 1 refuses it).
+inline constexpr int k_embedded_log_format = 2;
 
 } // namespace portal::infra
