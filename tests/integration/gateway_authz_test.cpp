@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -124,6 +125,36 @@ TEST_F(GatewayAuthz, EveryViewerSeesWhatItsRelationshipGivesIt)
     failures += check("staff", { 1, -1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 });
     failures += check("auditor", { 1, -1, 1, 1, -1, -1, -1, -1, -1, -1, -1, 1, 1 });
     EXPECT_EQ(failures, "");
+}
+
+// The erasure of a contract's personal data (a write, so not in the matrix
+// of reads above): only chamber staff; whoever sees the contract gets 403,
+// whoever does not 404, and nobody but staff reaches the contract's rule.
+TEST_F(GatewayAuthz, OnlyChamberStaffEraseAContractsPersonalData)
+{
+    auto path = "/api/v1/contracts/" + w.contract_id + "/erase";
+    auto body = json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } });
+    std::string failures;
+    for (const auto& [viewer, expected] :
+         std::vector<std::pair<std::string, std::vector<unsigned>>>{
+           { "trainee", { 403 } },
+           { "trainer", { 403 } },
+           { "company", { 403 } },
+           { "representative", { 403 } },
+           { "other company", { 404 } },
+           { "other trainee", { 404 } },
+           { "auditor", { 403, 404 } } }) {
+        auto r = w.env.client().post(path, body, tokens.at(viewer));
+        if (std::find(expected.begin(), expected.end(), r.status) == expected.end()) {
+            failures +=
+              viewer + " POST " + path + " -> " + std::to_string(r.status) + " " + r.body + "\n";
+        }
+    }
+    EXPECT_EQ(failures, "");
+    // Staff reach the rule: the contract still runs.
+    auto by_staff = w.env.client().post(path, body, tokens.at("staff"));
+    EXPECT_EQ(by_staff.status, 422U) << by_staff.body;
+    EXPECT_EQ(by_staff.code(), "contract.still_running");
 }
 
 TEST_F(GatewayAuthz, RevokedRepresentativeLosesAccess)

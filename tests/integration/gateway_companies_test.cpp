@@ -737,6 +737,102 @@ TEST(GatewayContracts, StaffChangeTheContractsDates)
               404);
 }
 
+TEST(GatewayContracts, StaffEraseTheTraineesPersonalDataOfAnEndedContract)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto other = make_company(env, staff, "10002", "andere.example");
+    auto& http = env.client();
+    auto path = "/api/v1/contracts/" + a.contract_id + "/erase";
+    const std::string reason = R"({"reason":"Aufbewahrungsfrist abgelaufen"})";
+    // The trainee's login, and an exam the company registers the trainee for.
+    auto account = http.post("/api/v1/contracts/" + a.contract_id + "/trainee-account",
+                             R"({"email":"azubi@muster.example"})",
+                             a.token);
+    ASSERT_EQ(account.status, 201) << account.body;
+    auto trainee = env.activate_and_login("azubi@muster.example");
+    auto exam = http.post("/api/v1/exams",
+                          json_text(object{ { "occupation", k_occupation },
+                                            { "type", "intermediate" },
+                                            { "date", "2027-03-15" },
+                                            { "location", "IHK Augsburg" } }),
+                          staff);
+    ASSERT_EQ(exam.status, 201) << exam.body;
+    auto registered = http.post("/api/v1/exams/" + exam.str("id") + "/registrations",
+                                json_text(object{ { "contractId", a.contract_id } }),
+                                a.token);
+    ASSERT_EQ(registered.status, 201) << registered.body;
+    auto schedule = http.get("/api/v1/exams", staff, after(registered));
+    ASSERT_NE(schedule.body.find("Lena Hoffmann"), std::string::npos) << schedule.body;
+
+    // While the contract runs: refused.
+    auto running = http.post(path, reason, staff);
+    EXPECT_EQ(running.status, 422) << running.body;
+    EXPECT_EQ(running.code(), "contract.still_running");
+
+    auto ended = http.post("/api/v1/contracts/" + a.contract_id + "/end",
+                           R"({"date":"2026-11-27","reason":"regular"})",
+                           staff);
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    // Staff only: the company and the trainee see the contract but may not
+    // erase; another company does not see it.
+    auto by_company = http.post(path, reason, a.token);
+    EXPECT_EQ(by_company.status, 403) << by_company.body;
+    auto by_trainee = http.post(path, reason, trainee);
+    EXPECT_EQ(by_trainee.status, 403) << by_trainee.body;
+    EXPECT_EQ(http.post(path, reason, other.token).status, 404);
+    EXPECT_EQ(http.post("/api/v1/contracts/unknown/erase", reason, staff).status, 404);
+    auto no_reason = http.post(path, R"({"reason":""})", staff);
+    EXPECT_EQ(no_reason.status, 400) << no_reason.body;
+    EXPECT_TRUE(has(field_errors(no_reason), "reason:validation.empty")) << no_reason.body;
+    auto long_reason =
+      http.post(path, json_text(object{ { "reason", std::string(501, 'x') } }), staff);
+    EXPECT_EQ(long_reason.status, 400) << long_reason.body;
+    auto got = http.get("/api/v1/contracts/" + a.contract_id, staff, after(ended));
+    ASSERT_NE(got.body.find("Lena Hoffmann"), std::string::npos) << "nothing erased yet";
+
+    auto erased = http.post(path, reason, staff);
+    ASSERT_EQ(erased.status, 200) << erased.body;
+    EXPECT_EQ(erased.str("id"), a.contract_id);
+    auto again = http.post(path, reason, staff);
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(again.json().at("version"), erased.json().at("version")) << "no second event";
+
+    // The contract keeps its number, dates and status, not the trainee.
+    auto contract = http.get("/api/v1/contracts/" + a.contract_id, staff, after(erased));
+    ASSERT_EQ(contract.status, 200) << contract.body;
+    EXPECT_EQ(contract.body.find("Lena Hoffmann"), std::string::npos) << contract.body;
+    EXPECT_EQ(contract.body.find("2007-03-14"), std::string::npos) << contract.body;
+    EXPECT_EQ(contract.body.find("azubi@muster.example"), std::string::npos) << contract.body;
+    EXPECT_EQ(text_of(contract.json().at("trainee").at("name")), "");
+    EXPECT_EQ(contract.json().at("personalDataErased"), boost::json::value(true));
+    EXPECT_EQ(contract.str("status"), "ended");
+    EXPECT_EQ(contract.str("start"), "2025-09-01");
+    EXPECT_FALSE(contract.str("traineeNumber").empty());
+    // The company's list and the exam schedules no longer name the trainee.
+    auto listed = http.get("/api/v1/companies/" + a.id + "/contracts", a.token, after(erased));
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    ASSERT_EQ(items(listed).size(), 1U) << listed.body;
+    EXPECT_EQ(text_of(items(listed)[0].at("traineeName")), "");
+    EXPECT_EQ(items(listed)[0].at("personalDataErased"), boost::json::value(true));
+    for (const auto& [route, token] : std::vector<std::pair<std::string, std::string>>{
+           { "/api/v1/exams", staff },
+           { "/api/v1/companies/" + a.id + "/exams", a.token },
+           { "/api/v1/companies/" + a.id + "/dashboard", a.token },
+           { "/api/v1/companies/" + a.id + "/documents", a.token } }) {
+        auto seen = http.get(route, token, after(erased));
+        ASSERT_EQ(seen.status, 200) << route << ": " << seen.body;
+        EXPECT_EQ(seen.body.find("Lena Hoffmann"), std::string::npos) << route << ": " << seen.body;
+    }
+    // Nothing can be linked to it any more.
+    auto link = http.post("/api/v1/contracts/" + a.contract_id + "/trainee-account",
+                          R"({"email":"neu@muster.example"})",
+                          a.token);
+    EXPECT_EQ(link.status, 422) << link.body;
+    EXPECT_EQ(link.code(), "contract.personal_data_erased");
+}
+
 /// `status` of each item of `list` by its `contractId`.
 std::map<std::string, std::string>
 status_by_contract(const array& list)

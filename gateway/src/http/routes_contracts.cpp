@@ -279,6 +279,40 @@ end_contract(api& a, call& c)
     return a.written("contract.end", done, id);
 }
 
+/// `{reason}`: chamber staff erase the trainee's personal data of an ended
+/// contract when its retention ends (DOMAIN.md, data protection). The log
+/// destroys the trainee's key (`contract-<id>`); the read models keep the
+/// contract's ids, dates and status and drop the trainee's name, birth date
+/// and e-mail. Again: 200 without events. Errors: the aggregate's
+/// (`contract.staff_only` 403, `contract.still_running` 422,
+/// `validation.reason` 400); 404 for a contract the viewer does not see.
+reply
+erase_personal_data(api& a, call& c)
+{
+    auto v = a.viewer_of(c);
+    if (!v) {
+        return error_response(v.error());
+    }
+    const auto& id = c.param("id");
+    if (auto hidden = check_visible(a, c, *v, id)) {
+        return std::move(*hidden);
+    }
+    auto in = input::parse(c.req);
+    if (!in) {
+        return in.error();
+    }
+    auto reason = in->text("reason", required, domain::contract::k_max_erase_reason);
+    if (auto bad = in->finish()) {
+        return *bad;
+    }
+    auto meta = a.meta(c, *v, { role::staff });
+    if (!meta) {
+        return error_response(meta.error());
+    }
+    auto done = app::erase_contract_personal_data(a.services(), *meta, id, { *reason });
+    return a.written("contract.erase_personal_data", done, id);
+}
+
 } // namespace
 
 void
@@ -292,6 +326,7 @@ add_contract_routes(router& r)
     r.add(verb::put, "/api/v1/contracts/{id}/record-form", auth, change_record_form);
     r.add(verb::put, "/api/v1/contracts/{id}/dates", auth, change_dates);
     r.add(verb::post, "/api/v1/contracts/{id}/end", auth, end_contract);
+    r.add(verb::post, "/api/v1/contracts/{id}/erase", auth, erase_personal_data);
 }
 
 } // namespace portal::gateway
