@@ -11,6 +11,9 @@
 //   ix/exam-proposal/<examId>/<proposalId>
 //   ix/contract-proposal/<contractId>/<proposalId>
 //   ix/account-seminar/<accountId>/<seminarId>
+//
+// `contract.personal_data_erased` empties `traineeName` in the contract's
+// registrations (and marks them `personalDataErased`).
 
 #include "json_util.hpp"
 #include "portal/projections/read_models.hpp"
@@ -60,6 +63,11 @@ class exams final : public projector
                 return proposal(event, env, payload.getProposal(), batch, model);
             case schema::Event::SEMINAR:
                 return seminar(event, payload.getSeminar(), batch, model);
+            case schema::Event::CONTRACT:
+                if (payload.getContract().isPersonalDataErased()) {
+                    return erase_trainee(id_of(event.stream, "contract-"), batch, model);
+                }
+                return {};
             default:
                 return {};
         }
@@ -80,6 +88,33 @@ class exams final : public projector
         auto d = doc->value_or(std::move(fresh));
         change(d);
         batch.put_json(key, d);
+        return {};
+    }
+
+    /// `contract.personal_data_erased`: the contract's registrations lose
+    /// the trainee's name (what a rebuild reads once the log destroyed the
+    /// trainee's key) and say so.
+    static result<void> erase_trainee(const std::string& contract_id,
+                                      write_batch& batch,
+                                      reader& model)
+    {
+        auto exams = model.keys(fmt::format("ix/contract-exam/{}/", contract_id));
+        if (!exams) {
+            return fail(exams.error());
+        }
+        for (const auto& ix : *exams) {
+            auto exam_id = ix.substr(ix.rfind('/') + 1);
+            auto regs =
+              documents_where(model, fmt::format("reg/{}/", exam_id), "contractId", contract_id);
+            if (!regs) {
+                return fail(regs.error());
+            }
+            for (auto& [key, reg] : *regs) {
+                reg["traineeName"] = "";
+                reg["personalDataErased"] = true;
+                batch.put_json(key, reg);
+            }
+        }
         return {};
     }
 

@@ -243,4 +243,29 @@ change_json(schema::Event::Reader event)
     return v;
 }
 
+/// The documents under `prefix` (keys relative to the model) whose string
+/// member `member` is `value`, with their
+/// keys, in key order. A scan of the whole prefix: for rare changes such as
+/// an erasure, not for the path of every event.
+inline result<std::vector<std::pair<std::string, json::object>>>
+documents_where(const reader& model,
+                std::string_view prefix,
+                std::string_view member,
+                std::string_view value)
+{
+    std::vector<std::pair<std::string, json::object>> out;
+    auto scanned = model.scan_prefix(prefix, [&](std::string_view key, std::string_view text) {
+        boost::system::error_code ec;
+        auto v = json::parse(text, ec);
+        if (!ec && v.is_object() && get_str(v.as_object(), member) == value) {
+            out.emplace_back(std::string(key), std::move(v.as_object()));
+        }
+        return true;
+    });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    return out;
+}
+
 } // namespace portal::projections::detail

@@ -8,6 +8,9 @@
 //   l/account/<id>, l/contract/<id>, l/trainer/<trainerId>, l/report/<id>,
 //   l/exam/<id>, l/reg/<examId>/<registrationId>, l/rep/<representativeId>,
 //   l/proposal/<id>                    lookups
+//
+// `contract.personal_data_erased` removes the trainee's name and addresses
+// of the contract from the lookups and the entries (see `erase_trainee`).
 
 #include "json_util.hpp"
 #include "portal/projections/read_models.hpp"
@@ -281,9 +284,88 @@ class outbox final : public projector
                     }
                     c["trainerIds"] = std::move(trainers);
                 });
+            case schema::ContractEvent::PERSONAL_DATA_ERASED:
+                return erase_trainee(id_of(event.stream, "contract-"), batch, model);
             default:
                 return {};
         }
+    }
+
+    /// `contract.personal_data_erased`: the outbox as a rebuild makes it once
+    /// the log destroyed the trainee's key (events/personal_data.hpp), where
+    /// the contract's registration, its exam registrations and reminders
+    /// read without the trainee's name and addresses:
+    /// - the lookups lose the trainee's name and the contract's address;
+    /// - the contract's reminders had only sealed addresses: gone;
+    /// - a mail to the contract's address (the trainee had no login address
+    ///   of their own then) would have had no recipient: gone;
+    /// - every other mail of the contract keeps its recipient and loses the
+    ///   trainee's name from subject and body.
+    static result<void> erase_trainee(const std::string& contract_id,
+                                      write_batch& batch,
+                                      reader& model)
+    {
+        auto key = "l/contract/" + contract_id;
+        auto c = lookup(model, key);
+        if (!c) {
+            return fail(c.error());
+        }
+        auto name = get_str(*c, "traineeName");
+        auto contract_email = lower(get_str(*c, "traineeEmail"));
+        std::string account_email;
+        if (auto account = get_str(*c, "traineeAccountId"); !account.empty()) {
+            auto a = lookup(model, "l/account/" + account);
+            if (!a) {
+                return fail(a.error());
+            }
+            account_email = lower(get_str(*a, "email"));
+        }
+        if (c->contains("traineeName")) {
+            (*c)["traineeName"] = "";
+            (*c)["traineeEmail"] = "";
+            batch.put_json(key, std::move(*c));
+        }
+        auto regs = documents_where(model, "l/reg/", "contractId", contract_id);
+        if (!regs) {
+            return fail(regs.error());
+        }
+        for (auto& [reg_key, reg] : *regs) {
+            reg["traineeName"] = "";
+            batch.put_json(reg_key, std::move(reg));
+        }
+        auto mails = model.documents("mail/");
+        if (!mails) {
+            return fail(mails.error());
+        }
+        auto without_name = [&](std::string_view text) {
+            std::string out(text);
+            if (name.empty()) {
+                return out;
+            }
+            for (auto at = out.find(name); at != std::string::npos; at = out.find(name, at)) {
+                out.erase(at, name.size());
+            }
+            return out;
+        };
+        for (auto& m : *mails) {
+            const auto* ref = m.if_contains("reference");
+            if (ref == nullptr || !ref->is_object() ||
+                get_str(ref->as_object(), "contractId") != contract_id) {
+                continue;
+            }
+            auto mail_key = "mail/" + get_str(m, "id");
+            auto recipient = lower(get_str(m, "recipient"));
+            bool to_contract_address =
+              !contract_email.empty() && recipient == contract_email && recipient != account_email;
+            if (get_str(m, "kind") == "reminder" || to_contract_address) {
+                batch.erase(mail_key);
+                continue;
+            }
+            m["subject"] = without_name(get_str(m, "subject"));
+            m["body"] = without_name(get_str(m, "body"));
+            batch.put_json(mail_key, std::move(m));
+        }
+        return {};
     }
 
     static result<void> report(const events::recorded_event& event,

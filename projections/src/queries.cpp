@@ -278,6 +278,11 @@ contract_summary(const json::object& c, date today)
         summary["ended"] = json::object{ { "date", get_str(ended->as_object(), "date") },
                                          { "reason", get_str(ended->as_object(), "reason") } };
     }
+    // The trainee's personal data was erased (`traineeName` is empty): the
+    // views show that instead of a name.
+    if (is_true(c, "personalDataErased")) {
+        summary["personalDataErased"] = true;
+    }
     return summary;
 }
 
@@ -336,6 +341,9 @@ exam_line(const json::object& exam, const json::object& reg, bool show_result)
                        { "date", get_str(exam, "date") },
                        { "location", get_str(exam, "location") },
                        { "occupation", get_str(exam, "occupation") } };
+    if (is_true(reg, "personalDataErased")) {
+        line["personalDataErased"] = true;
+    }
     if (show_result) {
         if (const auto* res = reg.if_contains("result"); res != nullptr && res->is_object()) {
             if (is_true(res->as_object(), "published")) {

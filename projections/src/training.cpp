@@ -17,6 +17,11 @@
 //   ix/contract-document/<contractId>/<documentId>
 //   ix/pending-rep/<companyId>/<representativeId>
 //   rfc/<position>                     record-form changes (chamber staff)
+//
+// `contract.personal_data_erased` empties the trainee's name, birth date and
+// e-mail in contract/<id>, the name in its rfc/ entries and the title and
+// body of its documents: what a rebuild reads once the log destroyed the
+// trainee's key (events/personal_data.hpp).
 
 #include "json_util.hpp"
 #include "portal/projections/read_models.hpp"
@@ -162,6 +167,7 @@ class context
     void store_text(const std::string& key, std::string_view value) { batch_.put(key, value); }
     void index(const std::string& key) { batch_.put(key, ""); }
     void unindex(const std::string& key) { batch_.erase(key); }
+    const reader& model() const { return model_; }
 
   private:
     write_batch& batch_;
@@ -526,10 +532,55 @@ class training final : public projector
                                            { "note", text(end.getNote()) } };
                 break;
             }
-            case schema::ContractEvent::PERSONAL_DATA_ERASED:
+            case schema::ContractEvent::PERSONAL_DATA_ERASED: {
+                // What a rebuild reads once the trainee's key is gone: the
+                // personal fields empty, ids, dates and status kept.
+                auto& t = obj(c, "trainee");
+                t["name"] = "";
+                t["birthDate"] = "";
+                t["email"] = "";
+                c["personalDataErased"] = true;
+                if (auto done = erase_trainee_elsewhere(ctx, id); !done) {
+                    return done;
+                }
                 break;
+            }
         }
         ctx.store(key, std::move(c));
+        return {};
+    }
+
+    /// The contract's trainee in the record-form changes and its documents
+    /// (title and body name the trainee; `events/personal_data.hpp` seals
+    /// them under the contract's subject).
+    static result<void> erase_trainee_elsewhere(context& ctx, const std::string& id)
+    {
+        auto changes = documents_where(ctx.model(), "rfc/", "contractId", id);
+        if (!changes) {
+            return fail(changes.error());
+        }
+        for (auto& [change_key, change] : *changes) {
+            change["traineeName"] = "";
+            ctx.store(change_key, std::move(change));
+        }
+        auto docs = ctx.model().keys(fmt::format("ix/contract-document/{}/", id));
+        if (!docs) {
+            return fail(docs.error());
+        }
+        for (const auto& ix : *docs) {
+            auto doc_id = ix.substr(ix.rfind('/') + 1);
+            auto doc_key = "document/" + doc_id;
+            auto d = ctx.load(doc_key);
+            if (!d) {
+                return fail(d.error());
+            }
+            if (d->empty()) {
+                continue;
+            }
+            (*d)["title"] = "";
+            (*d)["body"] = "";
+            ctx.store(doc_key, std::move(*d));
+        }
         return {};
     }
 

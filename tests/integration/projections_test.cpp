@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <set>
 #include <thread>
 
 using namespace portal;
@@ -626,6 +627,16 @@ struct ReadModels : ProjectionFixture
     std::vector<std::unique_ptr<projections::projector>> projectors = projections::all_projectors();
     std::vector<std::unique_ptr<runner>> runners;
     date today{ std::chrono::year{ 2026 }, std::chrono::month{ 2 }, std::chrono::day{ 4 } };
+    /// Contracts whose trainee's key the log destroyed: the scenario writes
+    /// their personal fields empty, as the log reads them then
+    /// (events/personal_data.hpp).
+    std::set<std::string> shredded;
+
+    /// `value`, or empty when the personal data of `contract_id` is shredded.
+    std::string personal(const std::string& contract_id, const std::string& value) const
+    {
+        return shredded.contains(contract_id) ? std::string{} : value;
+    }
 
     void run_all(std::size_t batch = 1024)
     {
@@ -703,9 +714,9 @@ struct ReadModels : ProjectionFixture
               auto r = b.initContract().initRegistered();
               r.setCompanyId(company_id);
               auto t = r.initTrainee();
-              t.setName(name);
-              t.setBirthDate("2007-03-01");
-              t.setEmail(email);
+              t.setName(personal(id, name));
+              t.setBirthDate(personal(id, "2007-03-01"));
+              t.setEmail(personal(id, email));
               r.setTraineeNumber("AZ-" + id);
               r.setOccupation(occupation);
               r.setStart("2026-01-05");
@@ -826,7 +837,7 @@ struct ReadModels : ProjectionFixture
             r.setRegistrationId(reg);
             r.setContractId(contract_id);
             r.setCompanyId("c1");
-            r.setTraineeName(name);
+            r.setTraineeName(personal(contract_id, name));
             r.setTraineeAccountId(account);
         });
         exam(exam_id,
@@ -919,13 +930,13 @@ struct ReadModels : ProjectionFixture
                 "Thomas Weber",
                 schema::Role::TRAINER,
                 "trainer-account");
-        append("document-d1", "company-c1", [](schema::Event::Builder b) {
+        append("document-d1", "company-c1", [&](schema::Event::Builder b) {
             auto d = b.initDocument().initIssued();
             d.setKind(schema::DocumentKind::REGISTRATION_CONFIRMATION);
-            d.setTitle("Eintragungsbestätigung Anna Schmidt");
+            d.setTitle(personal("k1", "Eintragungsbestätigung Anna Schmidt"));
             d.setCompanyId("c1");
             d.setContractId("k1");
-            d.setBody("Das Ausbildungsverhältnis ist eingetragen.");
+            d.setBody(personal("k1", "Das Ausbildungsverhältnis ist eingetragen."));
         });
         append("contract-k1", "company-c1", [](schema::Event::Builder b) {
             b.initContract().initConfirmationIssued().setDocumentId("d1");
@@ -1057,11 +1068,11 @@ struct ReadModels : ProjectionFixture
           events::role::examiner);
 
         // A reminder and the security events of Anna's account.
-        append("reminders-k1", "company-c1", [](schema::Event::Builder b) {
+        append("reminders-k1", "company-c1", [&](schema::Event::Builder b) {
             auto s = b.initReminder().initSent();
             s.setKind(schema::ReminderKind::MISSING_RECORD);
             s.setDay("2026-02-04");
-            s.setRecipientEmail("anna@example.de");
+            s.setRecipientEmail(personal("k1", "anna@example.de"));
             s.setRecipientAccountId("acc-anna");
             s.setContractId("k1");
             auto p = s.initPeriods(1)[0].initWeek();
@@ -1091,11 +1102,23 @@ struct ReadModels : ProjectionFixture
         });
     }
 
-    void end_contract(const std::string& id)
+    void erase_personal_data(const std::string& id, const std::string& company_id = "c1")
     {
         append(
           "contract-" + id,
-          "company-c1",
+          "company-" + company_id,
+          [](schema::Event::Builder b) {
+              b.initContract().initPersonalDataErased().setReason("Aufbewahrungsfrist abgelaufen");
+          },
+          "staff-1",
+          events::role::staff);
+    }
+
+    void end_contract(const std::string& id, const std::string& company_id = "c1")
+    {
+        append(
+          "contract-" + id,
+          "company-" + company_id,
           [](schema::Event::Builder b) {
               auto e = b.initContract().initEnded();
               e.setDate("2026-02-03");
@@ -1679,6 +1702,157 @@ TEST_F(ReadModels, TheRunnersBatchCacheWritesTheBytesOfApplyingEachEventThroughT
             ASSERT_TRUE(r->wait_for(log->last_position(), 10s));
         }
         EXPECT_EQ(dump(**fresh), expected) << "batch " << batch;
+    }
+}
+
+TEST_F(ReadModels, ErasingATraineesPersonalDataDropsItFromEveryModelKeepingIdsDatesAndStatus)
+{
+    scenario();
+    end_contract("k1");
+    end_contract("k3", "c2");
+    run_all();
+    settle();
+    auto count = [&](std::string_view needle) {
+        std::size_t n = 0;
+        for (const auto& [k, v] : dump(*store)) {
+            for (auto at = v.find(needle); at != std::string::npos; at = v.find(needle, at + 1)) {
+                ++n;
+            }
+        }
+        return n;
+    };
+    ASSERT_GT(count("Anna Schmidt"), 0u);
+    ASSERT_GT(count("anna.privat@example.de"), 0u);
+    ASSERT_GT(count("Clara Wolf"), 0u);
+
+    erase_personal_data("k1");
+    erase_personal_data("k3", "c2");
+    settle();
+    // Anna's login keeps her name and address: it is a subject of its own,
+    // erased with the account. Clara had none.
+    EXPECT_EQ(count("Clara Wolf"), 0u);
+    EXPECT_EQ(count("anna.privat@example.de"), 0u);
+    EXPECT_EQ(count("2007-03-01"), 1u) << "Ben's birth date only";
+
+    auto k1 = projections::contract(*store, "k1", today);
+    ASSERT_TRUE(k1) << k1.error().message;
+    EXPECT_EQ(str_of(k1->at("trainee"), "name"), "");
+    EXPECT_EQ(str_of(k1->at("trainee"), "birthDate"), "");
+    EXPECT_EQ(str_of(k1->at("trainee"), "email"), "");
+    EXPECT_EQ(k1->at("personalDataErased"), json::value(true));
+    EXPECT_EQ(str_of(*k1, "traineeNumber"), "AZ-k1");
+    EXPECT_EQ(str_of(*k1, "start"), "2026-01-05");
+    EXPECT_EQ(str_of(*k1, "status"), "ended");
+    EXPECT_EQ(str_of(*k1, "traineeAccountId"), "acc-anna");
+
+    auto company = projections::company_view(*store, "c1", today);
+    ASSERT_TRUE(company);
+    const auto& anna = find(company->at("contracts").as_array(), "contractId", "k1");
+    EXPECT_EQ(str_of(anna, "traineeName"), "");
+    EXPECT_EQ(anna.at("personalDataErased"), json::value(true));
+    const auto& ben = find(company->at("contracts").as_array(), "contractId", "k2");
+    EXPECT_EQ(str_of(ben, "traineeName"), "Ben Meier");
+    EXPECT_FALSE(ben.contains("personalDataErased"));
+    const auto& line = find(company->at("exams").as_array(), "registrationId", "reg1");
+    EXPECT_EQ(str_of(line, "traineeName"), "");
+    EXPECT_EQ(line.at("personalDataErased"), json::value(true));
+    const auto& doc = find(company->at("documents").as_array(), "documentId", "d1");
+    EXPECT_EQ(str_of(doc, "title"), "");
+
+    auto schedule = projections::exam_schedule(*store, std::nullopt, std::nullopt, std::nullopt);
+    ASSERT_TRUE(schedule);
+    const auto& e1 = find(*schedule, "examId", "e1");
+    EXPECT_EQ(
+      str_of(find(e1.at("registrations").as_array(), "registrationId", "reg1"), "traineeName"), "");
+    EXPECT_EQ(
+      str_of(find(e1.at("registrations").as_array(), "registrationId", "reg2"), "traineeName"),
+      "Ben Meier");
+
+    auto staff = projections::staff_view(*store, today);
+    ASSERT_TRUE(staff);
+    ASSERT_EQ(staff->at("recordFormChanges").as_array().size(), 1u);
+    EXPECT_EQ(str_of(staff->at("recordFormChanges").as_array()[0], "traineeName"), "");
+    EXPECT_EQ(str_of(find(staff->at("contracts").as_array(), "contractId", "k3"), "traineeName"),
+              "");
+
+    auto mails = projections::outbox_entries(*store, "", 1000);
+    ASSERT_TRUE(mails);
+    std::size_t of_k1 = 0;
+    for (const auto& m : *mails) {
+        if (str_of(m.at("reference"), "contractId") != "k1") {
+            continue; // e.g. the invitation of Anna's login: the account's data
+        }
+        ++of_k1;
+        EXPECT_EQ(str_of(m, "body").find("Anna Schmidt"), std::string::npos) << str_of(m, "body");
+        EXPECT_EQ(str_of(m, "subject").find("Anna Schmidt"), std::string::npos);
+        EXPECT_NE(str_of(m, "kind"), "reminder") << "its addresses were sealed";
+    }
+    EXPECT_EQ(of_k1, 10u) << "records, results and proposals of k1 keep their mails";
+    EXPECT_EQ(mails->size(), 15u) << "the reminder is gone";
+    EXPECT_EQ(str_of(find(*mails, "kind", "record_approved"), "recipient"), "anna@example.de")
+      << "sent to her login's address, which is the account's";
+
+    // Erasing again changes nothing.
+    auto before = dump(*store);
+    erase_personal_data("k1");
+    settle();
+    auto again = dump(*store);
+    before.erase("m/training/contract/k1");
+    again.erase("m/training/contract/k1"); // its version counts the event
+    EXPECT_EQ(again, before);
+}
+
+TEST_F(ReadModels, AfterAnErasureTheLiveModelsEqualARebuildOfTheLogWithoutTheTraineesKey)
+{
+    // Live: the runners apply the erasures as they arrive, one per batch.
+    run_all(1);
+    scenario();
+    end_contract("k1");
+    end_contract("k3", "c2");
+    erase_personal_data("k1");
+    erase_personal_data("k3", "c2");
+    settle();
+    auto live = dump(*store);
+    runners.clear();
+
+    // The same log as it reads once the keys of k1 and k3 are destroyed,
+    // projected from zero on a fresh store.
+    shredded = { "k1", "k3" };
+    *now = k_t0;
+    auto shredded_log = infra::open_embedded_log(
+      { .dir = dir.path() / "log-shredded", .sync = false, .clock = [clock = now] {
+           return from_micros(clock->load());
+       } });
+    ASSERT_TRUE(shredded_log);
+    log = std::move(*shredded_log);
+    scenario();
+    end_contract("k1");
+    end_contract("k3", "c2");
+    erase_personal_data("k1");
+    erase_personal_data("k3", "c2");
+    auto fresh = infra::open_kv_store({ .dir = dir.path() / "read-shredded" });
+    ASSERT_TRUE(fresh);
+    std::vector<std::unique_ptr<runner>> rebuilt;
+    for (auto& p : projectors) {
+        auto r = runner::start(*log, **fresh, *p, options(4096));
+        ASSERT_TRUE(r);
+        ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
+        rebuilt.push_back(std::move(*r));
+    }
+    auto rebuild = dump(**fresh);
+    EXPECT_EQ(rebuild.size(), live.size());
+    for (const auto& [key, value] : live) {
+        auto it = rebuild.find(key);
+        if (it == rebuild.end()) {
+            ADD_FAILURE() << "only live: " << key << " = " << value;
+        } else {
+            EXPECT_EQ(it->second, value) << key;
+        }
+    }
+    for (const auto& [key, value] : rebuild) {
+        if (!live.contains(key)) {
+            ADD_FAILURE() << "only rebuilt: " << key << " = " << value;
+        }
     }
 }
 

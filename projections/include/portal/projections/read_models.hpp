@@ -177,7 +177,11 @@ result<boost::json::object> contract(infra::kv_store& store,
 // --- dashboards per role ---
 //
 // Every contract summary below (`{contractId, ..., status, start, end, ...}`)
-// carries the status as on `today`, as `contract` does.
+// carries the status as on `today`, as `contract` does. Once the trainee's
+// personal data of a contract was erased (`contract.personal_data_erased`),
+// its summaries, its contract document and its exam lines carry
+// `personalDataErased: true` and an empty trainee name (the contract's
+// trainee has no name, birth date or e-mail any more).
 
 /// The trainee's view: `{accountId, contracts: [{contract, records,
 /// exams: [{examId, name, type, date, occupation, location, status,
