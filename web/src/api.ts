@@ -169,4 +169,6 @@ export const chamberApi = {
     api.post(`/api/v1/accounts/${enc(accountId)}/erase`, { reason }),
   changeContractDates: (contractId: string, dates: { start: string; end: string }) =>
     api.put(`/api/v1/contracts/${enc(contractId)}/dates`, dates),
+  eraseContractPersonalData: (contractId: string, reason: string) =>
+    api.post(`/api/v1/contracts/${enc(contractId)}/erase`, { reason }),
 };

@@ -87,6 +87,10 @@ const byCode: Record<string, string> = {
   "chamber.grade_table_not_covering_zero": "Die Note 6 muss bei 0 Punkten beginnen.",
   "chamber.grade_table_grades": "Der Notenschlüssel muss die Noten 1 bis 6 der Reihe nach enthalten.",
   "contract.ended": "Das Ausbildungsverhältnis ist beendet.",
+  "contract.still_running":
+    "Das Ausbildungsverhältnis läuft noch. Personenbezogene Daten werden erst nach seinem Ende gelöscht.",
+  "contract.personal_data_erased":
+    "Die personenbezogenen Daten der/des Auszubildenden wurden gelöscht; das Ausbildungsverhältnis kann nicht mehr geändert werden.",
   "company.not_found": "Der Betrieb wurde nicht gefunden.",
   "company.exists": "Dieser Betrieb ist bereits eingetragen.",
   "account.already_exists": "Für diese E-Mail-Adresse gibt es bereits ein Konto.",

@@ -344,6 +344,14 @@ export function contractStatusText(c: { status?: string; ended?: { date?: string
   return c.status ?? "–";
 }
 
+/** The trainee's name of a contract summary or an exam registration, or
+ * "(gelöscht)" once the trainee's personal data was erased
+ * (`personalDataErased`: the name is empty then). */
+export function traineeNameText(x: { traineeName?: string; personalDataErased?: boolean }): string {
+  if (x.personalDataErased) return "(gelöscht)";
+  return x.traineeName ?? "";
+}
+
 /** An end was recorded or the contract has ended: the backend refuses a
  * second end and every change of the contract (dates, trainers, the
  * trainee's account). */

@@ -12,8 +12,9 @@
 // Also: activation from an invitation link, password reset with the trainee
 // number, the auditor's timeline and state as of a time, each role's main
 // pages, phone width; chamber staff change a contract's dates, set the login
-// lockout count in the chamber's settings (auditors read them) and erase an
-// account after a confirmation step.
+// lockout count in the chamber's settings (auditors read them), erase an
+// account after a confirmation step and erase the trainee's personal data of
+// an ended contract (shown as "(gelöscht)" to staff and the company).
 import assert from "node:assert/strict";
 import {
   cleanScreenshots,
@@ -763,6 +764,64 @@ try {
     await auditor.getByRole("button", { name: "Stand anzeigen" }).click();
     await state.getByText("Freigegeben").waitFor();
     noErrors(auditor);
+  });
+
+  await step("chamber staff erase the trainee's personal data of an ended contract; it shows as (gelöscht)", async () => {
+    const staff = staffPage;
+    const lookup = async () => {
+      await visit(staff, "/staff", "Betriebe & Ausbildungsverhältnisse");
+      await staff.getByLabel("Betrieb (Kennung)", { exact: true }).fill("member-10001");
+      await staff.getByRole("button", { name: "Anzeigen" }).click();
+      await staff.getByRole("row").filter({ hasText: "Tim Neumann" }).waitFor();
+    };
+    await lookup();
+    // Only an ended contract offers it: Tim's runs out later, Lena's has ended.
+    const tim = staff.getByRole("row").filter({ hasText: "Tim Neumann" });
+    assert.equal(await tim.getByText("Personenbezogene Daten löschen").count(), 0, "not while the contract runs");
+    const lena = staff.getByRole("row").filter({ hasText: "Lena Hoffmann" });
+    const contractId = await lena.getAttribute("data-contract");
+    const row = staff.locator(`tr[data-contract="${contractId}"]`);
+    await row.getByText("Personenbezogene Daten löschen", { exact: true }).click();
+    const form = row.getByRole("form", { name: "Personenbezogene Daten löschen: Lena Hoffmann" });
+    // A reason is required.
+    await form.getByLabel("Grund der Löschung").fill("  ");
+    await form.getByRole("button", { name: "Personenbezogene Daten löschen …" }).click();
+    await form.getByRole("alert").getByText("Bitte geben Sie den Grund der Löschung an.").waitFor();
+    await form.getByLabel("Grund der Löschung").fill("Aufbewahrungsfrist abgelaufen");
+    // The confirmation step: cancelling erases nothing.
+    await form.getByRole("button", { name: "Personenbezogene Daten löschen …" }).click();
+    let confirm = row.getByRole("group", { name: "Löschen bestätigen: Lena Hoffmann" });
+    await confirm.getByText("Grund: Aufbewahrungsfrist abgelaufen").waitFor();
+    await confirm.getByRole("button", { name: "Abbrechen" }).click();
+    await row.getByText("Personenbezogene Daten löschen", { exact: true }).waitFor();
+    await lookup();
+    await row.getByText("Lena Hoffmann").waitFor();
+    await row.getByText("Personenbezogene Daten löschen", { exact: true }).click();
+    await form.getByLabel("Grund der Löschung").fill("Aufbewahrungsfrist abgelaufen");
+    await form.getByRole("button", { name: "Personenbezogene Daten löschen …" }).click();
+    confirm = row.getByRole("group", { name: "Löschen bestätigen: Lena Hoffmann" });
+    await screenshot(staff, "39-staff-erase-contract-confirm");
+    await confirm.getByRole("button", { name: "Endgültig löschen" }).click();
+    await row.getByRole("cell", { name: /^\(gelöscht\)/ }).waitFor();
+    assert.equal(await row.getByText("Personenbezogene Daten löschen").count(), 0, "erased once");
+    await row.getByRole("cell", { name: "beendet", exact: true }).waitFor();
+    await row.getByText(/Azubinummer \d+/).waitFor();
+    await screenshot(staff, "39b-staff-contract-erased");
+    // After a reload, in the exams of the staff and at the company: no name.
+    await lookup();
+    await row.getByRole("cell", { name: /^\(gelöscht\)/ }).waitFor();
+    assert.equal(await staff.getByText("Lena Hoffmann").count(), 0, "the name is gone from the staff's list");
+    await visit(staff, "/staff/exams", "Prüfungen");
+    await staff.getByRole("cell", { name: "(gelöscht)", exact: true }).first().waitFor();
+    assert.equal(await staff.getByText("Lena Hoffmann").count(), 0, "the name is gone from the exams");
+    await visit(company, "/company/contracts", "Ausbildungsverhältnisse");
+    await company.locator(`tr[data-contract="${contractId}"]`).getByText("(gelöscht)").waitFor();
+    await visit(company, "/company/exams", "Prüfungstermine");
+    await company.getByRole("cell", { name: "(gelöscht)", exact: true }).first().waitFor();
+    assert.equal(await company.getByText("Lena Hoffmann").count(), 0, "the company no longer sees the name");
+    await screenshot(company, "29-company-exams-after-erasure");
+    noErrors(staff);
+    noErrors(company);
   });
 } catch {
   // reported by step()

@@ -17,6 +17,7 @@ import {
   periodLabel,
   StatusBadge,
   Table,
+  traineeNameText,
   useAsync,
 } from "../ui";
 import type { Slot } from "./trainee";
@@ -175,7 +176,7 @@ export function TraineesPage() {
                 return (
                   <tr data-contract={t.contractId}>
                     <td>
-                      <Link href={`/trainees/${enc(t.contractId)}`}>{t.traineeName}</Link>
+                      <Link href={`/trainees/${enc(t.contractId)}`}>{traineeNameText(t)}</Link>
                       {contractEndRecorded(t) && <div class="muted">{contractStatusText(t)}</div>}
                     </td>
                     <td>{t.occupation}</td>
@@ -230,7 +231,7 @@ export function TraineeRecordsPage(props: { contractId: string; back: string }) 
   return (
     <Loaded state={state}>
       {({ contract, slots }) => (
-        <Page title={`Ausbildungsnachweise: ${contract.trainee?.name ?? ""}`} actions={<Link href={props.back}>Zurück</Link>}>
+        <Page title={`Ausbildungsnachweise: ${contract.personalDataErased ? "(gelöscht)" : contract.trainee?.name ?? ""}`} actions={<Link href={props.back}>Zurück</Link>}>
           <p class="lead">
             {contract.occupation} · Azubinummer {contract.traineeNumber}
           </p>

@@ -19,6 +19,7 @@ import {
   Page,
   Select,
   Table,
+  traineeNameText,
   useAsync,
 } from "../ui";
 import { DocumentList, ResultCell } from "./trainee";
@@ -35,6 +36,11 @@ const progressKinds: [string, string, string][] = [
   ["rejected", "Abgelehnt", "#b3261e"],
   ["missing", "Fehlt", "#c77700"],
 ];
+
+/** A name cut to fit the chart's label column. */
+function shortName(name: string): string {
+  return name.length > 22 ? name.slice(0, 21) + "…" : name;
+}
 
 /** A horizontal stacked bar per trainee: the record states of past periods. */
 export function ProgressChart(props: { contracts: any[] }) {
@@ -57,7 +63,7 @@ export function ProgressChart(props: { contracts: any[] }) {
           {rows
             .map((c) => {
               const p = c.progress;
-              return `${c.traineeName}: ${p.approved} freigegeben, ${p.submitted} eingereicht, ${p.missing} fehlen`;
+              return `${traineeNameText(c)}: ${p.approved} freigegeben, ${p.submitted} eingereicht, ${p.missing} fehlen`;
             })
             .join("; ")}
         </desc>
@@ -69,7 +75,7 @@ export function ProgressChart(props: { contracts: any[] }) {
           return (
             <g>
               <text x={labelW - 8} y={y + 15} text-anchor="end" font-size="13" fill="#1a1a1a">
-                {c.traineeName.length > 22 ? c.traineeName.slice(0, 21) + "…" : c.traineeName}
+                {shortName(traineeNameText(c))}
               </text>
               {progressKinds.map(([k, label, color]) => {
                 const w = ((p[k] ?? 0) / total) * barW;
@@ -214,7 +220,7 @@ export function CompanyContractsPage() {
             {items.map((c) => (
               <tr data-contract={c.contractId}>
                 <td>
-                  <Link href={`/company/contracts/${enc(c.contractId)}`}>{c.traineeName}</Link>
+                  <Link href={`/company/contracts/${enc(c.contractId)}`}>{traineeNameText(c)}</Link>
                   <div class="muted">Azubinummer {c.traineeNumber}</div>
                 </td>
                 <td>{c.occupation}</td>
@@ -367,7 +373,7 @@ export function CompanyExamsPage() {
               <Table caption="Prüfungstermine Ihrer Auszubildenden" head={["Name", "Prüfungsart", "Prüfungsstatus", "Datum", "Ausbildungsberuf", "Prüfungsdaten"]} empty={!items.length}>
                 {items.map((x) => (
                   <tr data-registration={x.registrationId}>
-                    <td>{x.traineeName}</td>
+                    <td>{traineeNameText(x)}</td>
                     <td>{examTypeLabels[x.type] ?? x.type}</td>
                     <td>{examStatusLabels[x.status] ?? x.status}</td>
                     <td>{formatDate(x.date)}</td>
@@ -405,7 +411,7 @@ export function CompanyExamsPage() {
               >
                 {r.participants.map((p: any) => (
                   <tr>
-                    <td>{p.traineeName}</td>
+                    <td>{traineeNameText(p)}</td>
                     <td>{examStatusLabels[p.status] ?? p.status}</td>
                     <td>
                       <ResultCell result={p.result} />

@@ -1,5 +1,5 @@
 // Chamber staff: register companies and contracts (change their dates, end
-// them), schedule exams, admissions, results and publication, approve
+// them, erase the trainee's personal data once they ended), schedule exams, admissions, results and publication, approve
 // representatives, appoint examiners, create, unlock and erase accounts,
 // seminars and their confirmations, and the chamber's settings (which
 // auditors read).
@@ -22,6 +22,7 @@ import {
   Page,
   Select,
   Table,
+  traineeNameText,
   useAsync,
 } from "../ui";
 import { ResultCell } from "./trainee";
@@ -178,6 +179,80 @@ function ChangeContractDates(props: { contract: any; onDone: () => void }) {
   );
 }
 
+/**
+ * Chamber staff erase the trainee's personal data of an ended contract when
+ * its retention ends: a required reason, then a confirmation step. The
+ * contract keeps its number, dates and status; its trainee shows as
+ * "(gelöscht)" from then on.
+ */
+function ErasePersonalData(props: { contract: any; onDone: () => void }) {
+  const [reason, setReason] = useState("");
+  const [pending, setPending] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const name = props.contract.traineeName;
+  if (pending !== null) {
+    const erase = async () => {
+      setBusy(true);
+      setError(null);
+      try {
+        await chamberApi.eraseContractPersonalData(props.contract.contractId, pending);
+        setPending(null);
+        setReason("");
+        props.onDone();
+      } catch (err) {
+        setError(errorText(err));
+      } finally {
+        setBusy(false);
+      }
+    };
+    return (
+      <div class="card confirm" role="group" aria-label={`Löschen bestätigen: ${name}`}>
+        <p>
+          <strong>Wirklich löschen?</strong> Name, Geburtsdatum und E-Mail-Adresse von {name} werden in diesem
+          Ausbildungsverhältnis gelöscht, auch in Prüfungsanmeldungen, Erinnerungen und Dokumenten. Azubinummer,
+          Zeitraum, Nachweise und Ergebnisse bleiben. Das lässt sich nicht rückgängig machen.
+        </p>
+        <p>Grund: {pending}</p>
+        {error && <Alert>{error}</Alert>}
+        <div class="toolbar">
+          <button type="button" disabled={busy} onClick={erase}>
+            {busy ? "Bitte warten …" : "Endgültig löschen"}
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={() => setPending(null)}>
+            Abbrechen
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <details class="inline-details">
+      <summary>Personenbezogene Daten löschen</summary>
+      <Form
+        class="inline-form"
+        label={`Personenbezogene Daten löschen: ${name}`}
+        submit="Personenbezogene Daten löschen …"
+        secondary
+        action={async () => {
+          const why = reason.trim();
+          if (!why) throw new InputError("Bitte geben Sie den Grund der Löschung an.");
+          setPending(why);
+        }}
+      >
+        <Input
+          label="Grund der Löschung"
+          name="erase-contract-reason"
+          value={reason}
+          onInput={setReason}
+          hint="z. B. „Aufbewahrungsfrist abgelaufen“; der Grund bleibt im Protokoll."
+          required
+        />
+      </Form>
+    </details>
+  );
+}
+
 function CompanyLookup() {
   const [id, setId] = useState("");
   const [shown, setShown] = useState<string | null>(null);
@@ -206,7 +281,7 @@ function CompanyLookup() {
                 {d.contracts.map((c: any) => (
                   <tr data-contract={c.contractId}>
                     <td>
-                      {c.traineeName}
+                      {traineeNameText(c)}
                       <div class="muted">Azubinummer {c.traineeNumber}</div>
                     </td>
                     <td>{c.occupation}</td>
@@ -220,6 +295,9 @@ function CompanyLookup() {
                           <EndContract contract={c} onDone={state.reload} />
                           <ChangeContractDates contract={c} onDone={state.reload} />
                         </>
+                      )}
+                      {c.status === "ended" && !c.personalDataErased && (
+                        <ErasePersonalData contract={c} onDone={state.reload} />
                       )}
                     </td>
                   </tr>
@@ -313,7 +391,7 @@ export function StaffExamsPage() {
                   <Table caption="Anmeldungen" head={["Auszubildende/r", "Status", "Ergebnis", "Aktionen"]} empty={!e.registrations?.length}>
                     {(e.registrations ?? []).map((r: any) => (
                       <tr>
-                        <td>{r.traineeName}</td>
+                        <td>{traineeNameText(r)}</td>
                         <td>{examStatusLabels[r.status] ?? r.status}</td>
                         <td>
                           <ResultCell result={r.result} />

@@ -73,7 +73,7 @@ export function ReportsPage() {
           return (
             <>
               <p class="lead">
-                {contract.occupation} · {contract.trainee?.name} · Azubinummer {contract.traineeNumber} ·{" "}
+                {contract.occupation} · {contract.personalDataErased ? "(gelöscht)" : contract.trainee?.name} · Azubinummer {contract.traineeNumber} ·{" "}
                 {formatDate(contract.start)} – {formatDate(contract.end)}
               </p>
               {contract.recordForm === "paper" && (
