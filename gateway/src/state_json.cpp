@@ -421,7 +421,8 @@ to_json(const domain::contract::state& s)
              { "traineeAccountId", text(s.trainee_account_id) },
              { "ended", s.ended },
              { "endedOn", s.ended ? date_json(s.ended_on) : json::value(nullptr) },
-             { "endReason", s.ended ? json::value(name(s.end_reason)) : json::value(nullptr) } };
+             { "endReason", s.ended ? json::value(name(s.end_reason)) : json::value(nullptr) },
+             { "personalDataErased", s.personal_data_erased } };
 }
 
 json::object

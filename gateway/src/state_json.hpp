@@ -128,7 +128,9 @@ boost::json::object to_json(const domain::access_grant::state& s);
 /// `{exists, status: active|ended, companyId, trainee: {name, birthDate,
 /// email, minor}, traineeNumber, occupation, start, end, recordForm,
 /// periodKind, trainerIds, confirmationDocumentId, traineeAccountId,
-/// ended, endedOn, endReason}` (`endReason` null while not ended).
+/// ended, endedOn, endReason, personalDataErased}` (`endReason` null while
+/// not ended; after the erasure the trainee's name and email are empty and
+/// birthDate null).
 boost::json::object to_json(const domain::contract::state& s);
 
 /// `{exists, status: issued|withdrawn, kind, title, companyId, contractId,

@@ -304,6 +304,21 @@ TEST_F(StateJsonTest, ContractIsActiveBeforeItEndedAndEndedAfter)
     EXPECT_EQ(s(after.at("endedOn")), "2026-11-30");
     EXPECT_EQ(s(after.at("endReason")), "terminated");
     EXPECT_EQ(after.at("version").to_number<int>(), before.at("version").to_number<int>() + 1);
+    EXPECT_FALSE(after.at("personalDataErased").as_bool());
+
+    // The trainee's personal data erased the day after: the state as of then
+    // has no name, birth date or e-mail; the contract's other fields stay.
+    at("2026-12-01T11:00:00Z");
+    ASSERT_OK(app::erase_contract_personal_data(
+      svc, staff(), "k-1", contract::erase_personal_data{ "Aufbewahrungsfrist abgelaufen" }));
+    auto erased = state("contract-k-1", "2026-12-01T11:00:00Z");
+    EXPECT_TRUE(erased.at("personalDataErased").as_bool());
+    const auto& gone = erased.at("trainee").as_object();
+    EXPECT_EQ(s(gone.at("name")), "");
+    EXPECT_TRUE(gone.at("birthDate").is_null());
+    EXPECT_EQ(s(gone.at("email")), "");
+    EXPECT_EQ(s(erased.at("traineeNumber")), "AZ-0001");
+    EXPECT_EQ(s(erased.at("endReason")), "terminated");
 }
 
 TEST_F(StateJsonTest, AccountNeverShowsPasswordTokenOrPinHashes)
