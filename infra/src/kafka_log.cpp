@@ -5,10 +5,13 @@
 #include "kafka_log_impl.hpp"
 #include "kafka_meta.hpp"
 #include "portal/events/partition.hpp"
+#include "portal/events/personal_data.hpp"
+#include "portal/infra/personal_seal.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 namespace portal::infra {
@@ -33,6 +36,9 @@ offset_key(std::uint32_t partition)
 {
     return fmt::format("kafka.offset.{}", partition);
 }
+
+/// The next offset of the keys topic the mirror reads.
+constexpr std::string_view k_keys_offset_key = "kafka.keys.offset";
 
 // The offsets of the mirrored events, written with the events: `kafka.at.`
 // + big-endian partition and offset -> big-endian position (ordered, so the
@@ -73,6 +79,7 @@ kafka_event_log::kafka_event_log(kafka_log_options options, std::unique_ptr<log_
   : options_(std::move(options))
   , topic_(options_.topic_prefix + ".events")
   , store_(std::move(store))
+  , keys_topic_(options_.topic_prefix + ".keys")
   , consumed_(options_.partitions)
   , pending_(options_.partitions)
   , commands_topic_(options_.topic_prefix + ".commands")
@@ -124,6 +131,7 @@ kafka_event_log::~kafka_event_log()
     if (mirror_.joinable()) {
         mirror_.join();
     }
+    keys_consumer_.reset();
     consumer_.reset();
 }
 
@@ -152,6 +160,42 @@ kafka_event_log::start_mirror()
         return fail(std::move(consumer.error()));
     }
     consumer_ = std::move(*consumer);
+    auto keys_consumer = kafka::make_client(
+      RD_KAFKA_CONSUMER,
+      options_.brokers,
+      { { "client.id", options_.instance },
+        { "group.id",
+          fmt::format(
+            "{}.keys-mirror.{}.{}", options_.topic_prefix, options_.instance, random_suffix()) },
+        { "enable.auto.commit", "false" },
+        { "enable.auto.offset.store", "false" },
+        { "enable.partition.eof", "true" },
+        { "isolation.level", "read_committed" },
+        { "auto.offset.reset", "earliest" },
+        { "fetch.wait.max.ms", "5" },
+        { "socket.timeout.ms", std::to_string(std::max<long>(options_.timeout.count(), 10)) } });
+    if (!keys_consumer) {
+        return fail(std::move(keys_consumer.error()));
+    }
+    keys_consumer_ = std::move(*keys_consumer);
+    {
+        std::string value;
+        auto s = store_->db().Get(
+          rocksdb::ReadOptions(), store_->cf_default(), rocksdb::Slice(k_keys_offset_key), &value);
+        std::int64_t offset = RD_KAFKA_OFFSET_BEGINNING;
+        if (s.ok() && value.size() == 8) {
+            offset = static_cast<std::int64_t>(get_be64(value));
+            keys_consumed_.store(offset);
+        } else if (!s.IsNotFound() && !s.ok()) {
+            return fail(storage_error(s, "mirror offsets"));
+        }
+        kafka::partitions_ptr keys(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(keys.get(), keys_topic_.c_str(), 0)->offset = offset;
+        if (auto err = rd_kafka_assign(keys_consumer_.get(), keys.get());
+            err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return fail(kafka::unavailable("assigning the keys topic", err));
+        }
+    }
     kafka::partitions_ptr list(
       rd_kafka_topic_partition_list_new(static_cast<int>(options_.partitions)));
     for (std::uint32_t p = 0; p < options_.partitions; ++p) {
@@ -186,6 +230,16 @@ kafka_event_log::mirror_loop()
             if (mirror_stopping_) {
                 return;
             }
+        }
+        // Erased markers and keys of other partitions' subjects come
+        // without waiting for an event that needs them.
+        if (auto keys = drain_keys(); !keys) {
+            spdlog::error(
+              "kafka log {}: the mirror stopped: {}", options_.instance, keys.error().message);
+            std::lock_guard lock(mirror_mu_);
+            mirror_failure_ = keys.error();
+            mirror_cv_.notify_all();
+            return;
         }
         kafka::message_ptr first(rd_kafka_consumer_poll(consumer_.get(), 100));
         if (!first) {
@@ -224,6 +278,7 @@ kafka_event_log::apply(const std::vector<kafka::message_ptr>& batch)
     std::vector<std::optional<std::int64_t>> next_offsets(options_.partitions);
     std::vector<std::optional<std::int64_t>> eofs(options_.partitions);
     std::uint64_t pos = next_position_;
+    batch_erases_ = false;
 
     for (const auto& m : batch) {
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -271,6 +326,39 @@ kafka_event_log::apply(const std::vector<kafka::message_ptr>& batch)
         if (pending.size() < pending.front().count) {
             continue;
         }
+        // An event sealed under a key the store does not have yet: the key
+        // was committed in the same transaction, so it is in the keys
+        // topic; read it before the event is published.
+        std::vector<std::string> missing;
+        for (const auto& r : pending) {
+            for (const auto& subject : r.sealed_subjects) {
+                if (store_->subject_key_of(subject).st == subject_key::state::missing) {
+                    missing.push_back(subject);
+                }
+            }
+        }
+        if (!missing.empty()) {
+            auto have_all = [&] {
+                return std::all_of(missing.begin(), missing.end(), [&](const std::string& s) {
+                    return store_->subject_key_of(s).st != subject_key::state::missing;
+                });
+            };
+            auto caught_up = catch_up_keys(have_all);
+            if (!caught_up) {
+                return caught_up;
+            }
+            for (const auto& subject : missing) {
+                if (store_->subject_key_of(subject).st == subject_key::state::missing) {
+                    spdlog::error("kafka log {}: the key of {} (sealed in the append at {}/{}) is "
+                                  "not in {}; its personal data reads as an error",
+                                  options_.instance,
+                                  subject,
+                                  p,
+                                  pending.front().offset,
+                                  keys_topic_);
+                }
+            }
+        }
         auto applied = apply_append(pending, wb, staged, staged_commands, pos);
         if (!applied) {
             return applied;
@@ -294,6 +382,9 @@ kafka_event_log::apply(const std::vector<kafka::message_ptr>& batch)
             return committed;
         }
         next_position_ = pos;
+        if (batch_erases_) {
+            store_->erasures_committed();
+        }
     }
     {
         std::lock_guard lock(mirror_mu_);
@@ -358,6 +449,10 @@ kafka_event_log::parse_record(const rd_kafka_message_t* m)
         r.version = reader.getStreamVersion();
         r.partition_key = reader.getPartitionKey();
         r.command_id = reader.getCommandId();
+        for (auto sealed : reader.getSealed()) {
+            r.sealed_subjects.emplace_back(sealed.getSubject().cStr());
+        }
+        r.erased_subject = events::erased_subject(r.stream, reader.getPayload());
     } catch (const kj::Exception& e) {
         return fail(error::invalid("codec.malformed", e.getDescription().cStr()));
     }
@@ -403,6 +498,11 @@ kafka_event_log::apply_append(const std::vector<mirrored_record>& records,
     res.first_version = first.version;
     res.first_position = position{ pos };
     for (const auto& r : records) {
+        if (r.erased_subject) {
+            // With the event, whether or not the keys topic's marker came.
+            wb.Put(store_->cf_keys(), *r.erased_subject, rocksdb::Slice());
+            batch_erases_ = true;
+        }
         wb.Put(store_->cf_events(), position_key(pos), r.envelope);
         wb.Put(store_->cf_streams(), stream_key(r.stream, r.version), position_key(pos));
         std::string offset;
@@ -456,6 +556,179 @@ kafka_event_log::wait_mirrored(std::uint32_t partition,
                       offset,
                       consumed_[partition].load())));
     }
+    return {};
+}
+
+result<void>
+kafka_event_log::wait_keys_mirrored(std::chrono::steady_clock::time_point deadline)
+{
+    auto end = high_watermark(keys_topic_, 0, deadline);
+    if (!end) {
+        return fail(std::move(end.error()));
+    }
+    std::unique_lock lock(mirror_mu_);
+    auto done = mirror_cv_.wait_until(lock, deadline, [&] {
+        return keys_consumed_.load() >= *end || mirror_failure_.has_value() || mirror_stopping_;
+    });
+    if (mirror_failure_) {
+        return fail(*mirror_failure_);
+    }
+    if (!done || keys_consumed_.load() < *end) {
+        return fail(
+          error::unavailable("log.unavailable",
+                             fmt::format("the mirror of {} did not reach offset {} in time (at {})",
+                                         keys_topic_,
+                                         *end,
+                                         keys_consumed_.load())));
+    }
+    return {};
+}
+
+result<void>
+kafka_event_log::drain_keys()
+{
+    std::vector<kafka::message_ptr> batch;
+    while (batch.size() < k_mirror_batch) {
+        kafka::message_ptr m(rd_kafka_consumer_poll(keys_consumer_.get(), 0));
+        if (!m) {
+            break;
+        }
+        batch.push_back(std::move(m));
+    }
+    return batch.empty() ? result<void>{} : apply_keys(batch);
+}
+
+result<void>
+kafka_event_log::catch_up_keys(const std::function<bool()>& have_all)
+{
+    // The end is taken after the events that need the keys were read, so it
+    // covers their keys. A read_committed consumer stops short of it while
+    // a transaction is open: then it waits (as the events topic would).
+    std::optional<std::int64_t> end;
+    auto warn_at = std::chrono::steady_clock::now() + options_.timeout;
+    while (!have_all()) {
+        {
+            std::lock_guard lock(mirror_mu_);
+            if (mirror_stopping_) {
+                return fail(error::unavailable("log.unavailable", "the log is closing"));
+            }
+        }
+        if (std::chrono::steady_clock::now() >= warn_at) {
+            spdlog::warn("kafka log {}: waiting for keys in {} (at {}, end {})",
+                         options_.instance,
+                         keys_topic_,
+                         keys_consumed_.load(),
+                         end.value_or(-1));
+            warn_at = std::chrono::steady_clock::now() + options_.timeout;
+        }
+        if (!end) {
+            auto high = high_watermark(keys_topic_, 0);
+            if (!high) {
+                spdlog::warn("kafka log {}: {}", options_.instance, high.error().message);
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                continue;
+            }
+            end = *high;
+        }
+        if (keys_consumed_.load() >= *end) {
+            return {}; // all there is: the caller reports what is missing
+        }
+        kafka::message_ptr first(rd_kafka_consumer_poll(keys_consumer_.get(), 50));
+        if (!first) {
+            continue;
+        }
+        std::vector<kafka::message_ptr> batch;
+        batch.push_back(std::move(first));
+        if (auto applied = apply_keys(batch); !applied) {
+            return applied;
+        }
+        if (auto more = drain_keys(); !more) {
+            return more;
+        }
+    }
+    return {};
+}
+
+result<void>
+kafka_event_log::apply_keys(const std::vector<kafka::message_ptr>& batch)
+{
+    rocksdb::WriteBatch wb;
+    std::unordered_map<std::string, subject_key::state> staged;
+    std::optional<std::int64_t> next;
+    std::optional<std::int64_t> eof;
+    bool erases = false;
+    for (const auto& m : batch) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            eof = m->offset;
+            continue;
+        }
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            spdlog::warn("kafka log {}: keys consumer: {}",
+                         options_.instance,
+                         rd_kafka_message_errstr(m.get()));
+            continue;
+        }
+        next = m->offset + 1;
+        if (m->key == nullptr || m->key_len == 0) {
+            continue;
+        }
+        std::string subject(static_cast<const char*>(m->key), m->key_len);
+        auto current = subject_key::state::missing;
+        if (auto it = staged.find(subject); it != staged.end()) {
+            current = it->second;
+        } else {
+            current = store_->subject_key_of(subject).st;
+        }
+        if (m->len == 0) {
+            // The erased marker: kept as the subject's latest value.
+            if (current != subject_key::state::erased) {
+                wb.Put(store_->cf_keys(), subject, rocksdb::Slice());
+                staged[subject] = subject_key::state::erased;
+                erases = true;
+            }
+        } else if (m->len == k_subject_key_bytes) {
+            // A key never replaces an erasure (nor, when two writers raced
+            // for a new subject, the key stored first).
+            if (current == subject_key::state::missing) {
+                wb.Put(store_->cf_keys(),
+                       subject,
+                       rocksdb::Slice(static_cast<const char*>(m->payload), m->len));
+                staged[subject] = subject_key::state::present;
+            }
+        } else {
+            spdlog::error("kafka log {}: skipping the record at {}/0 offset {}: a key of {} bytes",
+                          options_.instance,
+                          keys_topic_,
+                          m->offset,
+                          m->len);
+        }
+    }
+    if (next) {
+        std::string value;
+        put_be64(value, static_cast<std::uint64_t>(*next));
+        wb.Put(store_->cf_default(), rocksdb::Slice(k_keys_offset_key), value);
+        rocksdb::WriteOptions wo;
+        wo.sync = options_.sync;
+        auto s = store_->db().Write(wo, &wb);
+        if (!s.ok()) {
+            return fail(storage_error(s, "mirror keys"));
+        }
+        if (erases) {
+            store_->erasures_committed();
+        }
+    }
+    {
+        std::lock_guard lock(mirror_mu_);
+        auto value = keys_consumed_.load();
+        if (next) {
+            value = std::max(value, *next);
+        }
+        if (eof) {
+            value = std::max(value, *eof);
+        }
+        keys_consumed_.store(value);
+    }
+    mirror_cv_.notify_all();
     return {};
 }
 
@@ -774,6 +1047,22 @@ open_kafka_log(kafka_log_options options)
           partitions,
           options.replication_factor,
           { { "min.insync.replicas", std::to_string(options.min_insync_replicas) } } },
+        // Subject keys (crypto-shredding): subject -> key, or an empty
+        // value once erased. Compacted, so an erased subject's key record
+        // goes once a later segment holds its marker: segments roll after
+        // an hour and are compacted at most an hour later
+        // (max.compaction.lag.ms), whatever the dirty ratio. Markers are
+        // not tombstones and stay (delete.retention.ms would only matter
+        // for null values).
+        { options.topic_prefix + ".keys",
+          1,
+          options.replication_factor,
+          { { "cleanup.policy", "compact" },
+            { "segment.ms", "3600000" },
+            { "max.compaction.lag.ms", "3600000" },
+            { "min.cleanable.dirty.ratio", "0.01" },
+            { "delete.retention.ms", "86400000" },
+            { "min.insync.replicas", std::to_string(options.min_insync_replicas) } } },
     };
     auto meta_topic = options.topic_prefix + ".meta";
     if (!options.key_fingerprint.empty()) {

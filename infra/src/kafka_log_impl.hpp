@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,17 @@ struct mirrored_record
     std::string partition_key;
     std::string command_id;
     std::string envelope;
+    /// The subjects whose sealed personal data the envelope carries.
+    std::vector<std::string> sealed_subjects;
+    /// The subject an erasing event destroys.
+    std::optional<std::string> erased_subject;
+};
+
+/// A record of the keys topic: subject -> 32-byte key, or empty (erased).
+struct key_record
+{
+    std::string subject;
+    std::string key;
 };
 
 /// One append waiting for its partition's writer.
@@ -158,11 +170,18 @@ class partition_writer
         events::append_result result; ///< without positions
         std::uint64_t seq = 0;
     };
+    /// A subject key made (or destroyed: empty) by a committed group.
+    struct overlay_key
+    {
+        std::string key;
+        std::uint64_t seq = 0;
+    };
     struct overlay_group
     {
         std::uint64_t seq = 0;
         std::vector<std::string> streams;
         std::vector<std::string> commands;
+        std::vector<std::string> subjects;
     };
 
     void loop();
@@ -187,8 +206,9 @@ class partition_writer
     /// offset of the last record. On failure sets `state_`.
     /// With `command_offset`, the commands topic's partition is committed
     /// up to it (exclusive) in the same transaction. Without records,
-    /// returns -1.
+    /// returns -1. `keys` go to the keys topic in the same transaction.
     result<std::int64_t> produce_and_commit(const std::vector<outgoing>& records,
+                                            const std::vector<key_record>& keys,
                                             std::optional<std::int64_t> command_offset);
     /// The error of a failed transactional call; updates `state_`.
     error transaction_failed(rd_kafka_error_t* raw, std::string_view what, bool in_transaction);
@@ -215,6 +235,7 @@ class partition_writer
     // it). A stream's or command's entry is the latest group's.
     std::unordered_map<std::string, overlay_head> overlay_heads_;
     std::unordered_map<std::string, overlay_command> overlay_commands_;
+    std::unordered_map<std::string, overlay_key> overlay_keys_;
     std::deque<overlay_group> overlay_groups_;
     std::uint64_t next_seq_ = 1;
     /// The sequence number of the last group the answerer saw mirrored.
@@ -258,6 +279,12 @@ class kafka_event_log final : public kafka_log
     {
         return store_->read_all(after, max);
     }
+    result<std::vector<events::recorded_event>> read_all_stored(events::position after,
+                                                                std::size_t max) override
+    {
+        return store_->read_all_stored(after, max);
+    }
+    std::uint64_t erasure_epoch() const override { return store_->erasure_epoch(); }
     result<std::unique_ptr<events::subscription>> subscribe(events::position after,
                                                             events::event_handler handler) override
     {
@@ -301,6 +328,12 @@ class kafka_event_log final : public kafka_log
       std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
     /// Waits until the mirror has every partition up to its current end.
     result<void> catch_up();
+    /// The keys topic (`<prefix>.keys`, one partition, compacted).
+    const std::string& keys_topic() const { return keys_topic_; }
+    /// Waits until the mirror has the keys topic up to its current end (a
+    /// writer, before it makes a new subject key: a key another writer made
+    /// is then in the store).
+    result<void> wait_keys_mirrored(std::chrono::steady_clock::time_point deadline);
     /// The offset up to which the mirror has read `partition`.
     std::int64_t mirrored(std::uint32_t partition) const { return consumed_[partition].load(); }
     /// The processors' group metadata of the current assignment (for
@@ -330,6 +363,14 @@ class kafka_event_log final : public kafka_log
     void revoked(rd_kafka_topic_partition_list_t* partitions);
     result<void> apply(const std::vector<kafka::message_ptr>& batch);
     result<mirrored_record> parse_record(const rd_kafka_message_t* m);
+    /// Mirror thread: applies what the keys consumer has now.
+    result<void> drain_keys();
+    /// Mirror thread: reads the keys topic until `have_all` holds or it
+    /// reached the topic's end (waiting while an open transaction holds
+    /// the end back). Errors: storage, or the log closing.
+    result<void> catch_up_keys(const std::function<bool()>& have_all);
+    /// Mirror thread: writes key records into the store's `keys` family.
+    result<void> apply_keys(const std::vector<kafka::message_ptr>& batch);
     result<void> apply_append(const std::vector<mirrored_record>& records,
                               rocksdb::WriteBatch& wb,
                               std::unordered_map<std::string, events::stream_head>& staged,
@@ -342,6 +383,14 @@ class kafka_event_log final : public kafka_log
     std::string topic_;
     std::unique_ptr<log_store> store_;
     kafka::client_ptr consumer_;
+    std::string keys_topic_;
+    /// The keys topic's consumer (read_committed, assigned), polled by the
+    /// mirror thread.
+    kafka::client_ptr keys_consumer_;
+    /// The next offset of the keys topic the mirror reads.
+    std::atomic<std::int64_t> keys_consumed_{ 0 };
+    /// Set by `apply_append` when the batch erases subjects.
+    bool batch_erases_ = false;
 
     std::thread mirror_;
     mutable std::mutex mirror_mu_;

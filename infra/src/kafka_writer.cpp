@@ -1,4 +1,6 @@
 #include "kafka_log_impl.hpp"
+#include "portal/events/personal_data.hpp"
+#include "portal/infra/personal_seal.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -124,6 +126,15 @@ partition_writer::claim()
     if (!mirrored) {
         state_ = state::needs_claim;
         return mirrored;
+    }
+    // Seal with the keys already in the keys topic (those of the previous
+    // owner and of the other partitions' writers), never a second one.
+    // The partition's own keys are in the store already (the mirror reads
+    // an event's keys before it); this wait is for other partitions'
+    // subjects, and a transaction left open elsewhere may hold it back.
+    if (auto keys = log_.wait_keys_mirrored(deadline); !keys) {
+        spdlog::warn(
+          "kafka log {}: partition {}: {}", options.instance, partition_, keys.error().message);
     }
     state_ = state::ready;
     return {};
@@ -260,6 +271,7 @@ partition_writer::clear_overlay()
 {
     overlay_heads_.clear();
     overlay_commands_.clear();
+    overlay_keys_.clear();
     overlay_groups_.clear();
 }
 
@@ -280,6 +292,13 @@ partition_writer::prune_overlay()
             if (auto it = overlay_commands_.find(command);
                 it != overlay_commands_.end() && it->second.seq == g.seq) {
                 overlay_commands_.erase(it);
+            }
+        }
+        // The mirror stored a group's keys before its events.
+        for (const auto& subject : g.subjects) {
+            if (auto it = overlay_keys_.find(subject);
+                it != overlay_keys_.end() && it->second.seq == g.seq) {
+                overlay_keys_.erase(it);
             }
         }
         overlay_groups_.pop_front();
@@ -373,6 +392,51 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>> taken)
     std::vector<bool> written(n, false);
     std::vector<outgoing> records;
     auto now = options.clock();
+    // Subject keys: this group's (staged, empty: erased), then the
+    // overlay's, then the mirror's; else a new one, produced to the keys
+    // topic in the group's transaction. A failed transaction forgets them.
+    std::unordered_map<std::string, std::string> staged_keys;
+    std::vector<key_record> key_records;
+    bool keys_caught_up = false;
+    subject_key_for key_for = [&](const std::string& subject) -> std::optional<std::string> {
+        auto known = [](const std::string& key) {
+            return key.empty() ? std::nullopt : std::optional<std::string>(key);
+        };
+        if (auto it = staged_keys.find(subject); it != staged_keys.end()) {
+            return known(it->second);
+        }
+        if (auto it = overlay_keys_.find(subject); it != overlay_keys_.end()) {
+            return known(it->second.key);
+        }
+        auto stored = store.subject_key_of(subject);
+        if (stored.st == subject_key::state::missing && !keys_caught_up) {
+            // Another partition's writer may have made it: read the keys
+            // topic to its end once per group before making one.
+            keys_caught_up = true;
+            // Bounded: a transaction left open elsewhere holds the keys
+            // topic's committed end back until it times out.
+            auto caught_up = log_.wait_keys_mirrored(
+              std::chrono::steady_clock::now() +
+              std::min<std::chrono::milliseconds>(options.timeout, std::chrono::seconds(2)));
+            if (!caught_up) {
+                spdlog::warn("kafka log {}: partition {}: {}",
+                             options.instance,
+                             partition_,
+                             caught_up.error().message);
+            }
+            stored = store.subject_key_of(subject);
+        }
+        if (stored.st == subject_key::state::erased) {
+            return std::nullopt;
+        }
+        if (stored.st == subject_key::state::present) {
+            return std::move(stored.key);
+        }
+        auto key = new_subject_key();
+        staged_keys[subject] = key;
+        key_records.push_back(key_record{ subject, key });
+        return key;
+    };
     head_lookup head_of = [&](const std::string& stream) -> result<stream_head> {
         if (auto it = staged.find(stream); it != staged.end()) {
             return it->second;
@@ -422,7 +486,14 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>> taken)
         auto count = items[i]->payloads.size();
         for (std::size_t k = 0; k < count; ++k) {
             const auto& payload = items[i]->payloads[k];
-            auto bytes = build_envelope(req, payload, next.version + 1, next.last_hash, now);
+            if (auto erased = events::erased_subject(req.stream, payload.reader())) {
+                // Destroyed in the same transaction as the event that
+                // erases it: the keys topic gets the erased marker.
+                staged_keys[*erased] = std::string();
+                key_records.push_back(key_record{ *erased, std::string() });
+            }
+            auto bytes =
+              build_envelope(req, payload, next.version + 1, next.last_hash, now, &key_for);
             next.version += 1;
             next.last_hash = blake2b_256(bytes);
             records.push_back(outgoing{ &req,
@@ -443,7 +514,7 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>> taken)
 
     if (records.empty() && command_offset) {
         // Only duplicates and refusals: their offsets still commit.
-        auto committed = produce_and_commit(records, command_offset);
+        auto committed = produce_and_commit(records, {}, command_offset);
         if (!committed) {
             for (std::size_t i = 0; i < n; ++i) {
                 if (items[i]->command_offset && *results[i]) {
@@ -453,7 +524,7 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>> taken)
         }
     }
     if (!records.empty()) {
-        auto last = produce_and_commit(records, command_offset);
+        auto last = produce_and_commit(records, key_records, command_offset);
         if (!last) {
             // Aborted (nothing of the group is in the log) or of unknown
             // outcome (`state_` is `needs_claim`, and the claim reads the
@@ -469,10 +540,14 @@ partition_writer::process(std::vector<std::unique_ptr<write_item>> taken)
             // it.
             group.last_offset = *last;
             group.seq = next_seq_++;
-            overlay_group entry{ group.seq, {}, {} };
+            overlay_group entry{ group.seq, {}, {}, {} };
             for (auto& [stream, head] : staged) {
                 overlay_heads_[stream] = overlay_head{ head, group.seq };
                 entry.streams.push_back(stream);
+            }
+            for (auto& [subject, key] : staged_keys) {
+                overlay_keys_[subject] = overlay_key{ key, group.seq };
+                entry.subjects.push_back(subject);
             }
             for (std::size_t i = 0; i < n; ++i) {
                 if (!written[i]) {
@@ -590,6 +665,7 @@ partition_writer::answer(decided_group& group, const std::optional<error>& failu
 
 result<std::int64_t>
 partition_writer::produce_and_commit(const std::vector<outgoing>& records,
+                                     const std::vector<key_record>& keys,
                                      std::optional<std::int64_t> command_offset)
 {
     const auto& options = log_.options();
@@ -601,8 +677,38 @@ partition_writer::produce_and_commit(const std::vector<outgoing>& records,
         return fail(transaction_failed(e, "begin", false));
     }
     std::vector<delivery> reports(records.size());
+    std::vector<delivery> key_reports(keys.size());
     const auto& topic = log_.topic();
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    // The keys first: a reader that sees the events finds their keys
+    // committed with them.
+    static const char k_empty = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto& k = keys[i];
+        // An erased marker is an empty value, not a null one (a tombstone
+        // would let compaction drop it, and a new key could follow).
+        auto* value = k.key.empty() ? const_cast<char*>(&k_empty) : const_cast<char*>(k.key.data());
+        for (;;) {
+            auto err = rd_kafka_producev(p,
+                                         RD_KAFKA_V_TOPIC(log_.keys_topic().c_str()),
+                                         RD_KAFKA_V_PARTITION(0),
+                                         RD_KAFKA_V_KEY(k.subject.data(), k.subject.size()),
+                                         RD_KAFKA_V_VALUE(value, k.key.size()),
+                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                         RD_KAFKA_V_OPAQUE(&key_reports[i]),
+                                         RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                break;
+            }
+            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+                std::chrono::steady_clock::now() < deadline) {
+                rd_kafka_poll(p, 10);
+                continue;
+            }
+            return fail(transaction_failed(
+              rd_kafka_error_new(err, "%s", rd_kafka_err2str(err)), "produce", true));
+        }
+    }
     for (std::size_t i = 0; i < records.size(); ++i) {
         const auto& r = records[i];
         const auto& req = *r.request;
@@ -647,9 +753,11 @@ partition_writer::produce_and_commit(const std::vector<outgoing>& records,
     if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
         undelivered = flushed;
     }
-    for (const auto& d : reports) {
-        if (!undelivered && (!d.reported || d.err != RD_KAFKA_RESP_ERR_NO_ERROR)) {
-            undelivered = d.reported ? d.err : RD_KAFKA_RESP_ERR__TIMED_OUT;
+    for (const auto* list : { &key_reports, &reports }) {
+        for (const auto& d : *list) {
+            if (!undelivered && (!d.reported || d.err != RD_KAFKA_RESP_ERR_NO_ERROR)) {
+                undelivered = d.reported ? d.err : RD_KAFKA_RESP_ERR__TIMED_OUT;
+            }
         }
     }
     if (undelivered) {

@@ -4,14 +4,16 @@
 /// `open()` reopens both (a restart); and what only Kafka has: a second
 /// instance mirrors the same streams and chains, a new writer fences the
 /// old one, topic checks at open, a mirror rebuilt from the topic, an
-/// unreachable broker, an analytics consumer (kcat) reading the topic, and
-/// the writer's pipeline (groups committed while earlier ones wait for a
-/// held-back mirror).
+/// unreachable broker, an analytics consumer (kcat) reading the topic, the
+/// writer's pipeline (groups committed while earlier ones wait for a
+/// held-back mirror), and personal data sealed in the events topic under
+/// keys in the keys topic (erasure on every instance, failover, rebuild).
 
 #include "event_log_contract.hpp"
 #include "kafka_test_env.hpp"
 #include "portal/events/partition.hpp"
 #include "portal/infra/kafka_log.hpp"
+#include "portal/infra/personal_seal.hpp"
 #include "portal/infra/verify.hpp"
 
 #include <capnp/message.h>
@@ -1141,3 +1143,244 @@ TEST_F(KafkaLogPipeline, ConcurrentAppendsAndRetriesOnFewStreamsKeepVersionsChai
 }
 
 } // namespace
+
+// --- Personal data: sealed in the events topic, keys in the keys topic ------
+
+namespace {
+
+events::append_request
+personal_request(const std::string& stream, const events::event_payload& payload)
+{
+    events::append_request r;
+    r.stream = stream;
+    r.partition_key = stream;
+    r.expected = expected_version::any();
+    r.payloads.push_back(std::string(payload.bytes()));
+    r.actor = events::actor{ "account-staff", events::role::staff, "" };
+    return r;
+}
+
+events::event_payload
+account_created(const std::string& email)
+{
+    return events::event_payload::build([&](schema::Event::Builder e) {
+        auto c = e.initAccount().initCreated();
+        c.setEmail(email);
+        c.setName("Erika Mustermann");
+        c.setAccountId("a1");
+        c.setCreatedFor("staff");
+    });
+}
+
+events::event_payload
+account_erased()
+{
+    return events::event_payload::build(
+      [](schema::Event::Builder e) { e.initAccount().initErased().setReason("Frist abgelaufen"); });
+}
+
+/// The e-mails of the account.created events of `stream` as `log` reads them.
+std::vector<std::string>
+emails_of(events::event_log& log, const std::string& stream)
+{
+    std::vector<std::string> out;
+    auto events = log.read_stream(stream);
+    EXPECT_TRUE(events.has_value()) << events.error().code << ": " << events.error().message;
+    if (!events) {
+        return out;
+    }
+    for (const auto& e : *events) {
+        auto env = events::envelope::decode(e.envelope_bytes);
+        EXPECT_TRUE(env.has_value());
+        auto p = env->reader().getPayload();
+        if (p.which() == schema::Event::ACCOUNT &&
+            p.getAccount().which() == schema::AccountEvent::CREATED) {
+            out.emplace_back(p.getAccount().getCreated().getEmail().cStr());
+        }
+    }
+    return out;
+}
+
+/// The committed records of `topic` (key, value; value nullopt for null),
+/// read raw from the broker as any consumer outside the portal would.
+std::vector<std::pair<std::string, std::optional<std::string>>>
+raw_records(const std::string& topic, std::uint32_t partitions)
+{
+    std::vector<std::pair<std::string, std::optional<std::string>>> out;
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    for (auto [k, v] : std::initializer_list<std::pair<const char*, std::string>>{
+           { "bootstrap.servers", kafka_brokers() },
+           { "group.id", topic + ".raw-test" },
+           { "enable.auto.commit", "false" },
+           { "enable.partition.eof", "true" },
+           { "isolation.level", "read_committed" } }) {
+        EXPECT_EQ(rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof err), RD_KAFKA_CONF_OK) << err;
+    }
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    EXPECT_NE(rk, nullptr) << err;
+    if (rk == nullptr) {
+        return out;
+    }
+    rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions));
+    for (std::uint32_t p = 0; p < partitions; ++p) {
+        rd_kafka_topic_partition_list_add(list, topic.c_str(), static_cast<int>(p))->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+    EXPECT_EQ(rd_kafka_assign(rk, list), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(list);
+    std::set<std::int32_t> at_end;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (at_end.size() < partitions && std::chrono::steady_clock::now() < deadline) {
+        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+        if (m == nullptr) {
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            at_end.insert(m->partition);
+        } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            std::string key(static_cast<const char*>(m->key), m->key_len);
+            std::optional<std::string> value;
+            if (m->payload != nullptr) {
+                value.emplace(static_cast<const char*>(m->payload), m->len);
+            }
+            out.emplace_back(std::move(key), std::move(value));
+        }
+        rd_kafka_message_destroy(m);
+    }
+    EXPECT_EQ(at_end.size(), partitions) << "reading " << topic;
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return out;
+}
+
+bool
+some_value_contains(const std::vector<std::pair<std::string, std::optional<std::string>>>& records,
+                    const std::string& needle)
+{
+    return std::any_of(records.begin(), records.end(), [&](const auto& r) {
+        return r.second && r.second->find(needle) != std::string::npos;
+    });
+}
+
+void
+expect_chains_intact(events::event_log& log)
+{
+    auto report = infra::verify_chains(log);
+    ASSERT_TRUE(report.has_value()) << report.error().message;
+    EXPECT_GT(report->events, 0U);
+    EXPECT_FALSE(report->first_broken.has_value()) << report->first_broken->reason;
+}
+
+} // namespace
+
+TEST_F(KafkaLog, PersonalDataIsSealedInTheTopicReadInTheClearAndErasedOnEveryInstance)
+{
+    auto a = open_group("a");
+    auto b = open_group("b");
+    ASSERT_TRUE(a && b);
+    ASSERT_TRUE(wait_split({ a.get(), b.get() }));
+
+    auto created = a->append(personal_request("account-a1", account_created("erika@example.org")));
+    ASSERT_TRUE(created.has_value()) << created.error().message;
+    auto events_topic = prefix_ + ".events";
+    auto keys_topic = prefix_ + ".keys";
+    auto raw = raw_records(events_topic, k_partitions);
+    ASSERT_EQ(raw.size(), 1U);
+    EXPECT_EQ(raw[0].first, "account-a1");
+    EXPECT_FALSE(some_value_contains(raw, "erika@example.org"));
+    auto keys = raw_records(keys_topic, 1);
+    ASSERT_EQ(keys.size(), 1U);
+    EXPECT_EQ(keys[0].first, "account-a1");
+    ASSERT_TRUE(keys[0].second.has_value());
+    EXPECT_EQ(keys[0].second->size(), infra::k_subject_key_bytes);
+
+    ASSERT_TRUE(b->wait_for_offsets(a->partition_offsets(), std::chrono::seconds(30)));
+    EXPECT_EQ(emails_of(*a, "account-a1"), std::vector<std::string>{ "erika@example.org" });
+    EXPECT_EQ(emails_of(*b, "account-a1"), std::vector<std::string>{ "erika@example.org" });
+
+    // Erased through the other instance; new data of the subject is dropped.
+    auto erased = b->append(personal_request("account-a1", account_erased()));
+    ASSERT_TRUE(erased.has_value()) << erased.error().message;
+    auto again = b->append(personal_request("account-a1", account_created("new@example.org")));
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    ASSERT_TRUE(a->wait_for_offsets(b->partition_offsets(), std::chrono::seconds(30)));
+    const std::vector<std::string> empty{ "", "" };
+    EXPECT_EQ(emails_of(*a, "account-a1"), empty);
+    EXPECT_EQ(emails_of(*b, "account-a1"), empty);
+    EXPECT_FALSE(some_value_contains(raw_records(events_topic, k_partitions), "new@example.org"));
+    keys = raw_records(keys_topic, 1);
+    ASSERT_FALSE(keys.empty());
+    EXPECT_EQ(keys.back().first, "account-a1");
+    ASSERT_TRUE(keys.back().second.has_value()) << "the erased marker is not a tombstone";
+    EXPECT_TRUE(keys.back().second->empty());
+    expect_chains_intact(*a);
+    expect_chains_intact(*b);
+
+    // A mirror rebuilt from nothing reads the field empty too.
+    auto offsets = b->partition_offsets();
+    a.reset();
+    auto c = open("c", std::vector<std::uint32_t>{});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->wait_for_offsets(offsets, std::chrono::seconds(30)));
+    EXPECT_EQ(emails_of(*c, "account-a1"), empty);
+    expect_chains_intact(*c);
+}
+
+TEST_F(KafkaLog, ANewOwnerSealsWithTheSubjectKeyOfThePreviousOneNeverASecondKey)
+{
+    {
+        auto a = open("a");
+        ASSERT_TRUE(a);
+        auto first = a->append(personal_request("account-f", account_created("f1@example.org")));
+        ASSERT_TRUE(first.has_value()) << first.error().message;
+    }
+    auto b = open("b");
+    ASSERT_TRUE(b);
+    auto second = b->append(personal_request("account-f", account_created("f2@example.org")));
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    const std::vector<std::string> both{ "f1@example.org", "f2@example.org" };
+    EXPECT_EQ(emails_of(*b, "account-f"), both);
+    auto keys = raw_records(prefix_ + ".keys", 1);
+    ASSERT_EQ(keys.size(), 1U);
+    EXPECT_EQ(keys[0].first, "account-f");
+    EXPECT_FALSE(some_value_contains(raw_records(prefix_ + ".events", k_partitions), "f2@"));
+
+    auto c = open("c", std::vector<std::uint32_t>{});
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->wait_for_offsets(b->partition_offsets(), std::chrono::seconds(30)));
+    EXPECT_EQ(emails_of(*c, "account-f"), both);
+    expect_chains_intact(*c);
+}
+
+TEST_F(KafkaLogPipeline, AGroupDecidedBeforeTheMirrorHasTheLastGroupsNewKeySealsWithThatKey)
+{
+    mirror_gate gate;
+    auto writer = open_gated("writer", gate);
+    ASSERT_TRUE(writer);
+    auto reader = open("reader", std::vector<std::uint32_t>{});
+    ASSERT_TRUE(reader);
+    gate_opener opener{ gate };
+
+    gate.close();
+    auto first =
+      append_async(*writer, personal_request("account-p", account_created("p1@example.org")));
+    ASSERT_TRUE(wait_until([&] { return version_of(*reader, "account-p") == 1; }))
+      << "the first append was not committed";
+    // Decided on the committed key the writer's mirror does not have yet.
+    auto second =
+      append_async(*writer, personal_request("account-p", account_created("p2@example.org")));
+    ASSERT_TRUE(wait_until([&] { return version_of(*reader, "account-p") == 2; }))
+      << "the second group was not committed while the first waited for the mirror";
+    gate.open();
+    ASSERT_TRUE(first.get().has_value());
+    ASSERT_TRUE(second.get().has_value());
+
+    auto keys = raw_records(prefix_ + ".keys", 1);
+    EXPECT_EQ(keys.size(), 1U) << "a second key for the same subject";
+    const std::vector<std::string> both{ "p1@example.org", "p2@example.org" };
+    EXPECT_EQ(emails_of(*writer, "account-p"), both);
+    ASSERT_TRUE(reader->wait_for_offsets(writer->partition_offsets(), std::chrono::seconds(30)));
+    EXPECT_EQ(emails_of(*reader, "account-p"), both);
+}
