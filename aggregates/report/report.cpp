@@ -413,6 +413,7 @@ decide(const state& s, const edit& c, const context& ctx)
     }
     return one_event([&](schema::Event::Builder e) {
         auto d = e.initReport().initEdited();
+        d.setContractId(s.contract_id);
         write_content(d.initEntries(static_cast<unsigned>(content->first.size())), content->first);
         write_content(d.initAbsences(static_cast<unsigned>(content->second.size())),
                       content->second);
@@ -446,6 +447,7 @@ decide(const state& s, const submit& c, const context& ctx)
         auto d = e.initReport().initSubmitted();
         d.setApproverEmail(email);
         d.setApproverAccountId(ctx.approver_account_id);
+        d.setContractId(s.contract_id);
     });
 }
 
@@ -472,6 +474,7 @@ decide(const state& s, const approve& c, const context& ctx)
         auto d = e.initReport().initApproved();
         d.setComment(std::string(trim(c.comment)));
         d.setBulk(c.bulk);
+        d.setContractId(s.contract_id);
     });
 }
 
@@ -503,6 +506,7 @@ decide(const state& s, const reject& c, const context& ctx)
         auto d = e.initReport().initRejected();
         d.setRemarks(remarks);
         d.setReopened(reopened);
+        d.setContractId(s.contract_id);
     });
 }
 

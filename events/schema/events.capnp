@@ -485,21 +485,25 @@ struct ReportDrafted {
 struct ReportEdited {
   entries @0 :List(Entry);
   absences @1 :List(Absence);
+  contractId @2 :Text;            # the record's contract (whose trainee the personal data belongs to)
 }
 
 struct ReportSubmitted {
   approverEmail @0 :Text;
   approverAccountId @1 :Text;     # empty when the approver has no account yet (supervisor PIN follows)
+  contractId @2 :Text;            # the record's contract
 }
 
 struct ReportApproved {
   comment @0 :Text;
   bulk @1 :Bool;                  # decided as part of a bulk approval
+  contractId @2 :Text;            # the record's contract
 }
 
 struct ReportRejected {
   remarks @0 :Text;               # Bemerkungen des Ausbilders, required
   reopened @1 :Bool;              # true when an approved record was reopened
+  contractId @2 :Text;            # the record's contract
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -101,6 +101,60 @@ visit(std::string_view stream, Ev e, F&& field)
             }
             return;
         }
+        case schema::Event::REPORT: {
+            auto r = e.getReport();
+            auto subject = [](auto d) { return "contract-" + text(d.getContractId()); };
+            auto content = [&](auto d) {
+                if (d.getContractId().size() == 0) {
+                    return; // recorded before record events named their contract
+                }
+                auto s = subject(d);
+                auto entries = d.getEntries();
+                for (unsigned i = 0; i < entries.size(); ++i) {
+                    field(
+                      s,
+                      entries[i],
+                      [](auto& o) { return o.getText(); },
+                      [](auto& o, auto v) { o.setText(v); });
+                }
+                auto absences = d.getAbsences();
+                for (unsigned i = 0; i < absences.size(); ++i) {
+                    field(
+                      s,
+                      absences[i],
+                      [](auto& o) { return o.getNote(); },
+                      [](auto& o, auto v) { o.setNote(v); });
+                }
+            };
+            switch (r.which()) {
+                case schema::ReportEvent::DRAFTED:
+                    content(r.getDrafted());
+                    return;
+                case schema::ReportEvent::EDITED:
+                    content(r.getEdited());
+                    return;
+                case schema::ReportEvent::APPROVED:
+                    if (auto d = r.getApproved(); d.getContractId().size() > 0) {
+                        field(
+                          subject(d),
+                          d,
+                          [](auto& o) { return o.getComment(); },
+                          [](auto& o, auto v) { o.setComment(v); });
+                    }
+                    return;
+                case schema::ReportEvent::REJECTED:
+                    if (auto d = r.getRejected(); d.getContractId().size() > 0) {
+                        field(
+                          subject(d),
+                          d,
+                          [](auto& o) { return o.getRemarks(); },
+                          [](auto& o, auto v) { o.setRemarks(v); });
+                    }
+                    return;
+                default:
+                    return;
+            }
+        }
         case schema::Event::DOCUMENT: {
             auto d = e.getDocument();
             if (d.which() == schema::DocumentEvent::ISSUED) {

@@ -249,6 +249,14 @@ build_envelope(const append_request& req,
     env.setPayload(payload.reader());
     if (keys != nullptr) {
         seal_personal_data(env, *keys);
+        if (env.hasSealed()) {
+            // The emptied fields leave zeroed space behind: a copy drops it.
+            capnp::MallocMessageBuilder compact(builder.sizeInWords() + 8);
+            compact.setRoot(env.asReader());
+            auto words = capnp::messageToFlatArray(compact);
+            return std::string(reinterpret_cast<const char*>(words.begin()),
+                               words.size() * sizeof(capnp::word));
+        }
     }
     auto words = capnp::messageToFlatArray(builder);
     return std::string(reinterpret_cast<const char*>(words.begin()),

@@ -15,24 +15,86 @@ class report_audit final : public projector
 {
   public:
     std::string_view name() const override { return k_report_audit; }
-    std::uint32_t version() const override { return 1; }
+    // 2: the index c/<contractId>/<reportId>, for erasures.
+    std::uint32_t version() const override { return 2; }
 
     result<void> apply(const events::recorded_event& event,
                        schema::Envelope::Reader env,
                        write_batch& batch,
-                       reader&) override
+                       reader& model) override
     {
+        auto payload = env.getPayload();
+        if (payload.isContract() &&
+            payload.getContract().which() == schema::ContractEvent::PERSONAL_DATA_ERASED) {
+            return erase_texts(id_of(event.stream, "contract-"), batch, model);
+        }
         auto id = id_of(event.stream, "report-");
         if (id.empty()) {
             return {};
         }
-        auto payload = env.getPayload();
+        if (payload.isReport() && payload.getReport().isDrafted()) {
+            auto contract_id = str(payload.getReport().getDrafted().getContractId());
+            batch.put(fmt::format("c/{}/{}", contract_id, id), "");
+        }
         json::object entry{
             { "position", event.position.value },      { "version", event.version },
             { "event", events::event_name(payload) },  { "actor", actor_json(env) },
             { "recordedAt", at(env.getRecordedAt()) }, { "change", change_json(payload) }
         };
         batch.put_json(fmt::format("r/{}/{}", id, pos_key(event.version)), std::move(entry));
+        return {};
+    }
+
+  private:
+    /// The trail of the contract's records without the texts the log sealed
+    /// under the contract's trainee (events/personal_data.hpp): what a
+    /// rebuild reads once the key is gone.
+    static result<void> erase_texts(const std::string& contract_id,
+                                    write_batch& batch,
+                                    reader& model)
+    {
+        auto reports = model.keys(fmt::format("c/{}/", contract_id));
+        if (!reports) {
+            return fail(reports.error());
+        }
+        auto blank = [](json::object& o, std::string_view member) {
+            if (auto* v = o.if_contains(member)) {
+                *v = "";
+            }
+        };
+        for (const auto& ix : *reports) {
+            auto prefix = fmt::format("r/{}/", ix.substr(ix.rfind('/') + 1));
+            auto keys = model.keys(prefix);
+            if (!keys) {
+                return fail(keys.error());
+            }
+            for (const auto& key : *keys) {
+                auto entry = model.take_json(key);
+                if (!entry) {
+                    return fail(entry.error());
+                }
+                if (!*entry) {
+                    continue;
+                }
+                if (auto* change = (*entry)->if_contains("change");
+                    change != nullptr && change->is_object()) {
+                    auto& c = change->as_object();
+                    for (std::string_view list : { "entries", "absences" }) {
+                        if (auto* items = c.if_contains(list);
+                            items != nullptr && items->is_array()) {
+                            for (auto& item : items->as_array()) {
+                                if (item.is_object()) {
+                                    blank(item.as_object(), list == "entries" ? "text" : "note");
+                                }
+                            }
+                        }
+                    }
+                    blank(c, "comment");
+                    blank(c, "remarks");
+                }
+                batch.put_json(key, std::move(**entry));
+            }
+        }
         return {};
     }
 };

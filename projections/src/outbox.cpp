@@ -361,11 +361,31 @@ class outbox final : public projector
                 batch.erase(mail_key);
                 continue;
             }
+            auto body = without_decision_text(get_str(m, "kind"), get_str(m, "body"));
             m["subject"] = without_name(get_str(m, "subject"));
-            m["body"] = without_name(get_str(m, "body"));
+            m["body"] = without_name(body);
             batch.put_json(mail_key, std::move(m));
         }
         return {};
+    }
+
+    /// A decision mail's body without the trainer's comment or remarks,
+    /// which the log sealed under the contract's trainee (the text after
+    /// its label, to the end of the body).
+    static std::string without_decision_text(std::string_view kind, std::string body)
+    {
+        auto cut_after = [&](std::string_view label, std::string_view rest) {
+            if (auto at = body.find(label); at != std::string::npos) {
+                body.erase(at + label.size());
+                body += rest;
+            }
+        };
+        if (kind == "record_approved") {
+            cut_after("wurde freigegeben.\n", "");
+        } else if (kind == "record_rejected") {
+            cut_after("Bemerkungen des Ausbilders: ", "\n");
+        }
+        return body;
     }
 
     static result<void> report(const events::recorded_event& event,

@@ -19,8 +19,9 @@
 //   rfc/<position>                     record-form changes (chamber staff)
 //
 // `contract.personal_data_erased` empties the trainee's name, birth date and
-// e-mail in contract/<id>, the name in its rfc/ entries and the title and
-// body of its documents: what a rebuild reads once the log destroyed the
+// e-mail in contract/<id>, the name in its rfc/ entries, the title and body
+// of its documents and the texts of its records (entries, absence notes,
+// comment, remarks): what a rebuild reads once the log destroyed the
 // trainee's key (events/personal_data.hpp).
 
 #include "json_util.hpp"
@@ -580,6 +581,53 @@ class training final : public projector
             (*d)["title"] = "";
             (*d)["body"] = "";
             ctx.store(doc_key, std::move(*d));
+        }
+        return erase_record_texts(ctx, id);
+    }
+
+    /// The texts of the contract's records (entries, absence notes, the
+    /// decisions' comment and remarks), sealed under the contract's subject;
+    /// kinds, times, dates, status and approver stay.
+    static result<void> erase_record_texts(context& ctx, const std::string& contract_id)
+    {
+        auto prefix = fmt::format("ix/contract-report/{}/", contract_id);
+        auto summaries = ctx.model().keys(prefix);
+        if (!summaries) {
+            return fail(summaries.error());
+        }
+        auto blank = [](json::object& o, std::string_view member) {
+            if (auto* v = o.if_contains(member)) {
+                *v = "";
+            }
+        };
+        for (const auto& ix : *summaries) {
+            auto report_key = "report/" + ix.substr(ix.rfind('/') + 1);
+            auto r = ctx.load(report_key);
+            if (!r) {
+                return fail(r.error());
+            }
+            if (r->empty()) {
+                continue;
+            }
+            for (std::string_view list : { "entries", "absences" }) {
+                if (auto* items = r->if_contains(list); items != nullptr && items->is_array()) {
+                    for (auto& item : items->as_array()) {
+                        if (item.is_object()) {
+                            blank(item.as_object(), list == "entries" ? "text" : "note");
+                        }
+                    }
+                }
+            }
+            blank(*r, "comment");
+            blank(*r, "remarks");
+            auto summary = ctx.load(ix);
+            if (!summary) {
+                return fail(summary.error());
+            }
+            blank(*summary, "comment");
+            blank(*summary, "remarks");
+            ctx.store(report_key, std::move(*r));
+            ctx.store(ix, std::move(*summary));
         }
         return {};
     }

@@ -831,6 +831,21 @@ TEST(GatewayContracts, StaffEraseTheTraineesPersonalDataOfAnEndedContract)
                           a.token);
     EXPECT_EQ(link.status, 422) << link.body;
     EXPECT_EQ(link.code(), "contract.personal_data_erased");
+
+    // Erased in the append-only log too: the contract's and the exam's events
+    // no longer read the trainee (the other company's trainee of the same
+    // name and birth date stays; the trainee's login is erased on its own).
+    auto all = env.portal().services().log.read_all(portal::events::position{ 0 }, 1'000'000);
+    ASSERT_TRUE(all.has_value());
+    std::size_t birth_dates = 0;
+    for (const auto& e : *all) {
+        bool mentions = e.envelope_bytes.find("Lena Hoffmann") != std::string::npos;
+        birth_dates += e.envelope_bytes.find("2007-03-14") != std::string::npos ? 1 : 0;
+        if (e.stream == "contract-" + a.contract_id || e.stream == "exam-" + exam.str("id")) {
+            EXPECT_FALSE(mentions) << e.stream << " version " << e.version;
+        }
+    }
+    EXPECT_EQ(birth_dates, 1U) << "only the other company's contract";
 }
 
 /// `status` of each item of `list` by its `contractId`.

@@ -769,13 +769,39 @@ struct ReadModels : ProjectionFixture
         append(
           "report-" + id,
           "company-c1",
-          [&](schema::Event::Builder b) { fill(b.initReport()); },
+          [&](schema::Event::Builder b) {
+              auto r = b.initReport();
+              fill(r);
+              // As the record aggregate writes them: every event names the
+              // record's contract.
+              auto contract_id = report_contract[id];
+              switch (r.which()) {
+                  case schema::ReportEvent::EDITED:
+                      r.getEdited().setContractId(contract_id);
+                      break;
+                  case schema::ReportEvent::SUBMITTED:
+                      r.getSubmitted().setContractId(contract_id);
+                      break;
+                  case schema::ReportEvent::APPROVED:
+                      r.getApproved().setContractId(contract_id);
+                      break;
+                  case schema::ReportEvent::REJECTED:
+                      r.getRejected().setContractId(contract_id);
+                      break;
+                  default:
+                      break;
+              }
+          },
           actor,
           role);
     }
 
+    /// The contract of each record drafted so far.
+    std::map<std::string, std::string> report_contract;
+
     void drafted(const std::string& id, const std::string& contract_id, unsigned week)
     {
+        report_contract[id] = contract_id;
         report(id, [&](schema::ReportEvent::Builder r) {
             auto d = r.initDrafted();
             d.setContractId(contract_id);
@@ -785,7 +811,7 @@ struct ReadModels : ProjectionFixture
             d.setTrainingYear(1);
             auto e = d.initEntries(1)[0];
             e.setKind(schema::EntryKind::COMPANY);
-            e.setText("Netzwerk eingerichtet");
+            e.setText(personal(contract_id, "Netzwerk eingerichtet"));
             e.setMinutes(480);
             d.setCompanyId("c1");
         });
@@ -966,15 +992,17 @@ struct ReadModels : ProjectionFixture
         submitted("r1", "ausbilder@rheinsoft.de", "acc-thomas");
         report(
           "r1",
-          [](schema::ReportEvent::Builder r) { r.initApproved().setComment("Gut"); },
+          [&](schema::ReportEvent::Builder r) {
+              r.initApproved().setComment(personal("k1", "Gut"));
+          },
           "acc-thomas",
           events::role::trainer);
         drafted("r2", "k1", 3);
         submitted("r2", "Ausbilder@Rheinsoft.de", "acc-thomas");
         report(
           "r2",
-          [](schema::ReportEvent::Builder r) {
-              r.initRejected().setRemarks("Bitte Berufsschule ergänzen");
+          [&](schema::ReportEvent::Builder r) {
+              r.initRejected().setRemarks(personal("k1", "Bitte Berufsschule ergänzen"));
           },
           "acc-thomas",
           events::role::trainer);

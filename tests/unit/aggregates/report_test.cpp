@@ -885,6 +885,22 @@ TEST_F(ReportGivenSubmitted, WhenTheNamedApproverApprovesThenApprovedWithComment
     EXPECT_EQ(s.comment, "Sauber geführt");
 }
 
+TEST_F(ReportGivenDraft, EveryLaterEventNamesTheRecordsContract)
+{
+    // The log seals a record's texts under its contract's trainee
+    // (events/personal_data.hpp): each event must name the contract.
+    auto edit = r::decide(given, r::edit{ { work("Neu", 60) }, {} }, trainee());
+    EXPECT_EQ(str(single(edit).reader().getReport().getEdited().getContractId()), "c1");
+    auto submit = r::decide(given, r::submit{ "leitung@muster.de" }, trainee());
+    const auto& submitted = single(submit);
+    EXPECT_EQ(str(submitted.reader().getReport().getSubmitted().getContractId()), "c1");
+    auto sent = r::evolve(given, submitted.reader());
+    auto approve = r::decide(sent, r::approve{ "Gut" }, supervisor());
+    EXPECT_EQ(str(single(approve).reader().getReport().getApproved().getContractId()), "c1");
+    auto reject = r::decide(sent, r::reject{ "Zeiten fehlen" }, supervisor());
+    EXPECT_EQ(str(single(reject).reader().getReport().getRejected().getContractId()), "c1");
+}
+
 TEST_F(ReportGivenSubmitted, WhenApprovedWithoutCommentThenApproved)
 {
     auto d = r::decide(given, r::approve{}, supervisor());

@@ -174,3 +174,50 @@ TEST(PersonalData, ErasingEventsNameTheSubjectWhoseKeyGoes)
     EXPECT_EQ(events::erased_subject("account-a1", account_created("a@b.de", "A").reader()),
               std::nullopt);
 }
+
+TEST(PersonalData, ARecordsTextsNotesAndDecisionsBelongToItsContract)
+{
+    auto drafted = events::event_payload::build([](schema::Event::Builder e) {
+        auto d = e.initReport().initDrafted();
+        d.setContractId("k1");
+        auto entries = d.initEntries(2);
+        entries[0].setText("Netzwerk eingerichtet");
+        entries[0].setMinutes(240);
+        entries[1].setText("Berufsschule: Subnetting");
+        auto absences = d.initAbsences(1);
+        absences[0].setNote("Arzttermin");
+    });
+    auto g = personal_data("report-r1", drafted.reader());
+    ASSERT_EQ(g.size(), 1U);
+    EXPECT_EQ(g[0].subject, "contract-k1");
+    EXPECT_EQ(g[0].values,
+              (std::vector<std::string>{
+                "Netzwerk eingerichtet", "Berufsschule: Subnetting", "Arzttermin" }));
+    auto cleared = changed(drafted, [](schema::Event::Builder e) {
+        events::set_personal_data("report-r1", e, "contract-k1", {});
+    });
+    auto entries = cleared.reader().getReport().getDrafted().getEntries();
+    EXPECT_EQ(std::string(entries[0].getText().cStr()), "");
+    EXPECT_EQ(entries[0].getMinutes(), 240U); // not personal: kept
+
+    // The approver's e-mail is the approver's, not the trainee's.
+    auto submitted = events::event_payload::build([](schema::Event::Builder e) {
+        auto d = e.initReport().initSubmitted();
+        d.setApproverEmail("meister@example.org");
+        d.setContractId("k1");
+    });
+    EXPECT_TRUE(personal_data("report-r1", submitted.reader()).empty());
+    auto rejected = events::event_payload::build([](schema::Event::Builder e) {
+        auto d = e.initReport().initRejected();
+        d.setRemarks("Bitte genauer beschreiben");
+        d.setContractId("k1");
+    });
+    EXPECT_EQ(personal_data("report-r1", rejected.reader())[0].values,
+              (std::vector<std::string>{ "Bitte genauer beschreiben" }));
+
+    // Recorded before record events named their contract: left as stored.
+    auto old_edit = events::event_payload::build([](schema::Event::Builder e) {
+        e.initReport().initEdited().initEntries(1)[0].setText("alt");
+    });
+    EXPECT_TRUE(personal_data("report-r1", old_edit.reader()).empty());
+}

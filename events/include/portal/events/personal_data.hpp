@@ -15,14 +15,21 @@
 /// end of its subject's list (values of events sealed before are then fewer
 /// and the missing ones read as empty).
 ///
-/// | event                       | subject                          | fields |
-/// |-----------------------------|----------------------------------|--------------------------------|
-/// | account.created             | its stream (account-<id>)        | email, name | |
-/// contract.registered         | its stream (contract-<id>)       | trainee name, birthDate, email
-/// | | exam.registered             | contract-<contractId>            | traineeName | |
-/// reminder.sent / escalated   | contract-<contractId>, else      | recipientEmail, ccEmails | | |
-/// account-<recipientAccountId>     |                                | | document.issued |
-/// contract-<contractId> (if any)   | title, body                    |
+/// The events, their subject and fields (docs/events.md has the table):
+/// - `account.created` (subject: its stream, `account-<id>`): email, name;
+/// - `contract.registered` (its stream, `contract-<id>`): the trainee's
+///   name, birthDate, email;
+/// - `exam.registered` (`contract-<contractId>`): traineeName;
+/// - `reminder.sent`, `reminder.escalated` (`contract-<contractId>`, without
+///   one `account-<recipientAccountId>`): recipientEmail, each of ccEmails;
+/// - `document.issued` with a contract (`contract-<contractId>`): title,
+///   body;
+/// - `report.drafted`, `report.edited` (`contract-<contractId>`): each
+///   entry's text, then each absence's note; `report.approved`: comment;
+///   `report.rejected`: remarks. (Not `report.submitted`'s approver e-mail:
+///   the approver's, not the trainee's, sealed with the approver's account.)
+///   Record events after `report.drafted` name their contract since log
+///   format 2; earlier ones carry none and stay as they were stored.
 ///
 /// Erasing events: `account.erased` destroys `account-<id>` (its stream),
 /// `contract.personal_data_erased` destroys `contract-<id>` (its stream).
