@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace portal::app {
 
 namespace {
@@ -211,6 +213,41 @@ on_representative_approved(reaction& r,
     return {};
 }
 
+/// A trainee's login that served only this contract goes with the contract's
+/// personal data (retention ended): its name and e-mail are erased too. A
+/// login with any other role (another contract, a trainer's role) stays.
+result<void>
+on_contract_personal_data_erased(reaction& r, std::string_view contract_id)
+{
+    auto contract = load_contract(r.svc(), contract_id);
+    if (!contract) {
+        return fail(contract.error());
+    }
+    const auto& account_id = contract->state.trainee_account_id;
+    if (account_id.empty()) {
+        return {};
+    }
+    auto account = load_account(r.svc(), account_id);
+    if (!account) {
+        return fail(account.error());
+    }
+    const auto& a = account->state;
+    if (!a.exists || a.erased) {
+        return {};
+    }
+    bool only_this_contract =
+      std::all_of(a.roles.begin(), a.roles.end(), [&](const domain::account::account_role& role) {
+          return role.kind == role::trainee && role.contract_id == contract_id;
+      });
+    if (!only_this_contract) {
+        return {};
+    }
+    domain::account::erase erase{
+        "Personenbezogene Daten des Ausbildungsverhältnisses gelöscht (Aufbewahrungsfrist)"
+    };
+    return r.count(erase_account(r.svc(), r.meta("trainee-account-erase"), account_id, erase));
+}
+
 } // namespace
 
 result<std::size_t>
@@ -232,6 +269,8 @@ react(const services& s,
     } else if (payload.isReport() && payload.getReport().isSubmitted()) {
         done = on_report_submitted(
           r, domain::str(e.getPartitionKey()), payload.getReport().getSubmitted());
+    } else if (payload.isContract() && payload.getContract().isPersonalDataErased()) {
+        done = on_contract_personal_data_erased(r, id_of(event.stream, "contract-"));
     } else if (payload.isCompany() && payload.getCompany().isEmployeeRepresentativeApproved()) {
         done = on_representative_approved(r,
                                           id_of(event.stream, "company-"),

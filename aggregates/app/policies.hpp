@@ -7,7 +7,9 @@
 /// - `report.submitted` to an e-mail without an account → a supervisor
 ///   account with a PIN;
 /// - `company.employee_representative_approved` → the employee's account
-///   (with an invitation).
+///   (with an invitation);
+/// - `contract.personal_data_erased` → the erasure of the trainee's login
+///   when it served this contract alone (no other role).
 ///
 /// Mails (invitations, PINs, results published, ...) come from the outbox
 /// read model. Each follow-up command's id is derived from the causing

@@ -1,4 +1,5 @@
 #include "event_log_contract.hpp"
+#include "personal_events.hpp"
 #include "portal/infra/caching_log.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
@@ -25,6 +26,17 @@ using namespace portal::testing;
 using events::expected_version;
 
 namespace {
+
+/// The column families of the embedded log, for opening its RocksDB directly.
+std::vector<rocksdb::ColumnFamilyDescriptor>
+log_families()
+{
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (auto name : { "default", "events", "streams", "heads", "commands", "keys" }) {
+        cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    return cfs;
+}
 
 /// Opens the embedded log on one temporary directory per test.
 struct embedded_factory
@@ -70,10 +82,7 @@ TEST(EmbeddedLog, ADirectoryOfANewerFormatIsRefused)
     {
         rocksdb::DB* raw = nullptr;
         std::vector<rocksdb::ColumnFamilyHandle*> handles;
-        std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-        for (auto name : { "default", "events", "streams", "heads", "commands", "keys" }) {
-            cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-        }
+        auto cfs = log_families();
         ASSERT_TRUE(
           rocksdb::DB::Open(rocksdb::DBOptions(), dir.path().string(), cfs, &handles, &raw).ok());
         ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "format", "99").ok());
@@ -117,10 +126,7 @@ tamper(const std::filesystem::path& dir,
 {
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (auto name : { "default", "events", "streams", "heads", "commands", "keys" }) {
-        cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
+    auto cfs = log_families();
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), cfs, &handles, &raw).ok());
     std::string key(8, '\0');
     for (int i = 0; i < 8; ++i) {
@@ -544,37 +550,6 @@ TEST(EmbeddedLogCrash, PipelinedLanesAcknowledgeOnlyDurableAppends)
 
 namespace {
 
-events::append_request
-personal_request(const std::string& stream, events::event_payload payload)
-{
-    events::append_request r;
-    r.stream = stream;
-    r.partition_key = stream;
-    r.expected = expected_version::any();
-    r.payloads.push_back(std::string(payload.bytes()));
-    r.actor = events::actor{ "account-staff", events::role::staff, "" };
-    return r;
-}
-
-events::event_payload
-created(const std::string& email)
-{
-    return events::event_payload::build([&](schema::Event::Builder e) {
-        auto c = e.initAccount().initCreated();
-        c.setEmail(email);
-        c.setName("Erika Mustermann");
-        c.setAccountId("a1");
-        c.setCreatedFor("staff");
-    });
-}
-
-events::event_payload
-erased()
-{
-    return events::event_payload::build(
-      [](schema::Event::Builder e) { e.initAccount().initErased().setReason("Frist abgelaufen"); });
-}
-
 std::string
 email_in(const events::recorded_event& e)
 {
@@ -611,10 +586,7 @@ stored_key(const std::filesystem::path& dir, const std::string& subject)
 {
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (auto name : { "default", "events", "streams", "heads", "commands", "keys" }) {
-        cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
+    auto cfs = log_families();
     EXPECT_TRUE(
       rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), cfs, &handles, &raw).ok());
     std::string value;
@@ -635,7 +607,8 @@ TEST(EmbeddedLogPersonalData, IsSealedOnDiskAndReadBackInTheClear)
     temp_dir dir;
     auto log = infra::open_embedded_log({ .dir = dir.path() });
     ASSERT_TRUE(log.has_value());
-    ASSERT_TRUE((*log)->append(personal_request("account-a1", created("erika@example.org"))));
+    ASSERT_TRUE(
+      (*log)->append(personal_request("account-a1", account_created("erika@example.org"))));
 
     auto stream = (*log)->read_stream("account-a1");
     ASSERT_TRUE(stream.has_value());
@@ -673,9 +646,10 @@ TEST(EmbeddedLogPersonalData, ErasingTheSubjectDestroysItsKeyForEveryReaderAndIn
     {
         auto log = infra::open_embedded_log({ .dir = dir.path() });
         ASSERT_TRUE(log.has_value());
-        ASSERT_TRUE((*log)->append(personal_request("account-a1", created("erika@example.org"))));
+        ASSERT_TRUE(
+          (*log)->append(personal_request("account-a1", account_created("erika@example.org"))));
         // Another subject stays readable.
-        auto other = personal_request("account-b2", created("bernd@example.org"));
+        auto other = personal_request("account-b2", account_created("bernd@example.org"));
         ASSERT_TRUE((*log)->append(std::move(other)));
     }
     auto key = stored_key(dir.path(), "account-a1");
@@ -688,7 +662,7 @@ TEST(EmbeddedLogPersonalData, ErasingTheSubjectDestroysItsKeyForEveryReaderAndIn
         // A subscriber whose chunk is cached before the erasure.
         auto before = (*log)->read_all(events::position{ 0 }, 10);
         EXPECT_EQ(email_in(before->at(0)), "erika@example.org");
-        ASSERT_TRUE((*log)->append(personal_request("account-a1", erased())));
+        ASSERT_TRUE((*log)->append(personal_request("account-a1", account_erased())));
         EXPECT_EQ((*log)->erasure_epoch(), 1U);
 
         auto stream = (*log)->read_stream("account-a1");
@@ -760,7 +734,7 @@ TEST(EmbeddedLogPersonalData, AnErasureEmptiesTheStateCacheAndTheSnapshots)
     ASSERT_TRUE(cached->find_state("exam-e1", typeid(int)).has_value());
     ASSERT_TRUE(cached->find_snapshot("exam-e1", "t").has_value());
 
-    ASSERT_TRUE(cached->append(personal_request("account-a1", erased())));
+    ASSERT_TRUE(cached->append(personal_request("account-a1", account_erased())));
     EXPECT_FALSE(cached->find_state("exam-e1", typeid(int)).has_value());
     EXPECT_FALSE(cached->find_snapshot("exam-e1", "t").has_value());
     EXPECT_FALSE(cached->find_snapshot("account-a1", "t").has_value());
@@ -768,7 +742,7 @@ TEST(EmbeddedLogPersonalData, AnErasureEmptiesTheStateCacheAndTheSnapshots)
     // A state looked up before the next erasure and stored after it is not
     // kept (it may have been folded from personal data now erased).
     EXPECT_FALSE(cached->find_state("exam-e1", typeid(int)).has_value());
-    ASSERT_TRUE(cached->append(personal_request("account-b2", erased())));
+    ASSERT_TRUE(cached->append(personal_request("account-b2", account_erased())));
     cached->store_state("exam-e1", typeid(int), { state, 1, 0, 0 });
     cached->store_snapshot("exam-e1", "t", { "bytes", 1 });
     EXPECT_FALSE(cached->find_state("exam-e1", typeid(int)).has_value());

@@ -832,9 +832,13 @@ TEST(GatewayContracts, StaffEraseTheTraineesPersonalDataOfAnEndedContract)
     EXPECT_EQ(link.status, 422) << link.body;
     EXPECT_EQ(link.code(), "contract.personal_data_erased");
 
+    // The trainee's login served this contract alone: the portal erases it as
+    // well (a process manager), which ends its sessions.
+    EXPECT_TRUE(wait_until([&] { return http.get("/api/v1/me", trainee).status == 401; }));
+
     // Erased in the append-only log too: the contract's and the exam's events
     // no longer read the trainee (the other company's trainee of the same
-    // name and birth date stays; the trainee's login is erased on its own).
+    // name and birth date stays).
     auto all = env.portal().services().log.read_all(portal::events::position{ 0 }, 1'000'000);
     ASSERT_TRUE(all.has_value());
     std::size_t birth_dates = 0;

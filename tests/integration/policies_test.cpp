@@ -210,4 +210,64 @@ TEST_F(PoliciesTest, AnApprovedEmployeeRepresentativeGetsAnAccount)
     EXPECT_EQ(names("account-acc-rita@muster.de").at(1), "account.invitation_issued");
 }
 
+/// The trainee's login for `contract_id` (a trainee role of that contract).
+void
+trainee_login(PoliciesTest& t, const std::string& contract_id, const std::string& email)
+{
+    account::create c;
+    c.email = email;
+    c.name = "Tom Azubi";
+    c.role = { role::trainee, t.company_id, contract_id };
+    c.invitation_token_hash = "h";
+    c.invitation_expires_at = t.now + std::chrono::hours(24);
+    ASSERT_TRUE(app::create_account(t.svc, t.as(role::staff, "acc-staff"), c));
+    ASSERT_TRUE(app::link_trainee_account(
+      t.svc, t.as(role::staff, "acc-staff"), contract_id, { t.svc.account_id_of(email) }));
+}
+
+void
+end_and_erase(PoliciesTest& t, const std::string& contract_id)
+{
+    ASSERT_TRUE(app::end_contract(
+      t.svc, t.as(role::staff, "acc-staff"), contract_id, { "2026-11-27", {}, "" }));
+    ASSERT_TRUE(app::erase_contract_personal_data(
+      t.svc, t.as(role::staff, "acc-staff"), contract_id, { "Aufbewahrungsfrist abgelaufen" }));
+}
+
+TEST_F(PoliciesTest, ErasingAContractsPersonalDataErasesTheLoginThatServedItAlone)
+{
+    company_with_contract("c-1");
+    trainee_login(*this, "c-1", "tom@example.de");
+    react_all();
+    end_and_erase(*this, "c-1");
+    EXPECT_EQ(react_all(), 1U);
+    auto login = app::load_account(svc, "acc-tom@example.de");
+    ASSERT_TRUE(login.has_value());
+    EXPECT_TRUE(login->state.erased);
+    EXPECT_TRUE(login->state.email.empty());
+    auto erasure = log->read_stream("account-acc-tom@example.de");
+    auto env = events::envelope::decode(erasure->back().envelope_bytes);
+    EXPECT_EQ(env->reader().getActor().getRole(), schema::Role::SYSTEM);
+    // Again (a restart behind its checkpoint): nothing new.
+    reacted = events::position{ 0 };
+    EXPECT_EQ(react_all(), 0U);
+}
+
+TEST_F(PoliciesTest, ALoginWithAnotherRoleStaysWhenOneContractIsErased)
+{
+    company_with_contract("c-1");
+    add_contract("c-2");
+    trainee_login(*this, "c-1", "tom@example.de");
+    ASSERT_TRUE(app::grant_account_role(svc,
+                                        as(role::staff, "acc-staff"),
+                                        "acc-tom@example.de",
+                                        { { role::trainee, company_id, "c-2" } }));
+    react_all();
+    end_and_erase(*this, "c-1");
+    EXPECT_EQ(react_all(), 0U);
+    auto login = app::load_account(svc, "acc-tom@example.de");
+    EXPECT_FALSE(login->state.erased);
+    EXPECT_EQ(login->state.email, "tom@example.de");
+}
+
 } // namespace

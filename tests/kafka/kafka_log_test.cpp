@@ -11,6 +11,7 @@
 
 #include "event_log_contract.hpp"
 #include "kafka_test_env.hpp"
+#include "personal_events.hpp"
 #include "portal/events/partition.hpp"
 #include "portal/infra/kafka_log.hpp"
 #include "portal/infra/personal_seal.hpp"
@@ -1147,37 +1148,6 @@ TEST_F(KafkaLogPipeline, ConcurrentAppendsAndRetriesOnFewStreamsKeepVersionsChai
 // --- Personal data: sealed in the events topic, keys in the keys topic ------
 
 namespace {
-
-events::append_request
-personal_request(const std::string& stream, const events::event_payload& payload)
-{
-    events::append_request r;
-    r.stream = stream;
-    r.partition_key = stream;
-    r.expected = expected_version::any();
-    r.payloads.push_back(std::string(payload.bytes()));
-    r.actor = events::actor{ "account-staff", events::role::staff, "" };
-    return r;
-}
-
-events::event_payload
-account_created(const std::string& email)
-{
-    return events::event_payload::build([&](schema::Event::Builder e) {
-        auto c = e.initAccount().initCreated();
-        c.setEmail(email);
-        c.setName("Erika Mustermann");
-        c.setAccountId("a1");
-        c.setCreatedFor("staff");
-    });
-}
-
-events::event_payload
-account_erased()
-{
-    return events::event_payload::build(
-      [](schema::Event::Builder e) { e.initAccount().initErased().setReason("Frist abgelaufen"); });
-}
 
 /// The e-mails of the account.created events of `stream` as `log` reads them.
 std::vector<std::string>
