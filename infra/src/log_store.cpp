@@ -534,6 +534,13 @@ log_store::unsealed(std::string_view stored)
 subject_key
 log_store::subject_key_of(std::string_view subject)
 {
+    {
+        std::shared_lock lock(keys_mu_);
+        if (auto it = key_cache_.find(subject); it != key_cache_.end()) {
+            return subject_key{ subject_key::state::present, it->second };
+        }
+    }
+    auto epoch = erasure_epoch_.load(std::memory_order_acquire);
     std::string value;
     auto s = db_->Get(rocksdb::ReadOptions(), cf_keys(), rocksdb::Slice(subject), &value);
     if (!s.ok()) {
@@ -543,13 +550,26 @@ log_store::subject_key_of(std::string_view subject)
     if (value.empty()) {
         return subject_key{ subject_key::state::erased, {} };
     }
+    {
+        std::unique_lock lock(keys_mu_);
+        if (erasure_epoch_.load(std::memory_order_acquire) == epoch) {
+            if (key_cache_.size() >= k_max_cached_keys) {
+                key_cache_.clear();
+            }
+            key_cache_.emplace(std::string(subject), value);
+        }
+    }
     return subject_key{ subject_key::state::present, std::move(value) };
 }
 
 void
 log_store::erasures_committed()
 {
-    erasure_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    {
+        std::unique_lock lock(keys_mu_);
+        erasure_epoch_.fetch_add(1, std::memory_order_acq_rel);
+        key_cache_.clear();
+    }
     chunks_.clear();
     std::lock_guard lock(purge_mu_);
     purge_requested_ = true;

@@ -25,10 +25,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace portal::infra::detail {
@@ -174,7 +176,8 @@ class log_store
     /// made for it).
     rocksdb::ColumnFamilyHandle* cf_keys() const { return handles_[5]; }
 
-    /// The stored key of a subject.
+    /// The stored key of a subject. Present keys are cached in memory (a
+    /// key never changes; an erasure empties the cache).
     subject_key subject_key_of(std::string_view subject);
 
     /// After a commit that erased subjects: readers see their personal data
@@ -247,6 +250,20 @@ class log_store
     rocksdb::WriteOptions write_options_;
 
     std::atomic<std::uint64_t> erasure_epoch_{ 0 };
+    struct key_hash
+    {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept
+        {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    /// Present subject keys read before; cleared when full and on every
+    /// erasure (with `erasure_epoch_` raised under the same lock, so a read
+    /// from before an erasure is never cached after it).
+    std::shared_mutex keys_mu_;
+    std::unordered_map<std::string, std::string, key_hash, std::equal_to<>> key_cache_;
+    static constexpr std::size_t k_max_cached_keys = 100'000;
     std::mutex purge_mu_;
     std::condition_variable purge_cv_;
     bool purge_requested_ = false;
