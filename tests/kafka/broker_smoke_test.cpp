@@ -18,6 +18,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -288,7 +289,14 @@ class KafkaBroker : public ::testing::Test
         auto created = create_topic(admin_.get(), topic_);
         ASSERT_TRUE(created) << "creating " << topic_ << " at " << brokers_ << ": "
                              << created.error();
+        // A new topic's metadata reaches the broker's metadata cache shortly
+        // after CreateTopics returns: ask again until it is there.
         auto described = describe_topic(admin_.get(), topic_);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(k_timeout_ms);
+        while (!described && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            described = describe_topic(admin_.get(), topic_);
+        }
         ASSERT_TRUE(described) << described.error();
         EXPECT_EQ(described->first, 1) << "partitions of " << topic_;
         EXPECT_GE(described->second, 0) << "partition 0 of " << topic_ << " has no leader";
