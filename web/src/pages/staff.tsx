@@ -210,8 +210,9 @@ function ErasePersonalData(props: { contract: any; onDone: () => void }) {
       <div class="card confirm" role="group" aria-label={`Löschen bestätigen: ${name}`}>
         <p>
           <strong>Wirklich löschen?</strong> Name, Geburtsdatum und E-Mail-Adresse von {name} werden in diesem
-          Ausbildungsverhältnis gelöscht, auch in Prüfungsanmeldungen, Erinnerungen und Dokumenten. Azubinummer,
-          Zeitraum, Nachweise und Ergebnisse bleiben. Das lässt sich nicht rückgängig machen.
+          Ausbildungsverhältnis gelöscht, auch in Prüfungsanmeldungen, Erinnerungen und Dokumenten, ebenso die Texte
+          der Ausbildungsnachweise und der Zugang des Azubis, wenn er nur diesem Ausbildungsverhältnis diente.
+          Azubinummer, Zeitraum, Stand der Nachweise und Ergebnisse bleiben. Das lässt sich nicht rückgängig machen.
         </p>
         <p>Grund: {pending}</p>
         {error && <Alert>{error}</Alert>}
