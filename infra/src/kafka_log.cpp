@@ -138,42 +138,34 @@ kafka_event_log::~kafka_event_log()
 result<void>
 kafka_event_log::start_mirror()
 {
-    auto consumer = kafka::make_client(
-      RD_KAFKA_CONSUMER,
-      options_.brokers,
-      { { "client.id", options_.instance },
-        // Assigned, never subscribed: the group id is not used for offsets.
-        { "group.id",
-          fmt::format(
-            "{}.mirror.{}.{}", options_.topic_prefix, options_.instance, random_suffix()) },
-        { "enable.auto.commit", "false" },
-        { "enable.auto.offset.store", "false" },
-        { "enable.partition.eof", "true" },
-        { "isolation.level", "read_committed" },
-        { "auto.offset.reset", "earliest" },
-        // An append waits for its events to come back through the mirror:
-        // a short fetch wait bounds that latency (an idle instance then
-        // asks each broker 200 times a second).
-        { "fetch.wait.max.ms", "5" },
-        { "socket.timeout.ms", std::to_string(std::max<long>(options_.timeout.count(), 10)) } });
+    // Both mirror consumers (events, subject keys) are assigned, never
+    // subscribed: the group id is not used for offsets.
+    auto mirror_consumer = [&](std::string_view what) {
+        return kafka::make_client(
+          RD_KAFKA_CONSUMER,
+          options_.brokers,
+          { { "client.id", options_.instance },
+            { "group.id",
+              fmt::format(
+                "{}.{}.{}.{}", options_.topic_prefix, what, options_.instance, random_suffix()) },
+            { "enable.auto.commit", "false" },
+            { "enable.auto.offset.store", "false" },
+            { "enable.partition.eof", "true" },
+            { "isolation.level", "read_committed" },
+            { "auto.offset.reset", "earliest" },
+            // An append waits for its events to come back through the
+            // mirror: a short fetch wait bounds that latency (an idle
+            // instance then asks each broker 200 times a second).
+            { "fetch.wait.max.ms", "5" },
+            { "socket.timeout.ms",
+              std::to_string(std::max<long>(options_.timeout.count(), 10)) } });
+    };
+    auto consumer = mirror_consumer("mirror");
     if (!consumer) {
         return fail(std::move(consumer.error()));
     }
     consumer_ = std::move(*consumer);
-    auto keys_consumer = kafka::make_client(
-      RD_KAFKA_CONSUMER,
-      options_.brokers,
-      { { "client.id", options_.instance },
-        { "group.id",
-          fmt::format(
-            "{}.keys-mirror.{}.{}", options_.topic_prefix, options_.instance, random_suffix()) },
-        { "enable.auto.commit", "false" },
-        { "enable.auto.offset.store", "false" },
-        { "enable.partition.eof", "true" },
-        { "isolation.level", "read_committed" },
-        { "auto.offset.reset", "earliest" },
-        { "fetch.wait.max.ms", "5" },
-        { "socket.timeout.ms", std::to_string(std::max<long>(options_.timeout.count(), 10)) } });
+    auto keys_consumer = mirror_consumer("keys-mirror");
     if (!keys_consumer) {
         return fail(std::move(keys_consumer.error()));
     }
