@@ -913,6 +913,15 @@ revoke_representative(const services& svc,
     return run_company(svc, meta, company_id, c);
 }
 
+result<outcome>
+erase_company_person(const services& svc,
+                     const command_meta& meta,
+                     std::string_view company_id,
+                     const com::erase_person& c)
+{
+    return run_company(svc, meta, company_id, c);
+}
+
 // ---------------------------------------------------------------------------
 // Contracts
 // ---------------------------------------------------------------------------

@@ -284,6 +284,13 @@ result<domain::outcome> revoke_representative(const services&,
                                               std::string_view company_id,
                                               const domain::company::revoke_representative& c);
 
+/// Erases a trainer's or representative's name and e-mail address (staff or
+/// system). Errors: the aggregate's.
+result<domain::outcome> erase_company_person(const services&,
+                                             const domain::command_meta&,
+                                             std::string_view company_id,
+                                             const domain::company::erase_person& c);
+
 // ---------------------------------------------------------------------------
 // Contracts (stream `contract-<id>`, partition key of the company)
 // ---------------------------------------------------------------------------

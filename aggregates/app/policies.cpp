@@ -248,6 +248,58 @@ on_contract_personal_data_erased(reaction& r, std::string_view contract_id)
     return r.count(erase_account(r.svc(), r.meta("trainee-account-erase"), account_id, erase));
 }
 
+/// An erased account takes the copies of its holder's name and e-mail
+/// address that companies keep with them: each trainer and representative
+/// linked to the account, in the companies its trainer and representative
+/// roles name, is erased as well (`company.person_erased`).
+result<void>
+on_account_erased(reaction& r, std::string_view account_id)
+{
+    auto account = load_account(r.svc(), account_id);
+    if (!account) {
+        return fail(account.error());
+    }
+    std::vector<std::string> companies;
+    for (const auto& role : account->state.roles) {
+        if ((role.kind == role::trainer || role.kind == role::representative) &&
+            !role.company_id.empty() &&
+            std::find(companies.begin(), companies.end(), role.company_id) == companies.end()) {
+            companies.push_back(role.company_id);
+        }
+    }
+    for (const auto& company_id : companies) {
+        auto company = load_company(r.svc(), company_id);
+        if (!company) {
+            return fail(company.error());
+        }
+        std::vector<domain::company::erase_person> erase;
+        for (const auto& t : company->state.trainers) {
+            if (t.account_id == account_id && !t.erased) {
+                erase.push_back({ t.id, "", "" });
+            }
+        }
+        for (const auto& rep : company->state.representatives) {
+            if (rep.account_id == account_id && !rep.erased) {
+                erase.push_back({ "", rep.id, "" });
+            }
+        }
+        for (auto& person : erase) {
+            person.reason = "Zugang gelöscht";
+            auto step =
+              fmt::format("person-erase:{}:{}{}",
+                          company_id,
+                          person.trainer_id.empty() ? "representative-" : "trainer-",
+                          person.trainer_id.empty() ? person.representative_id : person.trainer_id);
+            if (auto erased =
+                  r.count(erase_company_person(r.svc(), r.meta(step), company_id, person));
+                !erased) {
+                return erased;
+            }
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 result<std::size_t>
@@ -271,6 +323,8 @@ react(const services& s,
           r, domain::str(e.getPartitionKey()), payload.getReport().getSubmitted());
     } else if (payload.isContract() && payload.getContract().isPersonalDataErased()) {
         done = on_contract_personal_data_erased(r, id_of(event.stream, "contract-"));
+    } else if (payload.isAccount() && payload.getAccount().isErased()) {
+        done = on_account_erased(r, id_of(event.stream, "account-"));
     } else if (payload.isCompany() && payload.getCompany().isEmployeeRepresentativeApproved()) {
         done = on_representative_approved(r,
                                           id_of(event.stream, "company-"),

@@ -9,7 +9,10 @@
 /// - `company.employee_representative_approved` → the employee's account
 ///   (with an invitation);
 /// - `contract.personal_data_erased` → the erasure of the trainee's login
-///   when it served this contract alone (no other role).
+///   when it served this contract alone (no other role);
+/// - `account.erased` → the erasure of the trainers and representatives
+///   linked to the account in the companies its roles name
+///   (`company.person_erased`: their name and e-mail address).
 ///
 /// Mails (invitations, PINs, results published, ...) come from the outbox
 /// read model. Each follow-up command's id is derived from the causing

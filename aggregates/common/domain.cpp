@@ -78,6 +78,16 @@ valid_text(std::string_view text, std::size_t max) noexcept
 }
 
 bool
+valid_erase_reason(std::string_view reason) noexcept
+{
+    auto code_points = std::count_if(reason.begin(), reason.end(), [](char ch) {
+        return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+    });
+    return valid_text(reason, 4 * k_max_erase_reason) &&
+           static_cast<std::size_t>(code_points) <= k_max_erase_reason;
+}
+
+bool
 valid_email(std::string_view email) noexcept
 {
     if (email.empty() || email.size() > k_max_email || !clean_utf8(email, false)) {

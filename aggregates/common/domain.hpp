@@ -102,6 +102,8 @@ missing(std::string code, std::string message)
 inline constexpr std::size_t k_max_name = 200;
 inline constexpr std::size_t k_max_email = 254;
 inline constexpr std::size_t k_max_text = 4000;
+/// The longest reason of an erasure of personal data, in code points.
+inline constexpr std::size_t k_max_erase_reason = 500;
 
 /// A plausible e-mail address: one `@`, non-empty local part, a dot in the
 /// domain, no spaces or control characters, at most 254 bytes.
@@ -113,6 +115,10 @@ std::string normalize_email(std::string_view email);
 /// Non-empty after trimming and at most `max` bytes of valid UTF-8 without
 /// control characters other than newline and tab.
 bool valid_text(std::string_view text, std::size_t max) noexcept;
+
+/// A required reason of an erasure: valid text (`valid_text`) of at most
+/// `k_max_erase_reason` UTF-8 code points.
+bool valid_erase_reason(std::string_view reason) noexcept;
 
 /// Trims ASCII white space at both ends.
 std::string_view trim(std::string_view text) noexcept;

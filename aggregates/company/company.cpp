@@ -377,6 +377,9 @@ decide(const state& s, const link_trainer_account& c, const context& ctx)
     if (t->account_id == c.account_id) {
         return no_events();
     }
+    if (t->erased) {
+        return reject("company.trainer_erased", "the trainer's personal data has been erased");
+    }
     if (!t->account_id.empty()) {
         return reject("company.trainer_already_linked", "the trainer has another account");
     }
@@ -524,6 +527,46 @@ decide(const state& s, const revoke_representative& c, const context& ctx)
     });
 }
 
+decision
+decide(const state& s, const erase_person& c, const context& ctx)
+{
+    if (!s.exists) {
+        return not_found();
+    }
+    if (ctx.actor.acting_as != role::staff && ctx.actor.acting_as != role::system) {
+        return forbidden("erase personal data");
+    }
+    if (trim(c.trainer_id).empty() == trim(c.representative_id).empty()) {
+        return invalid("validation.person", "name either a trainer or a representative");
+    }
+    if (!valid_erase_reason(c.reason)) {
+        return invalid("validation.reason", "a reason of at most 500 characters is required");
+    }
+    bool erased = false;
+    if (!c.trainer_id.empty()) {
+        const auto* t = find_trainer(s, c.trainer_id);
+        if (t == nullptr) {
+            return missing("company.trainer_not_found", "no such trainer");
+        }
+        erased = t->erased;
+    } else {
+        const auto* r = find_representative(s, c.representative_id);
+        if (r == nullptr) {
+            return missing("company.representative_not_found", "no such representative");
+        }
+        erased = r->erased;
+    }
+    if (erased) {
+        return no_events();
+    }
+    return one_event([&](schema::Event::Builder e) {
+        auto b = e.initCompany().initPersonErased();
+        b.setTrainerId(c.trainer_id);
+        b.setRepresentativeId(c.representative_id);
+        b.setReason(std::string(trim(c.reason)));
+    });
+}
+
 state
 evolve(state s, schema::CompanyEvent::Reader event)
 {
@@ -622,6 +665,26 @@ evolve(state s, schema::CompanyEvent::Reader event)
         case schema::CompanyEvent::ADDRESS_CHANGED:
             s.address = read_address(event.getAddressChanged().getAddress());
             break;
+        case schema::CompanyEvent::PERSON_ERASED: {
+            auto r = event.getPersonErased();
+            auto trainer_id = str(r.getTrainerId());
+            for (auto& t : s.trainers) {
+                if (!trainer_id.empty() && t.id == trainer_id) {
+                    t.name.clear();
+                    t.email.clear();
+                    t.erased = true;
+                }
+            }
+            auto representative_id = str(r.getRepresentativeId());
+            if (auto* rep =
+                  representative_id.empty() ? nullptr : find_representative(s, representative_id)) {
+                rep->name.clear();
+                rep->email.clear();
+                rep->status = representative_status::revoked;
+                rep->erased = true;
+            }
+            break;
+        }
     }
     return s;
 }

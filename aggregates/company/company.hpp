@@ -42,6 +42,7 @@ struct trainer
     std::string name;
     std::string email; ///< normalized
     std::string account_id;
+    bool erased = false; ///< name and e-mail erased (`company.person_erased`)
 };
 
 /// Where a representative stands.
@@ -61,6 +62,7 @@ struct representative
     std::string account_id; ///< empty while pending
     bool employee = false;
     representative_status status = representative_status::pending;
+    bool erased = false; ///< name and e-mail erased; revoked with it
 };
 
 /// The folded company.
@@ -207,6 +209,17 @@ struct revoke_representative
     std::string representative_id;
 };
 
+/// Erases the personal data (name, e-mail address) of a trainer or of a
+/// representative, who is revoked with it (data protection: staff, or the
+/// portal itself when the person's account is erased). Exactly one of the
+/// two ids is set.
+struct erase_person
+{
+    std::string trainer_id;
+    std::string representative_id;
+    std::string reason;
+};
+
 /// Errors: `company.forbidden` (not staff), `company.already_exists`,
 /// `validation.company_id|name|member_number|email|address|zip`,
 /// `company.member_number_taken`, `company.central_is_self`,
@@ -239,7 +252,8 @@ decision decide(const state&, const change_record_settings&, const context&);
 decision decide(const state&, const register_trainer&, const context&);
 /// No events when already linked to that account. Errors:
 /// `company.not_found`, `company.forbidden`, `validation.account_id`,
-/// `company.trainer_not_found`, `company.trainer_already_linked`.
+/// `company.trainer_not_found`, `company.trainer_erased`,
+/// `company.trainer_already_linked`.
 decision decide(const state&, const link_trainer_account&, const context&);
 /// No events when already linked. Errors: `company.not_found`,
 /// `company.forbidden`, `validation.account_id`.
@@ -260,6 +274,12 @@ decision decide(const state&, const approve_employee_representative&, const cont
 /// No events when already revoked. Errors: `company.not_found`,
 /// `company.forbidden`, `company.representative_not_found`.
 decision decide(const state&, const revoke_representative&, const context&);
+
+/// No events when already erased. Errors: `company.not_found`,
+/// `company.forbidden` (only staff or the system), `validation.person`
+/// (not exactly one id), `validation.reason` (required, at most 500 bytes),
+/// `company.trainer_not_found`, `company.representative_not_found`.
+decision decide(const state&, const erase_person&, const context&);
 
 /// Who may change a company: chamber staff; the company itself (acting as
 /// company with an account linked to it or holding its company role); its

@@ -34,15 +34,6 @@ erased()
                   "the trainee's personal data of the contract was erased");
 }
 
-/// UTF-8 code points (the gateway's measure of a text's length).
-std::size_t
-code_points(std::string_view text) noexcept
-{
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char ch) {
-        return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
-    }));
-}
-
 bool
 valid_form(schema::RecordForm f) noexcept
 {
@@ -410,8 +401,7 @@ decide(const state& s, const erase_personal_data& c, const context& ctx)
     if (!s.exists) {
         return not_found();
     }
-    if (!valid_text(c.reason, 4 * k_max_erase_reason) ||
-        code_points(c.reason) > k_max_erase_reason) {
+    if (!valid_erase_reason(c.reason)) {
         return invalid("validation.reason", "a reason of at most 500 characters is required");
     }
     if (s.personal_data_erased) {

@@ -133,9 +133,6 @@ struct erase_personal_data
     std::string reason; ///< required, at most `k_max_erase_reason` code points
 };
 
-/// The longest reason of an erasure, in code points.
-inline constexpr std::size_t k_max_erase_reason = 500;
-
 /// What the company aggregate knows, as far as contracts need it.
 struct company_facts
 {

@@ -286,6 +286,7 @@ struct CompanyEvent {
     representativeRevoked @11 :RepresentativeRevoked;
     addressChanged @12 :CompanyAddressChanged;
     branchDetached @13 :BranchDetached;
+    personErased @14 :CompanyPersonErased;
   }
 }
 
@@ -349,6 +350,15 @@ struct EmployeeRepresentativeApproved {
 
 struct RepresentativeRevoked {
   representativeId @0 :Text;
+}
+
+struct CompanyPersonErased {
+  trainerId @0 :Text;             # the erased trainer, or
+  representativeId @1 :Text;      # the erased representative (exactly one of the two is set)
+  reason @2 :Text;                # their name and e-mail address (subject
+                                  # company-<id>/trainer-<trainerId> or
+                                  # company-<id>/representative-<representativeId>) are destroyed with
+                                  # the key; a representative is revoked by it
 }
 
 struct CompanyAddressChanged {

@@ -1,5 +1,7 @@
 #include "portal/events/personal_data.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace portal::events {
@@ -35,6 +37,39 @@ visit(std::string_view stream, Ev e, F&& field)
                   s, c, [](auto& o) { return o.getName(); }, [](auto& o, auto v) { o.setName(v); });
             }
             return;
+        }
+        case schema::Event::COMPANY: {
+            auto c = e.getCompany();
+            auto name = [](auto& o) { return o.getName(); };
+            auto set_name = [](auto& o, auto v) { o.setName(v); };
+            auto email = [](auto& o) { return o.getEmail(); };
+            auto set_email = [](auto& o, auto v) { o.setEmail(v); };
+            switch (c.which()) {
+                case schema::CompanyEvent::TRAINER_REGISTERED: {
+                    auto t = c.getTrainerRegistered();
+                    auto s = trainer_subject(stream, text(t.getTrainerId()));
+                    field(s, t, name, set_name);
+                    field(s, t, email, set_email);
+                    return;
+                }
+                case schema::CompanyEvent::REPRESENTATIVE_APPOINTED: {
+                    auto r = c.getRepresentativeAppointed();
+                    field(representative_subject(stream, text(r.getRepresentativeId())),
+                          r,
+                          name,
+                          set_name);
+                    return;
+                }
+                case schema::CompanyEvent::EMPLOYEE_REPRESENTATIVE_REQUESTED: {
+                    auto r = c.getEmployeeRepresentativeRequested();
+                    auto s = representative_subject(stream, text(r.getRepresentativeId()));
+                    field(s, r, name, set_name);
+                    field(s, r, email, set_email);
+                    return;
+                }
+                default:
+                    return;
+            }
         }
         case schema::Event::CONTRACT: {
             auto c = e.getContract();
@@ -180,6 +215,18 @@ visit(std::string_view stream, Ev e, F&& field)
 
 } // namespace
 
+std::string
+trainer_subject(std::string_view company_stream, std::string_view trainer_id)
+{
+    return fmt::format("{}/trainer-{}", company_stream, trainer_id);
+}
+
+std::string
+representative_subject(std::string_view company_stream, std::string_view representative_id)
+{
+    return fmt::format("{}/representative-{}", company_stream, representative_id);
+}
+
 std::vector<personal_group>
 personal_data(std::string_view stream, schema::Event::Reader event)
 {
@@ -226,6 +273,16 @@ erased_subject(std::string_view stream, schema::Event::Reader event)
     if (event.which() == schema::Event::CONTRACT &&
         event.getContract().which() == schema::ContractEvent::PERSONAL_DATA_ERASED) {
         return std::string(stream);
+    }
+    if (event.which() == schema::Event::COMPANY &&
+        event.getCompany().which() == schema::CompanyEvent::PERSON_ERASED) {
+        auto erased = event.getCompany().getPersonErased();
+        if (erased.getTrainerId().size() > 0) {
+            return trainer_subject(stream, text(erased.getTrainerId()));
+        }
+        if (erased.getRepresentativeId().size() > 0) {
+            return representative_subject(stream, text(erased.getRepresentativeId()));
+        }
     }
     return std::nullopt;
 }

@@ -337,7 +337,8 @@ to_json(const domain::company::state& s)
         trainers.push_back(json::object{ { "id", text(t.id) },
                                          { "name", text(t.name) },
                                          { "email", text(t.email) },
-                                         { "accountId", text(t.account_id) } });
+                                         { "accountId", text(t.account_id) },
+                                         { "personalDataErased", t.erased } });
     }
     json::array representatives;
     for (const auto& r : s.representatives) {
@@ -346,7 +347,8 @@ to_json(const domain::company::state& s)
                                                 { "email", text(r.email) },
                                                 { "accountId", text(r.account_id) },
                                                 { "employee", r.employee },
-                                                { "status", name(r.status) } });
+                                                { "status", name(r.status) },
+                                                { "personalDataErased", r.erased } });
     }
     return { { "exists", s.exists },
              { "id", text(s.id) },

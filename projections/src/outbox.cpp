@@ -10,7 +10,8 @@
 //   l/proposal/<id>                    lookups
 //
 // `contract.personal_data_erased` removes the trainee's name and addresses
-// of the contract from the lookups and the entries (see `erase_trainee`).
+// of the contract from the lookups and the entries (see `erase_trainee`);
+// `company.person_erased` the trainer's or representative's (`erase_person`).
 
 #include "json_util.hpp"
 #include "portal/projections/read_models.hpp"
@@ -35,7 +36,8 @@ class outbox final : public projector
 {
   public:
     std::string_view name() const override { return k_outbox; }
-    std::uint32_t version() const override { return 1; }
+    /// 2: proposal mails to trainers name the trainer in their reference.
+    std::uint32_t version() const override { return 2; }
 
     result<void> apply(const events::recorded_event& event,
                        schema::Envelope::Reader env,
@@ -248,6 +250,8 @@ class outbox final : public projector
                                   { "accountId", text(r.getAccountId()) } } });
                 return {};
             }
+            case schema::CompanyEvent::PERSON_ERASED:
+                return erase_person(e.getPersonErased(), batch, model);
             default:
                 return {};
         }
@@ -365,6 +369,50 @@ class outbox final : public projector
             m["subject"] = without_name(get_str(m, "subject"));
             m["body"] = without_name(body);
             batch.put_json(mail_key, std::move(m));
+        }
+        return {};
+    }
+
+    /// `company.person_erased`: as a rebuild reads the log once the person's
+    /// key is destroyed, the lookup has neither name nor address, and the
+    /// mails to the person (proposal news to a trainer, the approval of an
+    /// employee representative) had no recipient: gone.
+    static result<void> erase_person(schema::CompanyPersonErased::Reader erased,
+                                     write_batch& batch,
+                                     reader& model)
+    {
+        std::string lookup_key;
+        std::string kind;
+        std::string member;
+        std::string id;
+        if (erased.getTrainerId().size() > 0) {
+            id = str(erased.getTrainerId());
+            lookup_key = "l/trainer/" + id;
+            kind = "proposal_status_changed";
+            member = "trainerId";
+        } else {
+            id = str(erased.getRepresentativeId());
+            lookup_key = "l/rep/" + id;
+            kind = "representative_approved";
+            member = "representativeId";
+        }
+        auto person = lookup(model, lookup_key);
+        if (!person) {
+            return fail(person.error());
+        }
+        if (!person->empty()) {
+            batch.put_json(lookup_key, json::object{ { "email", "" }, { "name", "" } });
+        }
+        auto mails = model.documents("mail/");
+        if (!mails) {
+            return fail(mails.error());
+        }
+        for (const auto& m : *mails) {
+            const auto* ref = m.if_contains("reference");
+            if (get_str(m, "kind") == kind && ref != nullptr && ref->is_object() &&
+                get_str(ref->as_object(), member) == id) {
+                batch.erase("mail/" + get_str(m, "id"));
+            }
         }
         return {};
     }
@@ -614,6 +662,7 @@ class outbox final : public projector
                             status),
                 json::object{ { "proposalId", id },
                               { "contractId", get_str(p, "contractId") },
+                              { "trainerId", std::string(t.as_string()) },
                               { "status", status } } });
         }
         return {};

@@ -439,6 +439,32 @@ class training final : public projector
                 return update(ctx, key, fresh, [&](json::object& c) {
                     c["address"] = address(e.getAddressChanged().getAddress());
                 });
+            case schema::CompanyEvent::PERSON_ERASED: {
+                // As a rebuild reads the person's events once their key is
+                // destroyed: no name, no e-mail address; a representative is
+                // revoked with it.
+                auto erased = e.getPersonErased();
+                auto rep = str(erased.getRepresentativeId());
+                if (!rep.empty()) {
+                    ctx.unindex(fmt::format("ix/pending-rep/{}/{}", id, rep));
+                }
+                return update(ctx, key, fresh, [&](json::object& c) {
+                    json::object* person = nullptr;
+                    if (erased.getTrainerId().size() > 0) {
+                        person = find_in(c, "trainers", "trainerId", str(erased.getTrainerId()));
+                    } else if (!rep.empty()) {
+                        person = find_in(c, "representatives", "representativeId", rep);
+                        if (person != nullptr) {
+                            (*person)["status"] = "revoked";
+                        }
+                    }
+                    if (person != nullptr) {
+                        (*person)["name"] = "";
+                        (*person)["email"] = "";
+                        (*person)["personalDataErased"] = true;
+                    }
+                });
+            }
         }
         return {};
     }

@@ -157,6 +157,82 @@ TEST_F(GatewayAuthz, OnlyChamberStaffEraseAContractsPersonalData)
     EXPECT_EQ(by_staff.code(), "contract.still_running");
 }
 
+// The erasure of a trainer's or representative's name and e-mail address:
+// only chamber staff (the company itself, its representative, anyone else
+// is refused); an erased representative loses access like a revoked one.
+TEST_F(GatewayAuthz, OnlyChamberStaffEraseATrainerOrARepresentative)
+{
+    auto trainer_path =
+      "/api/v1/companies/" + w.company_id + "/trainers/" + w.trainer_id + "/erase";
+    // A second representative, appointed through the API (whose ids name
+    // the company).
+    tokens["second representative"] =
+      w.person("vertretung@steuer.example", { role::representative, w.company_id, "" });
+    auto second = w.env.client().post(
+      "/api/v1/companies/" + w.company_id + "/representatives",
+      json_text({ { "accountId", w.services().account_id_of("vertretung@steuer.example") } }),
+      tokens.at("company"));
+    ASSERT_EQ(second.status, 201U) << second.body;
+    auto rep_path = "/api/v1/representatives/" + second.str("id") + "/erase";
+    auto body = json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } });
+    std::string failures;
+    for (const auto& path : { trainer_path, rep_path }) {
+        for (const auto& [viewer, expected] :
+             std::vector<std::pair<std::string, std::vector<unsigned>>>{
+               { "trainee", { 404 } },
+               { "trainer", { 403, 404 } },
+               { "company", { 403 } },
+               { "representative", { 403 } },
+               { "other company", { 404 } },
+               { "other trainee", { 404 } },
+               { "auditor", { 403, 404 } } }) {
+            auto r = w.env.client().post(path, body, tokens.at(viewer));
+            if (std::find(expected.begin(), expected.end(), r.status) == expected.end()) {
+                failures += viewer + " POST " + path + " -> " + std::to_string(r.status) + " " +
+                            r.body + "\n";
+            }
+        }
+    }
+    EXPECT_EQ(failures, "");
+    auto bad = w.env.client().post(trainer_path, "{}", tokens.at("staff"));
+    EXPECT_EQ(bad.status, 400U) << bad.body;
+    auto unknown = w.env.client().post(
+      "/api/v1/companies/" + w.company_id + "/trainers/nobody/erase", body, tokens.at("staff"));
+    EXPECT_EQ(unknown.status, 404U) << unknown.body;
+    EXPECT_EQ(unknown.code(), "company.trainer_not_found");
+
+    ASSERT_EQ(check("second representative", { 1, 1, 1, -1, 1, 1, -1, -1, -1, -1, -1, -1, -1 }),
+              "");
+    auto erased = w.env.client().post(rep_path, body, tokens.at("staff"));
+    ASSERT_EQ(erased.status, 200U) << erased.body;
+    EXPECT_EQ(check("second representative", { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }), "");
+    auto account =
+      app::load_account(w.services(), w.services().account_id_of("vertretung@steuer.example"));
+    ASSERT_TRUE(account.has_value());
+    EXPECT_TRUE(account->state.roles.empty()) << "the representative role went with it";
+    auto reps = w.env.client().get("/api/v1/companies/" + w.company_id + "/representatives",
+                                   tokens.at("staff"),
+                                   { { "Portal-Min-Position", erased.str("position") } });
+    ASSERT_EQ(reps.status, 200U) << reps.body;
+    auto listed = reps.json();
+    const auto& rep = listed.at("items").at(1).as_object();
+    EXPECT_EQ(rep.at("name").as_string(), "");
+    EXPECT_EQ(rep.at("status").as_string(), "revoked");
+    EXPECT_EQ(rep.at("personalDataErased").as_bool(), true);
+
+    auto trainer = w.env.client().post(trainer_path, body, tokens.at("staff"));
+    ASSERT_EQ(trainer.status, 200U) << trainer.body;
+    auto again = w.env.client().post(trainer_path, body, tokens.at("staff"));
+    ASSERT_EQ(again.status, 200U) << again.body;
+    EXPECT_EQ(again.json().at("version"), trainer.json().at("version")) << "no second event";
+    auto trainers = w.env.client().get("/api/v1/companies/" + w.company_id + "/trainers",
+                                       tokens.at("staff"),
+                                       { { "Portal-Min-Position", trainer.str("position") } });
+    ASSERT_EQ(trainers.status, 200U) << trainers.body;
+    EXPECT_EQ(trainers.body.find("Thomas Berger"), std::string::npos) << trainers.body;
+    EXPECT_EQ(trainers.body.find(training_world::k_trainer_email), std::string::npos);
+}
+
 TEST_F(GatewayAuthz, RevokedRepresentativeLosesAccess)
 {
     ASSERT_EQ(check("representative", { 1, 1, 1, -1, 1, 1, -1, -1, -1, -1, -1, -1, -1 }), "");

@@ -515,6 +515,58 @@ TEST(GatewayCompanies, TheCompanyCreatesTheTrainersAccountWhichThenSeesTheContra
     EXPECT_EQ(by_trainer.status, 403) << by_trainer.body;
 }
 
+TEST(GatewayCompanies, ErasingATrainersAccountErasesTheTrainersNameAndAddressInTheCompany)
+{
+    gateway_env env;
+    auto staff = env.staff_token();
+    auto a = make_company(env, staff, "10001", "muster.example");
+    auto& http = env.client();
+    auto created = http.post(
+      "/api/v1/companies/" + a.id + "/trainers/" + a.trainer_id + "/account", "", a.token);
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto mentions = [&](const std::string& needle) {
+        std::size_t n = 0;
+        auto all = env.portal().services().log.read_all(events::position{ 0 }, 1'000'000);
+        EXPECT_TRUE(all.has_value());
+        for (const auto& e : *all) {
+            n += e.envelope_bytes.find(needle) != std::string::npos ? 1 : 0;
+        }
+        return n;
+    };
+    EXPECT_GT(mentions("Thomas Berger"), 1U) << "the trainer entry and the account";
+
+    auto erased = http.post("/api/v1/accounts/" + created.str("id") + "/erase",
+                            json_text(object{ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
+                            staff);
+    ASSERT_EQ(erased.status, 200) << erased.body;
+    // The portal erases the company's trainer entry after the account
+    // (process manager): wait for it.
+    object trainer;
+    EXPECT_TRUE(wait_until(
+      [&] {
+          auto trainers = http.get("/api/v1/companies/" + a.id + "/trainers", a.token);
+          if (trainers.status != 200 || items(trainers).empty()) {
+              return false;
+          }
+          trainer = items(trainers)[0].as_object();
+          return trainer.contains("personalDataErased");
+      },
+      std::chrono::seconds{ 20 }));
+    EXPECT_EQ(trainer["trainerId"], boost::json::value(a.trainer_id));
+    EXPECT_EQ(trainer["name"], boost::json::value(""));
+    EXPECT_EQ(trainer["email"], boost::json::value(""));
+    EXPECT_EQ(trainer["personalDataErased"], boost::json::value(true));
+    EXPECT_EQ(mentions("Thomas Berger"), 0U);
+    EXPECT_EQ(mentions("ausbilder@muster.example"), 0U);
+    // The contract still names the trainer by id; no new account for them.
+    auto contract = http.get("/api/v1/contracts/" + a.contract_id, a.token);
+    ASSERT_EQ(contract.status, 200) << contract.body;
+    auto again = http.post(
+      "/api/v1/companies/" + a.id + "/trainers/" + a.trainer_id + "/account", "", a.token);
+    EXPECT_EQ(again.status, 409) << again.body;
+    EXPECT_EQ(again.code(), "company.trainer_erased");
+}
+
 TEST(GatewayCompanies, TheCompanyCreatesTheTraineesAccountWhichSeesItsContractAndDocument)
 {
     gateway_env env;

@@ -270,4 +270,62 @@ TEST_F(PoliciesTest, ALoginWithAnotherRoleStaysWhenOneContractIsErased)
     EXPECT_EQ(login->state.email, "tom@example.de");
 }
 
+TEST_F(PoliciesTest, AnErasedAccountTakesItsTrainerAndRepresentativeEntriesInTheCompany)
+{
+    company_with_contract();
+    // Anna Ausbilder (tr-1) gets a login and also represents the company;
+    // another trainer stays.
+    account::create c;
+    c.email = "anna@muster.de";
+    c.name = "Anna Ausbilder";
+    c.role = { role::trainer, company_id, "" };
+    c.invitation_token_hash = "h";
+    c.invitation_expires_at = now + std::chrono::hours(24);
+    ASSERT_TRUE(app::create_account(svc, as(role::staff, "acc-staff"), c));
+    auto anna = svc.account_id_of("anna@muster.de");
+    ASSERT_TRUE(
+      app::link_trainer_account(svc, as(role::staff, "acc-staff"), company_id, { "tr-1", anna }));
+    ASSERT_TRUE(app::grant_account_role(
+      svc, as(role::staff, "acc-staff"), anna, { { role::representative, company_id, "" } }));
+    ASSERT_TRUE(app::appoint_representative(
+      svc, as(role::staff, "acc-staff"), company_id, { "rep-1", anna, "Anna Ausbilder" }));
+    ASSERT_TRUE(app::register_trainer(svc,
+                                      as(role::staff, "acc-staff"),
+                                      company_id,
+                                      { "tr-2", "Bernd Berger", "bernd@muster.de" }));
+    react_all();
+
+    ASSERT_TRUE(app::erase_account(
+      svc, as(role::staff, "acc-staff"), anna, { "Aufbewahrungsfrist abgelaufen" }));
+    EXPECT_EQ(react_all(), 2U) << "her trainer and her representative entry";
+    auto company = app::load_company(svc, company_id);
+    ASSERT_TRUE(company.has_value());
+    const auto& trainers = company->state.trainers;
+    ASSERT_EQ(trainers.size(), 2U);
+    EXPECT_TRUE(trainers[0].erased);
+    EXPECT_EQ(trainers[0].name, "") << "the log reads it without the destroyed key";
+    EXPECT_EQ(trainers[0].email, "");
+    EXPECT_FALSE(trainers[1].erased);
+    EXPECT_EQ(trainers[1].name, "Bernd Berger");
+    ASSERT_EQ(company->state.representatives.size(), 1U);
+    EXPECT_TRUE(company->state.representatives[0].erased);
+    EXPECT_EQ(company->state.representatives[0].status, representative_status::revoked);
+    // Every stored company event reads without her name or address.
+    auto stored = log->read_stream("company-" + company_id);
+    ASSERT_TRUE(stored.has_value());
+    for (const auto& e : *stored) {
+        auto name =
+          events::event_name(events::envelope::decode(e.envelope_bytes)->reader().getPayload());
+        EXPECT_EQ(e.envelope_bytes.find("Anna Ausbilder"), std::string::npos) << name;
+        // (Account ids here are "acc-" and the address.)
+        auto address = e.envelope_bytes.find("anna@muster.de");
+        EXPECT_TRUE(address == std::string::npos ||
+                    (address >= 4 && e.envelope_bytes.substr(address - 4, 4) == "acc-"))
+          << name;
+    }
+    // Again (a restart behind its checkpoint): nothing new.
+    reacted = events::position{ 0 };
+    EXPECT_EQ(react_all(), 0U);
+}
+
 } // namespace

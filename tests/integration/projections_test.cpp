@@ -2,6 +2,7 @@
 // runner (atomic checkpoint, rebuild, wait_for, lag) and every read model.
 
 #include "portal/events/message.hpp"
+#include "portal/events/personal_data.hpp"
 #include "portal/infra/embedded_log.hpp"
 #include "portal/infra/kv_store.hpp"
 #include "portal/projections/event_json.hpp"
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -627,15 +629,16 @@ struct ReadModels : ProjectionFixture
     std::vector<std::unique_ptr<projections::projector>> projectors = projections::all_projectors();
     std::vector<std::unique_ptr<runner>> runners;
     date today{ std::chrono::year{ 2026 }, std::chrono::month{ 2 }, std::chrono::day{ 4 } };
-    /// Contracts whose trainee's key the log destroyed: the scenario writes
-    /// their personal fields empty, as the log reads them then
-    /// (events/personal_data.hpp).
+    /// Subjects whose key the log destroyed (a contract's id, or a trainer's
+    /// or representative's subject): the scenario writes their personal
+    /// fields empty, as the log reads them then (events/personal_data.hpp).
     std::set<std::string> shredded;
 
-    /// `value`, or empty when the personal data of `contract_id` is shredded.
-    std::string personal(const std::string& contract_id, const std::string& value) const
+    /// `value`, or empty when the personal data of `subject` (a contract's id
+    /// for its trainee) is shredded.
+    std::string personal(const std::string& subject, const std::string& value) const
     {
-        return shredded.contains(contract_id) ? std::string{} : value;
+        return shredded.contains(subject) ? std::string{} : value;
     }
 
     void run_all(std::size_t batch = 1024)
@@ -688,9 +691,10 @@ struct ReadModels : ProjectionFixture
     {
         append("company-" + company_id, "company-" + company_id, [&](schema::Event::Builder b) {
             auto t = b.initCompany().initTrainerRegistered();
+            auto subject = events::trainer_subject("company-" + company_id, id);
             t.setTrainerId(id);
-            t.setName("Thomas Weber");
-            t.setEmail(email);
+            t.setName(personal(subject, "Thomas Weber"));
+            t.setEmail(personal(subject, email));
         });
         append("company-" + company_id, "company-" + company_id, [&](schema::Event::Builder b) {
             auto t = b.initCompany().initTrainerAccountLinked();
@@ -968,22 +972,24 @@ struct ReadModels : ProjectionFixture
             b.initContract().initConfirmationIssued().setDocumentId("d1");
         });
         // Representatives: c1's employee approved, c2's still pending.
-        append("company-c1", "company-c1", [](schema::Event::Builder b) {
+        append("company-c1", "company-c1", [&](schema::Event::Builder b) {
             auto r = b.initCompany().initEmployeeRepresentativeRequested();
+            auto subject = events::representative_subject("company-c1", "rep1");
             r.setRepresentativeId("rep1");
-            r.setName("Petra Vogel");
-            r.setEmail("vogel@rheinsoft.de");
+            r.setName(personal(subject, "Petra Vogel"));
+            r.setEmail(personal(subject, "vogel@rheinsoft.de"));
         });
         append("company-c1", "company-c1", [](schema::Event::Builder b) {
             auto r = b.initCompany().initEmployeeRepresentativeApproved();
             r.setRepresentativeId("rep1");
             r.setAccountId("acc-petra");
         });
-        append("company-c2", "company-c2", [](schema::Event::Builder b) {
+        append("company-c2", "company-c2", [&](schema::Event::Builder b) {
             auto r = b.initCompany().initEmployeeRepresentativeRequested();
+            auto subject = events::representative_subject("company-c2", "rep2");
             r.setRepresentativeId("rep2");
-            r.setName("Uwe Kaiser");
-            r.setEmail("kaiser@buero-koeln.de");
+            r.setName(personal(subject, "Uwe Kaiser"));
+            r.setEmail(personal(subject, "kaiser@buero-koeln.de"));
         });
 
         // Anna's records: W02 approved, W03 rejected, W04 sent to a
@@ -1140,6 +1146,78 @@ struct ReadModels : ProjectionFixture
           },
           "staff-1",
           events::role::staff);
+    }
+
+    /// `company.person_erased` of a trainer (or, with `representative`, of
+    /// a representative) by staff.
+    void erase_person(const std::string& company_id,
+                      const std::string& id,
+                      bool representative = false)
+    {
+        append(
+          "company-" + company_id,
+          "company-" + company_id,
+          [&](schema::Event::Builder b) {
+              auto e = b.initCompany().initPersonErased();
+              if (representative) {
+                  e.setRepresentativeId(id);
+              } else {
+                  e.setTrainerId(id);
+              }
+              e.setReason("Zugang gelöscht");
+          },
+          "staff-1",
+          events::role::staff);
+    }
+
+    /// Runs the scenario and then `erasures` live (the runners apply each
+    /// event in its own batch), then projects the same log as it reads once
+    /// the keys of `subjects` are destroyed from zero on a fresh store:
+    /// both must be equal, key by key.
+    void expect_live_models_equal_a_rebuild_without(const std::set<std::string>& subjects,
+                                                    const std::function<void()>& erasures)
+    {
+        run_all(1);
+        scenario();
+        erasures();
+        settle();
+        auto live = dump(*store);
+        runners.clear();
+
+        shredded = subjects;
+        *now = k_t0;
+        auto shredded_log = infra::open_embedded_log(
+          { .dir = dir.path() / "log-shredded", .sync = false, .clock = [clock = now] {
+               return from_micros(clock->load());
+           } });
+        ASSERT_TRUE(shredded_log);
+        log = std::move(*shredded_log);
+        scenario();
+        erasures();
+        auto fresh = infra::open_kv_store({ .dir = dir.path() / "read-shredded" });
+        ASSERT_TRUE(fresh);
+        std::vector<std::unique_ptr<runner>> rebuilt;
+        for (auto& p : projectors) {
+            auto r = runner::start(*log, **fresh, *p, options(4096));
+            ASSERT_TRUE(r);
+            ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
+            rebuilt.push_back(std::move(*r));
+        }
+        auto rebuild = dump(**fresh);
+        EXPECT_EQ(rebuild.size(), live.size());
+        for (const auto& [key, value] : live) {
+            auto it = rebuild.find(key);
+            if (it == rebuild.end()) {
+                ADD_FAILURE() << "only live: " << key << " = " << value;
+            } else {
+                EXPECT_EQ(it->second, value) << key;
+            }
+        }
+        for (const auto& [key, value] : rebuild) {
+            if (!live.contains(key)) {
+                ADD_FAILURE() << "only rebuilt: " << key << " = " << value;
+            }
+        }
     }
 
     void end_contract(const std::string& id, const std::string& company_id = "c1")
@@ -1832,56 +1910,96 @@ TEST_F(ReadModels, ErasingATraineesPersonalDataDropsItFromEveryModelKeepingIdsDa
 
 TEST_F(ReadModels, AfterAnErasureTheLiveModelsEqualARebuildOfTheLogWithoutTheTraineesKey)
 {
-    // Live: the runners apply the erasures as they arrive, one per batch.
-    run_all(1);
-    scenario();
-    end_contract("k1");
-    end_contract("k3", "c2");
-    erase_personal_data("k1");
-    erase_personal_data("k3", "c2");
-    settle();
-    auto live = dump(*store);
-    runners.clear();
+    expect_live_models_equal_a_rebuild_without({ "k1", "k3" }, [&] {
+        end_contract("k1");
+        end_contract("k3", "c2");
+        erase_personal_data("k1");
+        erase_personal_data("k3", "c2");
+    });
+}
 
-    // The same log as it reads once the keys of k1 and k3 are destroyed,
-    // projected from zero on a fresh store.
-    shredded = { "k1", "k3" };
-    *now = k_t0;
-    auto shredded_log = infra::open_embedded_log(
-      { .dir = dir.path() / "log-shredded", .sync = false, .clock = [clock = now] {
-           return from_micros(clock->load());
-       } });
-    ASSERT_TRUE(shredded_log);
-    log = std::move(*shredded_log);
+TEST_F(ReadModels, AfterErasingTrainersAndRepresentativesTheLiveModelsEqualARebuildWithoutTheirKeys)
+{
+    expect_live_models_equal_a_rebuild_without(
+      { events::trainer_subject("company-c1", "t1"),
+        events::representative_subject("company-c1", "rep1"),
+        events::representative_subject("company-c2", "rep2") },
+      [&] {
+          erase_person("c1", "t1");
+          erase_person("c1", "rep1", true);
+          erase_person("c2", "rep2", true);
+      });
+}
+
+TEST_F(ReadModels, ErasingATrainerOrRepresentativeDropsTheirNameAddressAndMails)
+{
     scenario();
-    end_contract("k1");
-    end_contract("k3", "c2");
-    erase_personal_data("k1");
-    erase_personal_data("k3", "c2");
-    auto fresh = infra::open_kv_store({ .dir = dir.path() / "read-shredded" });
-    ASSERT_TRUE(fresh);
-    std::vector<std::unique_ptr<runner>> rebuilt;
-    for (auto& p : projectors) {
-        auto r = runner::start(*log, **fresh, *p, options(4096));
-        ASSERT_TRUE(r);
-        ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
-        rebuilt.push_back(std::move(*r));
-    }
-    auto rebuild = dump(**fresh);
-    EXPECT_EQ(rebuild.size(), live.size());
-    for (const auto& [key, value] : live) {
-        auto it = rebuild.find(key);
-        if (it == rebuild.end()) {
-            ADD_FAILURE() << "only live: " << key << " = " << value;
-        } else {
-            EXPECT_EQ(it->second, value) << key;
+    run_all();
+    settle();
+    auto count = [&](std::string_view needle) {
+        std::size_t n = 0;
+        for (const auto& [k, v] : dump(*store)) {
+            for (auto at = v.find(needle); at != std::string::npos; at = v.find(needle, at + 1)) {
+                ++n;
+            }
+        }
+        return n;
+    };
+    auto mails_of = [&](std::string_view kind) {
+        auto mails = projections::outbox_entries(*store, "", 1000);
+        EXPECT_TRUE(mails);
+        std::size_t n = 0;
+        for (const auto& m : mails ? *mails : json::array{}) {
+            n += str_of(m, "kind") == kind ? 1 : 0;
+        }
+        return n;
+    };
+    ASSERT_GT(count("Thomas Weber"), 0u);
+    ASSERT_GT(count("Petra Vogel"), 0u);
+    ASSERT_GT(count("kaiser@buero-koeln.de"), 0u);
+    ASSERT_GT(mails_of("proposal_status_changed"), 0u);
+    ASSERT_EQ(mails_of("representative_approved"), 1u);
+
+    erase_person("c1", "t1");
+    erase_person("c1", "rep1", true);
+    erase_person("c2", "rep2", true);
+    settle();
+    // Thomas's login keeps his name (a subject of its own, erased with the
+    // account): only its documents and its invitation have it. (His address
+    // is also the approver's address of records, which `report.submitted`
+    // does not seal yet: not checked here.)
+    for (const auto& [k, v] : dump(*store)) {
+        if (v.find("Thomas Weber") != std::string::npos) {
+            EXPECT_TRUE(k.find("/account/") != std::string::npos ||
+                        v.find("\"kind\":\"invitation\"") != std::string::npos)
+              << k << " = " << v;
         }
     }
-    for (const auto& [key, value] : rebuild) {
-        if (!live.contains(key)) {
-            ADD_FAILURE() << "only rebuilt: " << key << " = " << value;
-        }
-    }
+    auto lookup = store->get("m/outbox/l/trainer/t1");
+    ASSERT_TRUE(lookup && *lookup);
+    EXPECT_EQ(**lookup, R"({"email":"","name":""})");
+    EXPECT_EQ(count("Petra Vogel"), 0u);
+    EXPECT_EQ(count("vogel@rheinsoft.de"), 0u);
+    EXPECT_EQ(count("Uwe Kaiser"), 0u);
+    EXPECT_EQ(count("kaiser@buero-koeln.de"), 0u);
+    EXPECT_EQ(mails_of("proposal_status_changed"), 0u) << "they went to the trainer alone";
+    EXPECT_EQ(mails_of("representative_approved"), 0u);
+
+    auto company = projections::company_view(*store, "c1", today);
+    ASSERT_TRUE(company);
+    const auto& t1 = find(company->at("trainers").as_array(), "trainerId", "t1");
+    EXPECT_EQ(str_of(t1, "name"), "");
+    EXPECT_EQ(str_of(t1, "email"), "");
+    EXPECT_EQ(str_of(t1, "accountId"), "acc-thomas");
+    EXPECT_EQ(t1.at("personalDataErased"), json::value(true));
+    const auto& rep1 = find(company->at("representatives").as_array(), "representativeId", "rep1");
+    EXPECT_EQ(str_of(rep1, "name"), "");
+    EXPECT_EQ(str_of(rep1, "status"), "revoked");
+    EXPECT_EQ(rep1.at("personalDataErased"), json::value(true));
+    auto staff = projections::staff_view(*store, today);
+    ASSERT_TRUE(staff);
+    EXPECT_TRUE(staff->at("pendingRepresentatives").as_array().empty())
+      << "the erased request of c2 waits no more";
 }
 
 TEST_F(ReadModels, RebuildingFromZeroGivesTheSameModelsAsIncrementalApplication)

@@ -352,6 +352,14 @@ export function traineeNameText(x: { traineeName?: string; personalDataErased?: 
   return x.traineeName ?? "";
 }
 
+/** A trainer's or representative's name, or "(gelöscht)" once their
+ * personal data was erased (`personalDataErased`: their account was erased;
+ * name and e-mail address are empty then). */
+export function personNameText(x: { name?: string; personalDataErased?: boolean }): string {
+  if (x.personalDataErased) return "(gelöscht)";
+  return x.name ?? "";
+}
+
 /** An end was recorded or the contract has ended: the backend refuses a
  * second end and every change of the contract (dates, trainers, the
  * trainee's account). */

@@ -403,6 +403,11 @@ create_trainer_account(api& a, call& c)
     if (trainer == trainers.end()) {
         return problem(http::status::not_found, "company.trainer_not_found", "no such trainer");
     }
+    if (trainer->erased) {
+        return problem(http::status::conflict,
+                       "company.trainer_erased",
+                       "the trainer's personal data has been erased");
+    }
     auto meta = company_meta(a, c, *v, id);
     if (!meta) {
         return error_response(meta.error());
@@ -713,6 +718,34 @@ approve_representative(api& a, call& c)
     return a.written("company.approve_representative", done, representative_id);
 }
 
+/// The representative's account no longer acts for the company once `done`
+/// (the revocation or erasure of `representative_id`) succeeded: its
+/// representative role goes as well. The reply of the write.
+reply
+written_without_representative_role(api& a,
+                                    const viewer& v,
+                                    const domain::command_meta& meta,
+                                    const domain::loaded<domain::company::state>& company,
+                                    const std::string& company_id,
+                                    const std::string& representative_id,
+                                    std::string_view command,
+                                    const result<domain::outcome>& done)
+{
+    const auto& reps = company.state.representatives;
+    auto rep = std::find_if(
+      reps.begin(), reps.end(), [&](const auto& r) { return r.id == representative_id; });
+    if (done && rep != reps.end() && !rep->account_id.empty()) {
+        auto revoked = app::revoke_account_role(a.services(),
+                                                portal_step(meta, v, "role"),
+                                                rep->account_id,
+                                                { { role::representative, company_id, "" } });
+        if (!revoked || revoked->events > 0) {
+            return a.written(command, revoked, representative_id);
+        }
+    }
+    return a.written(command, done, representative_id);
+}
+
 reply
 revoke_representative(api& a, call& c)
 {
@@ -739,20 +772,85 @@ revoke_representative(api& a, call& c)
         return error_response(company.error());
     }
     auto done = app::revoke_representative(a.services(), *meta, company_id, { representative_id });
-    const auto& reps = company->state.representatives;
-    auto rep = std::find_if(
-      reps.begin(), reps.end(), [&](const auto& r) { return r.id == representative_id; });
-    if (done && rep != reps.end() && !rep->account_id.empty()) {
-        // The account no longer acts for the company.
-        auto revoked = app::revoke_account_role(a.services(),
-                                                portal_step(*meta, *v, "role"),
-                                                rep->account_id,
-                                                { { role::representative, company_id, "" } });
-        if (!revoked || revoked->events > 0) {
-            return a.written("company.revoke_representative", revoked, representative_id);
-        }
+    return written_without_representative_role(
+      a, *v, *meta, *company, company_id, representative_id, "company.revoke_representative", done);
+}
+
+/// The reason of an erasure (`{"reason"}`) and the staff's metadata, or the
+/// error reply.
+std::expected<std::pair<domain::command_meta, std::string>, reply>
+erasure_input(api& a, const call& c, const viewer& v)
+{
+    auto in = input::parse(c.req);
+    if (!in) {
+        return std::unexpected(reply(in.error()));
     }
-    return a.written("company.revoke_representative", done, representative_id);
+    auto reason = in->text("reason", required, domain::k_max_erase_reason);
+    if (auto bad = in->finish()) {
+        return std::unexpected(reply(*bad));
+    }
+    auto meta = a.meta(c, v, { role::staff });
+    if (!meta) {
+        return std::unexpected(reply(error_response(meta.error())));
+    }
+    return std::pair{ std::move(*meta), std::move(*reason) };
+}
+
+/// POST /api/v1/companies/{id}/trainers/{trainerId}/erase: chamber staff
+/// erase a trainer's name and e-mail address (`company.person_erased`),
+/// e.g. when retention ends for a trainer without a login. Again: 200
+/// without events. Errors: the aggregate's (`company.forbidden` 403,
+/// `company.trainer_not_found` 404, `validation.reason` 400).
+reply
+erase_trainer(api& a, call& c)
+{
+    auto v = company_viewer(a, c);
+    if (!v) {
+        return std::move(v.error());
+    }
+    auto input = erasure_input(a, c, *v);
+    if (!input) {
+        return std::move(input.error());
+    }
+    const auto& trainer_id = c.param("trainerId");
+    auto done = app::erase_company_person(
+      a.services(), input->first, c.param("id"), { trainer_id, "", input->second });
+    return a.written("company.erase_person", done, trainer_id);
+}
+
+/// POST /api/v1/representatives/{id}/erase: chamber staff erase a
+/// representative's name and e-mail address; the representative is revoked
+/// with it (and their account's representative role). Errors as for
+/// trainers, `company.representative_not_found`.
+reply
+erase_representative(api& a, call& c)
+{
+    auto v = a.viewer_of(c);
+    if (!v) {
+        return error_response(v.error());
+    }
+    const auto& representative_id = c.param("id");
+    auto company_id = company_of_representative(representative_id);
+    auto sees = sees_company(a, *v, company_id);
+    if (!sees) {
+        return error_response(sees.error());
+    }
+    if (!*sees) {
+        return problem(
+          http::status::not_found, "company.representative_not_found", "no such representative");
+    }
+    auto input = erasure_input(a, c, *v);
+    if (!input) {
+        return std::move(input.error());
+    }
+    auto company = app::load_company(a.services(), company_id);
+    if (!company) {
+        return error_response(company.error());
+    }
+    auto done = app::erase_company_person(
+      a.services(), input->first, company_id, { "", representative_id, input->second });
+    return written_without_representative_role(
+      a, *v, input->first, *company, company_id, representative_id, "company.erase_person", done);
 }
 
 // --- public listing ------------------------------------------------------------
@@ -800,6 +898,7 @@ add_company_routes(router& r)
           "/api/v1/companies/{id}/trainers/{trainerId}/account",
           auth,
           create_trainer_account);
+    r.add(verb::post, "/api/v1/companies/{id}/trainers/{trainerId}/erase", auth, erase_trainer);
     r.add(verb::get, "/api/v1/companies/{id}/contracts", auth, list_company_contracts);
     r.add(verb::post, "/api/v1/contracts/{id}/trainee-account", auth, create_trainee_account);
     r.add(verb::get, "/api/v1/companies/{id}/documents", auth, list_company_documents);
@@ -810,6 +909,7 @@ add_company_routes(router& r)
     r.add(verb::post, "/api/v1/companies/{id}/representatives", auth, add_representative);
     r.add(verb::post, "/api/v1/representatives/{id}/approve", auth, approve_representative);
     r.add(verb::delete_, "/api/v1/representatives/{id}", auth, revoke_representative);
+    r.add(verb::post, "/api/v1/representatives/{id}/erase", auth, erase_representative);
     r.add(verb::get, "/api/v1/public/companies", access::open, public_companies);
 }
 

@@ -301,7 +301,7 @@ erase_personal_data(api& a, call& c)
     if (!in) {
         return in.error();
     }
-    auto reason = in->text("reason", required, domain::contract::k_max_erase_reason);
+    auto reason = in->text("reason", required, domain::k_max_erase_reason);
     if (auto bad = in->finish()) {
         return *bad;
     }

@@ -796,3 +796,82 @@ TEST(CompanyEvolve, TracksTrainersAndAccounts)
     EXPECT_EQ(s.trainers[0].account_id, "a-t1");
     EXPECT_EQ(s.company_accounts, std::vector<std::string>{ "u1" });
 }
+
+// --- erasure of a trainer's or representative's personal data ---
+
+TEST_F(CompanyGivenTrainer, WhenStaffErasesATrainerThenNameAndEmailGoAndTheAccountCannotBeLinked)
+{
+    auto r = decide(s, erase_person{ "t1", "", "  Zugang gelöscht " }, staff());
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    ASSERT_EQ(names(*r), std::vector<std::string>{ "company.person_erased" });
+    auto e = ev(*r).getPersonErased();
+    EXPECT_EQ(str(e.getTrainerId()), "t1");
+    EXPECT_EQ(str(e.getRepresentativeId()), "");
+    EXPECT_EQ(str(e.getReason()), "Zugang gelöscht");
+    then_apply(*r);
+    ASSERT_EQ(s.trainers.size(), 1U);
+    EXPECT_TRUE(s.trainers[0].erased);
+    EXPECT_EQ(s.trainers[0].name, "");
+    EXPECT_EQ(s.trainers[0].email, "");
+    expect_no_events(decide(s, erase_person{ "t1", "", "noch einmal" }, staff()));
+    expect_error(decide(s, link_trainer_account{ "t1", "a-t1" }, owner()),
+                 "company.trainer_erased",
+                 error_class::rejected);
+    // The address is free for a new trainer entry; the id stays taken.
+    auto again = decide(s, register_trainer{ "t2", "Bernd Ausbilder", "bernd@muster.de" }, owner());
+    ASSERT_TRUE(again.has_value()) << again.error().code;
+    expect_error(decide(s, register_trainer{ "t1", "Bernd Ausbilder", "bernd@muster.de" }, owner()),
+                 "company.trainer_exists",
+                 error_class::rejected);
+}
+
+TEST_F(CompanyGivenTrainer, ErasingAPersonIsForStaffAndThePortalWithOnePersonAndAReason)
+{
+    auto system = as(role::system);
+    auto r = decide(s, erase_person{ "t1", "", "Zugang gelöscht" }, system);
+    ASSERT_TRUE(r.has_value()) << r.error().code;
+    expect_error(decide(s, erase_person{ "t1", "", "Zugang gelöscht" }, owner()),
+                 "company.forbidden",
+                 error_class::forbidden);
+    expect_error(decide(s, erase_person{ "", "", "Zugang gelöscht" }, staff()),
+                 "validation.person",
+                 error_class::invalid);
+    expect_error(decide(s, erase_person{ "t1", "r1", "Zugang gelöscht" }, staff()),
+                 "validation.person",
+                 error_class::invalid);
+    expect_error(
+      decide(s, erase_person{ "t1", "", " " }, staff()), "validation.reason", error_class::invalid);
+    expect_error(decide(s, erase_person{ "t1", "", std::string(501, 'x') }, staff()),
+                 "validation.reason",
+                 error_class::invalid);
+    EXPECT_TRUE(decide(s, erase_person{ "t1", "", std::string(500, 'x') }, staff()).has_value());
+    expect_error(decide(s, erase_person{ "t9", "", "Zugang gelöscht" }, staff()),
+                 "company.trainer_not_found",
+                 error_class::not_found);
+    expect_error(decide(s, erase_person{ "", "r9", "Zugang gelöscht" }, staff()),
+                 "company.representative_not_found",
+                 error_class::not_found);
+    expect_error(decide(state{}, erase_person{ "t1", "", "Zugang gelöscht" }, staff()),
+                 "company.not_found",
+                 error_class::not_found);
+}
+
+TEST_F(CompanyGivenRepresentatives, WhenARepresentativeIsErasedThenRevokedWithoutNameOrEmail)
+{
+    for (const auto* id : { "r1", "r2" }) {
+        auto r = decide(s, erase_person{ "", id, "Zugang gelöscht" }, staff());
+        ASSERT_TRUE(r.has_value()) << r.error().code;
+        then_apply(*r);
+    }
+    for (const auto& rep : s.representatives) {
+        EXPECT_TRUE(rep.erased) << rep.id;
+        EXPECT_EQ(rep.name, "") << rep.id;
+        EXPECT_EQ(rep.email, "") << rep.id;
+        EXPECT_EQ(rep.status, representative_status::revoked) << rep.id;
+    }
+    EXPECT_FALSE(may_act({ "a-rep", role::representative, "c1" }, s, "", ""));
+    expect_error(decide(s, approve_employee_representative{ "r2", "a-eva" }, staff()),
+                 "company.representative_not_pending",
+                 error_class::rejected);
+    expect_no_events(decide(s, erase_person{ "", "r1", "noch einmal" }, staff()));
+}

@@ -221,3 +221,72 @@ TEST(PersonalData, ARecordsTextsNotesAndDecisionsBelongToItsContract)
     });
     EXPECT_TRUE(personal_data("report-r1", old_edit.reader()).empty());
 }
+
+TEST(PersonalData, TrainersAndRepresentativesOfACompanyAreSubjectsOfTheirOwn)
+{
+    auto trainer = events::event_payload::build([](schema::Event::Builder e) {
+        auto t = e.initCompany().initTrainerRegistered();
+        t.setTrainerId("t1");
+        t.setName("Thomas Berger");
+        t.setEmail("berger@firma.example");
+    });
+    auto g = personal_data("company-c1", trainer.reader());
+    ASSERT_EQ(g.size(), 1U);
+    EXPECT_EQ(g[0].subject, "company-c1/trainer-t1");
+    EXPECT_EQ(g[0].values, (std::vector<std::string>{ "Thomas Berger", "berger@firma.example" }));
+    auto cleared = changed(trainer, [](schema::Event::Builder e) {
+        events::set_personal_data("company-c1", e, "company-c1/trainer-t1", {});
+    });
+    EXPECT_EQ(std::string(cleared.reader().getCompany().getTrainerRegistered().getEmail().cStr()),
+              "");
+    EXPECT_EQ(
+      std::string(cleared.reader().getCompany().getTrainerRegistered().getTrainerId().cStr()),
+      "t1");
+
+    auto appointed = events::event_payload::build([](schema::Event::Builder e) {
+        auto r = e.initCompany().initRepresentativeAppointed();
+        r.setRepresentativeId("rep1");
+        r.setAccountId("a7");
+        r.setName("Steuerbüro Klein");
+    });
+    g = personal_data("company-c1", appointed.reader());
+    ASSERT_EQ(g.size(), 1U);
+    EXPECT_EQ(g[0].subject, "company-c1/representative-rep1");
+    EXPECT_EQ(g[0].values, (std::vector<std::string>{ "Steuerbüro Klein" }));
+
+    auto requested = events::event_payload::build([](schema::Event::Builder e) {
+        auto r = e.initCompany().initEmployeeRepresentativeRequested();
+        r.setRepresentativeId("rep2");
+        r.setName("Petra Vogel");
+        r.setEmail("vogel@firma.example");
+    });
+    g = personal_data("company-c1", requested.reader());
+    ASSERT_EQ(g.size(), 1U);
+    EXPECT_EQ(g[0].subject, "company-c1/representative-rep2");
+    EXPECT_EQ(g[0].values, (std::vector<std::string>{ "Petra Vogel", "vogel@firma.example" }));
+
+    // The company's own name and address are no person's.
+    auto registered = events::event_payload::build([](schema::Event::Builder e) {
+        auto r = e.initCompany().initRegistered();
+        r.setName("Muster GmbH");
+        r.setEmail("info@muster.example");
+    });
+    EXPECT_TRUE(personal_data("company-c1", registered.reader()).empty());
+}
+
+TEST(PersonalData, ErasingATrainerOrRepresentativeNamesTheirSubject)
+{
+    auto erase = [](const char* trainer, const char* representative) {
+        return events::event_payload::build([&](schema::Event::Builder e) {
+            auto x = e.initCompany().initPersonErased();
+            x.setTrainerId(trainer);
+            x.setRepresentativeId(representative);
+            x.setReason("Zugang gelöscht");
+        });
+    };
+    EXPECT_EQ(events::erased_subject("company-c1", erase("t1", "").reader()),
+              "company-c1/trainer-t1");
+    EXPECT_EQ(events::erased_subject("company-c1", erase("", "rep1").reader()),
+              "company-c1/representative-rep1");
+    EXPECT_EQ(events::erased_subject("company-c1", erase("", "").reader()), std::nullopt);
+}

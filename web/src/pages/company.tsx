@@ -17,6 +17,7 @@ import {
   Link,
   Loaded,
   Page,
+  personNameText,
   Select,
   Table,
   traineeNameText,
@@ -265,10 +266,12 @@ export function CompanyTrainersPage() {
           <Table caption="Ausbilderinnen und Ausbilder" head={["Name", "E-Mail", "Konto"]} empty={!items.length}>
             {items.map((t) => (
               <tr>
-                <td>{t.name}</td>
+                <td>{personNameText(t)}</td>
                 <td>{t.email}</td>
                 <td>
-                  {t.accountId ? (
+                  {t.personalDataErased ? (
+                    "–"
+                  ) : t.accountId ? (
                     "vorhanden"
                   ) : (
                     <Form
@@ -440,7 +443,7 @@ export function CompanyRepresentativesPage() {
           <Table caption="Vertreterinnen und Vertreter" head={["Name", "Art", "Status", ""]} empty={!items.length}>
             {items.map((r) => (
               <tr>
-                <td>{r.name ?? r.email ?? r.accountId}</td>
+                <td>{r.personalDataErased ? personNameText(r) : (r.name ?? r.email ?? r.accountId)}</td>
                 <td>{r.employee ? "Firmenmitarbeiter/in" : "Konto"}</td>
                 <td>
                   {r.status === "pending"

@@ -20,6 +20,7 @@ import {
   InputError,
   Loaded,
   Page,
+  personNameText,
   Select,
   Table,
   traineeNameText,
@@ -102,7 +103,7 @@ function RegisterContract() {
           label="Ausbilder/in"
           value={f.trainerId || trainers.data[0].trainerId}
           onChange={set("trainerId")}
-          options={trainers.data.map((t: any) => [t.trainerId, t.name])}
+          options={trainers.data.map((t: any) => [t.trainerId, personNameText(t)])}
         />
       )}
       <Input label="Name der/des Auszubildenden" value={f.name} onInput={set("name")} required />

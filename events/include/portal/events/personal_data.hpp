@@ -17,6 +17,10 @@
 ///
 /// The events, their subject and fields (docs/events.md has the table):
 /// - `account.created` (subject: its stream, `account-<id>`): email, name;
+/// - `company.trainer_registered` (`company-<id>/trainer-<trainerId>`):
+///   name, email; `company.representative_appointed`
+///   (`company-<id>/representative-<representativeId>`): name;
+///   `company.employee_representative_requested` (the same): name, email;
 /// - `contract.registered` (its stream, `contract-<id>`): the trainee's
 ///   name, birthDate, email;
 /// - `exam.registered` (`contract-<contractId>`): traineeName;
@@ -32,7 +36,8 @@
 ///   format 2; earlier ones carry none and stay as they were stored.
 ///
 /// Erasing events: `account.erased` destroys `account-<id>` (its stream),
-/// `contract.personal_data_erased` destroys `contract-<id>` (its stream).
+/// `contract.personal_data_erased` destroys `contract-<id>` (its stream),
+/// `company.person_erased` the trainer's or representative's subject.
 ///
 /// Pure: no crypto here (infra seals and unseals).
 
@@ -64,6 +69,13 @@ void set_personal_data(std::string_view stream,
                        schema::Event::Builder event,
                        std::string_view subject,
                        std::span<const std::string> values);
+
+/// `company-<id>/trainer-<trainerId>`: a trainer of the company stream.
+std::string trainer_subject(std::string_view company_stream, std::string_view trainer_id);
+
+/// `company-<id>/representative-<representativeId>`.
+std::string representative_subject(std::string_view company_stream,
+                                   std::string_view representative_id);
 
 /// The subject whose key the event destroys, if it is an erasing event.
 std::optional<std::string> erased_subject(std::string_view stream, schema::Event::Reader event);
