@@ -546,6 +546,38 @@ mail_dispatcher::deliver(const json::object& entry, const json::object* record, 
             return outcome::waiting;
         }
     }
+    if (!take_on) {
+        // A queued entry the outbox no longer holds was withdrawn by an
+        // erasure of the personal data it was for: never sent, and its
+        // record forgets the recipient and subject.
+        auto withdrawn = projections::outbox_entry_withdrawn(store_, id, number(entry, "position"));
+        if (!withdrawn) {
+            return fail(withdrawn.error());
+        }
+        if (*withdrawn) {
+            const std::string reason = "withdrawn: the personal data it was for has been erased";
+            state["recipient"] = "";
+            state["subject"] = "";
+            state["attempts"] = attempts - 1; // none now
+            spdlog::info("mail delivery: {} withdrawn (personal data erased)", id);
+            auto written = source
+                             ? conclude("failed",
+                                        reason,
+                                        outcome_json(*source,
+                                                     str(entry, "kind"),
+                                                     record != nullptr ? str(*record, "messageId")
+                                                                       : std::string{},
+                                                     attempts - 1,
+                                                     false,
+                                                     reason))
+                             : finish("failed", reason, std::nullopt);
+            if (!written) {
+                return fail(written.error());
+            }
+            report("failed");
+            return outcome::failed;
+        }
+    }
     if (record != nullptr && str(*record, "status") == "sending") {
         spdlog::warn("mail delivery: {} was being sent when the portal stopped; sending it "
                      "again with the same Message-ID {} (the receiver may see it twice)",

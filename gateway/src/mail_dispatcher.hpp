@@ -19,6 +19,12 @@
 /// failure the dispatcher pauses for `first_delay` before it tries any
 /// other entry (the server is probably down).
 ///
+/// Withdrawn entries: a queued entry that the outbox model no longer holds,
+/// although it has projected past the entry's position, was removed by an
+/// erasure of the personal data it was for (`projections::
+/// outbox_entry_withdrawn`); it is never sent: `failed` ("withdrawn: ..."),
+/// its record without recipient and subject, the outcome in the log.
+///
 /// The queue (`dq/`) is looked at in windows of `queue_batch` entries per
 /// pass. Each pass continues after the last entry the previous pass looked
 /// at and wraps to the start of the queue at its end, so that entries that

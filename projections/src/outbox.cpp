@@ -156,7 +156,24 @@ class outbox final : public projector
             });
         }
         if (e.isErased()) {
+            // As a rebuild reads the account without its address: its
+            // access mails (invitation, PIN, password reset) had no
+            // recipient.
             batch.erase(key);
+            auto entries = model.documents("mail/");
+            if (!entries) {
+                return fail(entries.error());
+            }
+            for (const auto& m : *entries) {
+                auto kind = get_str(m, "kind");
+                const auto* ref = m.if_contains("reference");
+                if ((kind == "invitation" || kind == "supervisor_pin" ||
+                     kind == "password_reset") &&
+                    ref != nullptr && ref->is_object() &&
+                    get_str(ref->as_object(), "accountId") == id) {
+                    batch.erase("mail/" + get_str(m, "id"));
+                }
+            }
             return {};
         }
         auto a = lookup(model, key);
@@ -750,6 +767,23 @@ outbox_entries(infra::kv_store& store, std::string_view after, std::size_t limit
         return fail(scanned.error());
     }
     return out;
+}
+
+result<bool>
+outbox_entry_withdrawn(infra::kv_store& store, std::string_view id, std::uint64_t position)
+{
+    auto at = read_checkpoint(store, k_outbox);
+    if (!at) {
+        return fail(at.error());
+    }
+    if (!*at || (*at)->position.value <= position) {
+        return false; // not projected that far (yet)
+    }
+    auto entry = store.get(model_prefix(k_outbox) + "mail/" + std::string(id));
+    if (!entry) {
+        return fail(entry.error());
+    }
+    return !entry->has_value();
 }
 
 } // namespace portal::projections

@@ -329,6 +329,60 @@ TEST_F(MailDelivery, RefusedRecipientFailsAtOnceAndLaterMailsStillGo)
     EXPECT_TRUE(sink.to("niemand@abgelehnt.example").empty());
 }
 
+TEST_F(MailDelivery, AQueuedMailWhoseRecipientIsErasedIsWithdrawnNotSentLater)
+{
+    smtp_sink sink(port, sink_root.path() / "in"); // not started yet
+    gateway_env env(std::nullopt, smtp_options(port));
+    auto& client = env.client();
+    auto staff = env.staff_token();
+    auto created = client.post("/api/v1/accounts",
+                               json_text({ { "role", "examiner" },
+                                           { "name", "Anna Schäfer" },
+                                           { "email", "anna@pruefer.example" } }),
+                               staff);
+    ASSERT_EQ(created.status, 201U) << created.body;
+    json::value record;
+    ASSERT_TRUE(wait_until([&] {
+        record = delivery_to(client, staff, "anna@pruefer.example", "invitation");
+        return record.is_object() && record.at("status").as_string() == "pending";
+    }))
+      << json::serialize(record);
+    auto id = std::string(record.at("id").as_string());
+
+    // Retention ends before the server is back: the invitation is withdrawn.
+    auto erased = client.post("/api/v1/accounts/" + created.str("id") + "/erase",
+                              json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
+                              staff);
+    ASSERT_EQ(erased.status, 200U) << erased.body;
+    ASSERT_TRUE(wait_until([&] {
+        for (const auto& d : deliveries(client, staff)) {
+            if (d.at("id").as_string() == id) {
+                record = d;
+            }
+        }
+        return record.at("status").as_string() == "failed";
+    }))
+      << json::serialize(record);
+    EXPECT_EQ(record.at("recipient").as_string(), "");
+    EXPECT_EQ(record.at("subject").as_string(), "");
+    EXPECT_NE(std::string(record.at("lastError").as_string()).find("withdrawn"), std::string::npos)
+      << record.at("lastError");
+
+    // The server is back; a later mail goes, the withdrawn one never.
+    ASSERT_TRUE(sink.start());
+    auto other = client.post("/api/v1/accounts",
+                             json_text({ { "role", "examiner" },
+                                         { "name", "Erika Prüfer" },
+                                         { "email", "erika@pruefer.example" } }),
+                             staff);
+    ASSERT_EQ(other.status, 201U) << other.body;
+    sink.wait_for("erika@pruefer.example");
+    EXPECT_TRUE(sink.to("anna@pruefer.example").empty());
+    for (const auto& d : deliveries(client, staff)) {
+        EXPECT_NE(d.at("recipient").as_string(), "anna@pruefer.example") << json::serialize(d);
+    }
+}
+
 // --- SIGKILL of `portal serve` while it dispatches ----------------------------
 
 constexpr const char* k_staff_login = "versand@ihk.example";

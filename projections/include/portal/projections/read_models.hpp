@@ -28,6 +28,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,6 +137,15 @@ result<boost::json::array> public_companies(infra::kv_store& store,
 result<boost::json::array> outbox_entries(infra::kv_store& store,
                                           std::string_view after,
                                           std::size_t limit);
+
+/// True when the outbox entry `id` (of log position `position`) was
+/// withdrawn: the outbox model has projected past its position and does not
+/// hold it (an erasure of the recipient's or the trainee's personal data
+/// removed it, or a rebuild without the erased data never made it). False
+/// while the model has not reached the position (e.g. during a rebuild).
+result<bool> outbox_entry_withdrawn(infra::kv_store& store,
+                                    std::string_view id,
+                                    std::uint64_t position);
 
 // --- training records ---
 
