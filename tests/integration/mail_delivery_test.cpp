@@ -72,6 +72,21 @@ delivery_to(http_client& client,
     return nullptr;
 }
 
+/// Staff create an examiner's account (its invitation goes to the outbox).
+http_reply
+create_examiner(http_client& client,
+                const std::string& staff,
+                const std::string& name,
+                const std::string& email)
+{
+    auto created =
+      client.post("/api/v1/accounts",
+                  json_text({ { "role", "examiner" }, { "name", name }, { "email", email } }),
+                  staff);
+    EXPECT_EQ(created.status, 201U) << created.body;
+    return created;
+}
+
 /// The value of `portal_mail_deliveries_total{result="<result>"}` (-1 when absent).
 long
 delivery_metric(http_client& client, const std::string& result)
@@ -254,12 +269,7 @@ TEST_F(MailDelivery, UnavailableServerIsRetriedAndTheMailDeliveredOnce)
     gateway_env env(std::nullopt, smtp_options(port));
     auto& client = env.client();
     auto staff = env.staff_token();
-    auto created = client.post("/api/v1/accounts",
-                               json_text({ { "role", "examiner" },
-                                           { "name", "Anna Schäfer" },
-                                           { "email", "anna@pruefer.example" } }),
-                               staff);
-    ASSERT_EQ(created.status, 201U) << created.body;
+    auto created = create_examiner(client, staff, "Anna Schäfer", "anna@pruefer.example");
     json::value record;
     ASSERT_TRUE(wait_until([&] {
         record = delivery_to(client, staff, "anna@pruefer.example", "invitation");
@@ -335,12 +345,7 @@ TEST_F(MailDelivery, AQueuedMailWhoseRecipientIsErasedIsWithdrawnNotSentLater)
     gateway_env env(std::nullopt, smtp_options(port));
     auto& client = env.client();
     auto staff = env.staff_token();
-    auto created = client.post("/api/v1/accounts",
-                               json_text({ { "role", "examiner" },
-                                           { "name", "Anna Schäfer" },
-                                           { "email", "anna@pruefer.example" } }),
-                               staff);
-    ASSERT_EQ(created.status, 201U) << created.body;
+    auto created = create_examiner(client, staff, "Anna Schäfer", "anna@pruefer.example");
     json::value record;
     ASSERT_TRUE(wait_until([&] {
         record = delivery_to(client, staff, "anna@pruefer.example", "invitation");
@@ -370,12 +375,7 @@ TEST_F(MailDelivery, AQueuedMailWhoseRecipientIsErasedIsWithdrawnNotSentLater)
 
     // The server is back; a later mail goes, the withdrawn one never.
     ASSERT_TRUE(sink.start());
-    auto other = client.post("/api/v1/accounts",
-                             json_text({ { "role", "examiner" },
-                                         { "name", "Erika Prüfer" },
-                                         { "email", "erika@pruefer.example" } }),
-                             staff);
-    ASSERT_EQ(other.status, 201U) << other.body;
+    create_examiner(client, staff, "Erika Prüfer", "erika@pruefer.example");
     sink.wait_for("erika@pruefer.example");
     EXPECT_TRUE(sink.to("anna@pruefer.example").empty());
     for (const auto& d : deliveries(client, staff)) {

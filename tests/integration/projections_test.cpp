@@ -1170,6 +1170,19 @@ struct ReadModels : ProjectionFixture
           events::role::staff);
     }
 
+    /// Projects the whole log into `into` with every projector from zero
+    /// (large batches); the runners stop when it is done.
+    void rebuild_all(infra::kv_store& into)
+    {
+        std::vector<std::unique_ptr<runner>> rebuilt;
+        for (auto& p : projectors) {
+            auto r = runner::start(*log, into, *p, options(4096));
+            ASSERT_TRUE(r);
+            ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
+            rebuilt.push_back(std::move(*r));
+        }
+    }
+
     /// Runs the scenario and then `erasures` live (the runners apply each
     /// event in its own batch), then projects the same log as it reads once
     /// the keys of `subjects` are destroyed from zero on a fresh store:
@@ -1196,13 +1209,7 @@ struct ReadModels : ProjectionFixture
         erasures();
         auto fresh = infra::open_kv_store({ .dir = dir.path() / "read-shredded" });
         ASSERT_TRUE(fresh);
-        std::vector<std::unique_ptr<runner>> rebuilt;
-        for (auto& p : projectors) {
-            auto r = runner::start(*log, **fresh, *p, options(4096));
-            ASSERT_TRUE(r);
-            ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
-            rebuilt.push_back(std::move(*r));
-        }
+        rebuild_all(**fresh);
         auto rebuild = dump(**fresh);
         EXPECT_EQ(rebuild.size(), live.size());
         for (const auto& [key, value] : live) {
@@ -2031,17 +2038,10 @@ TEST_F(ReadModels, RebuildingFromZeroGivesTheSameModelsAsIncrementalApplication)
     // From zero on a fresh store, in large batches.
     auto fresh = infra::open_kv_store({ .dir = dir.path() / "read-rebuilt" });
     ASSERT_TRUE(fresh);
-    std::vector<std::unique_ptr<runner>> rebuilt;
-    for (auto& p : projectors) {
-        auto r = runner::start(*log, **fresh, *p, options(4096));
-        ASSERT_TRUE(r);
-        ASSERT_TRUE((*r)->wait_for(log->last_position(), 10s));
-        rebuilt.push_back(std::move(*r));
-    }
+    rebuild_all(**fresh);
     EXPECT_EQ(dump(**fresh), incremental);
 
     // And a reset model in the same store is rebuilt to the same content.
-    rebuilt.clear();
     ASSERT_TRUE(projections::reset_projection(**fresh, projections::k_training));
     auto again = runner::start(*log, **fresh, *projectors[0], options());
     ASSERT_TRUE(again);

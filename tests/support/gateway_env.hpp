@@ -198,6 +198,19 @@ class gateway_env
     http_client& client() { return *client_; }
     const std::filesystem::path& data_dir() const { return dir_.path(); }
 
+    /// How many events of the log (as every reader gets them) contain
+    /// `needle` in their bytes: personal data reads empty once erased.
+    std::size_t log_mentions(std::string_view needle)
+    {
+        std::size_t n = 0;
+        auto all = portal_->services().log.read_all(events::position{ 0 }, 1'000'000);
+        EXPECT_TRUE(all.has_value());
+        for (const auto& e : all ? *all : std::vector<events::recorded_event>{}) {
+            n += e.envelope_bytes.find(needle) != std::string::npos ? 1 : 0;
+        }
+        return n;
+    }
+
     /// The test clock.
     timestamp now() const { return from_micros(now_.load()); }
     void advance(std::chrono::microseconds by) { now_.fetch_add(by.count()); }

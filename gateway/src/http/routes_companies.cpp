@@ -583,6 +583,27 @@ company_of_representative(std::string_view representative_id)
              : std::string(representative_id.substr(0, colon));
 }
 
+/// Reads the signed-in viewer and checks that it sees the company of the
+/// path's representative (`/representatives/{id}`); the reply on failure
+/// (404 `company.representative_not_found` for a company it does not see).
+std::expected<viewer, reply>
+representative_viewer(api& a, const call& c)
+{
+    auto v = a.viewer_of(c);
+    if (!v) {
+        return std::unexpected(reply(error_response(v.error())));
+    }
+    auto sees = sees_company(a, *v, company_of_representative(c.param("id")));
+    if (!sees) {
+        return std::unexpected(reply(error_response(sees.error())));
+    }
+    if (!*sees) {
+        return std::unexpected(reply(problem(
+          http::status::not_found, "company.representative_not_found", "no such representative")));
+    }
+    return std::move(*v);
+}
+
 reply
 list_representatives(api& a, call& c)
 {
@@ -749,20 +770,12 @@ written_without_representative_role(api& a,
 reply
 revoke_representative(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = representative_viewer(a, c);
     if (!v) {
-        return error_response(v.error());
+        return std::move(v.error());
     }
     const auto& representative_id = c.param("id");
     auto company_id = company_of_representative(representative_id);
-    auto sees = sees_company(a, *v, company_id);
-    if (!sees) {
-        return error_response(sees.error());
-    }
-    if (!*sees) {
-        return problem(
-          http::status::not_found, "company.representative_not_found", "no such representative");
-    }
     auto meta = company_meta(a, c, *v, company_id);
     if (!meta) {
         return error_response(meta.error());
@@ -825,20 +838,12 @@ erase_trainer(api& a, call& c)
 reply
 erase_representative(api& a, call& c)
 {
-    auto v = a.viewer_of(c);
+    auto v = representative_viewer(a, c);
     if (!v) {
-        return error_response(v.error());
+        return std::move(v.error());
     }
     const auto& representative_id = c.param("id");
     auto company_id = company_of_representative(representative_id);
-    auto sees = sees_company(a, *v, company_id);
-    if (!sees) {
-        return error_response(sees.error());
-    }
-    if (!*sees) {
-        return problem(
-          http::status::not_found, "company.representative_not_found", "no such representative");
-    }
     auto input = erasure_input(a, c, *v);
     if (!input) {
         return std::move(input.error());
