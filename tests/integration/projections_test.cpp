@@ -1170,6 +1170,18 @@ struct ReadModels : ProjectionFixture
           events::role::staff);
     }
 
+    /// How often `needle` occurs in the values of the read models.
+    std::size_t count(std::string_view needle)
+    {
+        std::size_t n = 0;
+        for (const auto& [k, v] : dump(*store)) {
+            for (auto at = v.find(needle); at != std::string::npos; at = v.find(needle, at + 1)) {
+                ++n;
+            }
+        }
+        return n;
+    }
+
     /// Projects the whole log into `into` with every projector from zero
     /// (large batches); the runners stop when it is done.
     void rebuild_all(infra::kv_store& into)
@@ -1825,15 +1837,6 @@ TEST_F(ReadModels, ErasingATraineesPersonalDataDropsItFromEveryModelKeepingIdsDa
     end_contract("k3", "c2");
     run_all();
     settle();
-    auto count = [&](std::string_view needle) {
-        std::size_t n = 0;
-        for (const auto& [k, v] : dump(*store)) {
-            for (auto at = v.find(needle); at != std::string::npos; at = v.find(needle, at + 1)) {
-                ++n;
-            }
-        }
-        return n;
-    };
     ASSERT_GT(count("Anna Schmidt"), 0u);
     ASSERT_GT(count("anna.privat@example.de"), 0u);
     ASSERT_GT(count("Clara Wolf"), 0u);
@@ -1957,15 +1960,6 @@ TEST_F(ReadModels, ErasingATrainerOrRepresentativeDropsTheirNameAddressAndMails)
     scenario();
     run_all();
     settle();
-    auto count = [&](std::string_view needle) {
-        std::size_t n = 0;
-        for (const auto& [k, v] : dump(*store)) {
-            for (auto at = v.find(needle); at != std::string::npos; at = v.find(needle, at + 1)) {
-                ++n;
-            }
-        }
-        return n;
-    };
     auto mails_of = [&](std::string_view kind) {
         auto mails = projections::outbox_entries(*store, "", 1000);
         EXPECT_TRUE(mails);
