@@ -180,6 +180,9 @@ on_report_submitted(reaction& r,
         return {};
     }
     auto email = domain::str(submitted.getApproverEmail());
+    if (email.empty()) {
+        return {}; // erased with the contract's personal data
+    }
     auto company_id = id_of(partition_key, "company-");
     auto existing = load_account(r.svc(), r.svc().account_id_of(email));
     if (!existing) {

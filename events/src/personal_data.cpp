@@ -168,6 +168,15 @@ visit(std::string_view stream, Ev e, F&& field)
                 case schema::ReportEvent::EDITED:
                     content(r.getEdited());
                     return;
+                case schema::ReportEvent::SUBMITTED:
+                    if (auto d = r.getSubmitted(); d.getContractId().size() > 0) {
+                        field(
+                          subject(d),
+                          d,
+                          [](auto& o) { return o.getApproverEmail(); },
+                          [](auto& o, auto v) { o.setApproverEmail(v); });
+                    }
+                    return;
                 case schema::ReportEvent::APPROVED:
                     if (auto d = r.getApproved(); d.getContractId().size() > 0) {
                         field(

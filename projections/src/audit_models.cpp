@@ -91,6 +91,7 @@ class report_audit final : public projector
                     }
                     blank(c, "comment");
                     blank(c, "remarks");
+                    blank(c, "approverEmail");
                 }
                 batch.put_json(key, std::move(**entry));
             }

@@ -320,6 +320,8 @@ class outbox final : public projector
     /// - the contract's reminders had only sealed addresses: gone;
     /// - a mail to the contract's address (the trainee had no login address
     ///   of their own then) would have had no recipient: gone;
+    /// - the records' approvers' addresses were sealed too: the mails that
+    ///   sent them the records are gone;
     /// - every other mail of the contract keeps its recipient and loses the
     ///   trainee's name from subject and body.
     static result<void> erase_trainee(const std::string& contract_id,
@@ -378,7 +380,9 @@ class outbox final : public projector
             auto recipient = lower(get_str(m, "recipient"));
             bool to_contract_address =
               !contract_email.empty() && recipient == contract_email && recipient != account_email;
-            if (get_str(m, "kind") == "reminder" || to_contract_address) {
+            // A record's approver: their address was sealed with the record.
+            if (get_str(m, "kind") == "reminder" || get_str(m, "kind") == "record_submitted" ||
+                to_contract_address) {
                 batch.erase(mail_key);
                 continue;
             }

@@ -514,7 +514,8 @@ trainer_view(infra::kv_store& store, std::string_view account_id, date today)
         }
         if (*company) {
             for (const auto& t : arr(**company, "trainers")) {
-                if (t.is_object() && get_str(t.as_object(), "accountId") == account_id) {
+                if (t.is_object() && get_str(t.as_object(), "accountId") == account_id &&
+                    !get_str(t.as_object(), "email").empty()) { // not erased
                     emails.insert(lower(get_str(t.as_object(), "email")));
                 }
             }

@@ -612,8 +612,9 @@ class training final : public projector
     }
 
     /// The texts of the contract's records (entries, absence notes, the
-    /// decisions' comment and remarks), sealed under the contract's subject;
-    /// kinds, times, dates, status and approver stay.
+    /// decisions' comment and remarks) and the approver's address (with its
+    /// indexes), sealed under the contract's subject; kinds, times, dates,
+    /// status and the approver's account id stay.
     static result<void> erase_record_texts(context& ctx, const std::string& contract_id)
     {
         auto prefix = fmt::format("ix/contract-report/{}/", contract_id);
@@ -646,12 +647,19 @@ class training final : public projector
             }
             blank(*r, "comment");
             blank(*r, "remarks");
+            if (auto approver = lower(get_str(*r, "approverEmail")); !approver.empty()) {
+                auto report_id = get_str(*r, "reportId");
+                ctx.unindex(fmt::format("ix/waiting/{}/{}", approver, report_id));
+                ctx.unindex(fmt::format("ix/sent-to/{}/{}", approver, report_id));
+            }
+            blank(*r, "approverEmail");
             auto summary = ctx.load(ix);
             if (!summary) {
                 return fail(summary.error());
             }
             blank(*summary, "comment");
             blank(*summary, "remarks");
+            blank(*summary, "approverEmail");
             ctx.store(report_key, std::move(*r));
             ctx.store(ix, std::move(*summary));
         }
@@ -735,8 +743,10 @@ class training final : public projector
                 r["approverEmail"] = text(s.getApproverEmail());
                 r["approverAccountId"] = text(s.getApproverAccountId());
                 r["submittedAt"] = at(env.getRecordedAt());
-                ctx.index(fmt::format("ix/waiting/{}/{}", approver, id));
-                ctx.index(fmt::format("ix/sent-to/{}/{}", approver, id));
+                if (!approver.empty()) { // empty once the contract's data is erased
+                    ctx.index(fmt::format("ix/waiting/{}/{}", approver, id));
+                    ctx.index(fmt::format("ix/sent-to/{}/{}", approver, id));
+                }
                 break;
             }
             case schema::ReportEvent::APPROVED:
@@ -744,7 +754,9 @@ class training final : public projector
                 r["comment"] = text(e.getApproved().getComment());
                 r["decidedAt"] = at(env.getRecordedAt());
                 r["decidedBy"] = text(env.getActor().getAccountId());
-                ctx.unindex(fmt::format("ix/waiting/{}/{}", approver, id));
+                if (!approver.empty()) {
+                    ctx.unindex(fmt::format("ix/waiting/{}/{}", approver, id));
+                }
                 break;
             case schema::ReportEvent::REJECTED:
                 r["status"] = "rejected";
@@ -752,7 +764,9 @@ class training final : public projector
                 r["reopened"] = e.getRejected().getReopened();
                 r["decidedAt"] = at(env.getRecordedAt());
                 r["decidedBy"] = text(env.getActor().getAccountId());
-                ctx.unindex(fmt::format("ix/waiting/{}/{}", approver, id));
+                if (!approver.empty()) {
+                    ctx.unindex(fmt::format("ix/waiting/{}/{}", approver, id));
+                }
                 break;
         }
         // The summary lists and progress read, kept with the index entry so

@@ -200,13 +200,6 @@ TEST(PersonalData, ARecordsTextsNotesAndDecisionsBelongToItsContract)
     EXPECT_EQ(std::string(entries[0].getText().cStr()), "");
     EXPECT_EQ(entries[0].getMinutes(), 240U); // not personal: kept
 
-    // The approver's e-mail is the approver's, not the trainee's.
-    auto submitted = events::event_payload::build([](schema::Event::Builder e) {
-        auto d = e.initReport().initSubmitted();
-        d.setApproverEmail("meister@example.org");
-        d.setContractId("k1");
-    });
-    EXPECT_TRUE(personal_data("report-r1", submitted.reader()).empty());
     auto rejected = events::event_payload::build([](schema::Event::Builder e) {
         auto d = e.initReport().initRejected();
         d.setRemarks("Bitte genauer beschreiben");
@@ -289,4 +282,24 @@ TEST(PersonalData, ErasingATrainerOrRepresentativeNamesTheirSubject)
     EXPECT_EQ(events::erased_subject("company-c1", erase("", "rep1").reader()),
               "company-c1/representative-rep1");
     EXPECT_EQ(events::erased_subject("company-c1", erase("", "").reader()), std::nullopt);
+}
+
+TEST(PersonalData, ARecordsApproverAddressBelongsToItsContract)
+{
+    auto submitted = events::event_payload::build([](schema::Event::Builder e) {
+        auto s = e.initReport().initSubmitted();
+        s.setApproverEmail("berger@firma.example");
+        s.setApproverAccountId("a9");
+        s.setContractId("k1");
+    });
+    auto g = personal_data("report-r1", submitted.reader());
+    ASSERT_EQ(g.size(), 1U);
+    EXPECT_EQ(g[0].subject, "contract-k1");
+    EXPECT_EQ(g[0].values, (std::vector<std::string>{ "berger@firma.example" }));
+    auto cleared = changed(submitted, [](schema::Event::Builder e) {
+        events::set_personal_data("report-r1", e, "contract-k1", {});
+    });
+    auto s = cleared.reader().getReport().getSubmitted();
+    EXPECT_EQ(std::string(s.getApproverEmail().cStr()), "");
+    EXPECT_EQ(std::string(s.getApproverAccountId().cStr()), "a9");
 }

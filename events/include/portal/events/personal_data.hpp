@@ -29,9 +29,9 @@
 /// - `document.issued` with a contract (`contract-<contractId>`): title,
 ///   body;
 /// - `report.drafted`, `report.edited` (`contract-<contractId>`): each
-///   entry's text, then each absence's note; `report.approved`: comment;
-///   `report.rejected`: remarks. (Not `report.submitted`'s approver e-mail:
-///   the approver's, not the trainee's, sealed with the approver's account.)
+///   entry's text, then each absence's note; `report.submitted`: the
+///   approver's e-mail (part of the record, kept as long as the contract's
+///   data); `report.approved`: comment; `report.rejected`: remarks.
 ///   Record events after `report.drafted` name their contract since log
 ///   format 2; earlier ones carry none and stay as they were stored.
 ///
