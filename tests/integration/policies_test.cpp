@@ -191,6 +191,26 @@ TEST_F(PoliciesTest, ARecordSentToAnUnknownEmailCreatesOneSupervisorPinAccount)
     submit_week(41);
     EXPECT_EQ(react_all(), 0U);
     EXPECT_EQ(names("account-acc-meister@muster.de").size(), created.size());
+
+    // A record sent to another address, and the contract's personal data
+    // erased before the policy saw the record (it lagged): the record reads
+    // without the address, and reacting to it neither fails nor makes an
+    // account.
+    report::draft d;
+    d.contract_id = "c-1";
+    d.period.week = { 2026, 42 };
+    d.entries.push_back({ schema::EntryKind::COMPANY, "Programmiert", 8 * 60, "", {} });
+    ASSERT_TRUE(app::draft_report(svc, as(role::trainee, "acc-tom@example.de"), d));
+    ASSERT_TRUE(app::submit_report(svc,
+                                   as(role::trainee, "acc-tom@example.de"),
+                                   app::report_id_for("c-1", d.period),
+                                   { "leitung@muster.de" }));
+    ASSERT_TRUE(
+      app::end_contract(svc, as(role::staff, "acc-staff"), "c-1", { "2026-11-27", {}, "" }));
+    ASSERT_TRUE(app::erase_contract_personal_data(
+      svc, as(role::staff, "acc-staff"), "c-1", { "Aufbewahrungsfrist abgelaufen" }));
+    react_all();
+    EXPECT_FALSE(app::load_account(svc, "acc-leitung@muster.de")->state.exists);
 }
 
 TEST_F(PoliciesTest, AnApprovedEmployeeRepresentativeGetsAnAccount)
