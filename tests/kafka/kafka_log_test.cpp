@@ -1149,7 +1149,8 @@ TEST_F(KafkaLogPipeline, ConcurrentAppendsAndRetriesOnFewStreamsKeepVersionsChai
 
 namespace {
 
-/// The e-mails of the account.created events of `stream` as `log` reads them.
+/// The e-mails of the account.created and company.trainer_registered events
+/// of `stream` as `log` reads them.
 std::vector<std::string>
 emails_of(events::event_log& log, const std::string& stream)
 {
@@ -1166,6 +1167,9 @@ emails_of(events::event_log& log, const std::string& stream)
         if (p.which() == schema::Event::ACCOUNT &&
             p.getAccount().which() == schema::AccountEvent::CREATED) {
             out.emplace_back(p.getAccount().getCreated().getEmail().cStr());
+        } else if (p.which() == schema::Event::COMPANY &&
+                   p.getCompany().which() == schema::CompanyEvent::TRAINER_REGISTERED) {
+            out.emplace_back(p.getCompany().getTrainerRegistered().getEmail().cStr());
         }
     }
     return out;
@@ -1296,6 +1300,41 @@ TEST_F(KafkaLog, PersonalDataIsSealedInTheTopicReadInTheClearAndErasedOnEveryIns
     ASSERT_TRUE(c->wait_for_offsets(offsets, std::chrono::seconds(30)));
     EXPECT_EQ(emails_of(*c, "account-a1"), empty);
     expect_chains_intact(*c);
+}
+
+TEST_F(KafkaLog, ATrainerOfACompanyIsASubjectOfItsOwnErasedOnEveryInstance)
+{
+    auto a = open_group("a");
+    auto b = open_group("b");
+    ASSERT_TRUE(a && b);
+    ASSERT_TRUE(wait_split({ a.get(), b.get() }));
+    for (const auto& [id, email] :
+         { std::pair{ "t1", "berger@firma.example" }, std::pair{ "t2", "vogel@firma.example" } }) {
+        auto registered = a->append(personal_request("company-c1", trainer_registered(id, email)));
+        ASSERT_TRUE(registered.has_value()) << registered.error().message;
+    }
+    auto keys_topic = prefix_ + ".keys";
+    auto keys = raw_records(keys_topic, 1);
+    ASSERT_EQ(keys.size(), 2U);
+    EXPECT_EQ(keys[0].first, "company-c1/trainer-t1");
+    EXPECT_EQ(keys[1].first, "company-c1/trainer-t2");
+    EXPECT_FALSE(some_value_contains(raw_records(prefix_ + ".events", k_partitions), "berger@"));
+
+    // Erased through the other instance: only that trainer's fields go.
+    ASSERT_TRUE(b->wait_for_offsets(a->partition_offsets(), std::chrono::seconds(30)));
+    auto erased = b->append(personal_request("company-c1", trainer_erased("t1")));
+    ASSERT_TRUE(erased.has_value()) << erased.error().message;
+    ASSERT_TRUE(a->wait_for_offsets(b->partition_offsets(), std::chrono::seconds(30)));
+    const std::vector<std::string> after{ "", "vogel@firma.example" };
+    EXPECT_EQ(emails_of(*a, "company-c1"), after);
+    EXPECT_EQ(emails_of(*b, "company-c1"), after);
+    keys = raw_records(keys_topic, 1);
+    ASSERT_FALSE(keys.empty());
+    EXPECT_EQ(keys.back().first, "company-c1/trainer-t1");
+    ASSERT_TRUE(keys.back().second.has_value());
+    EXPECT_TRUE(keys.back().second->empty()) << "the erased marker";
+    expect_chains_intact(*a);
+    expect_chains_intact(*b);
 }
 
 TEST_F(KafkaLog, ANewOwnerSealsWithTheSubjectKeyOfThePreviousOneNeverASecondKey)

@@ -44,4 +44,28 @@ account_erased()
       [](schema::Event::Builder e) { e.initAccount().initErased().setReason("Frist abgelaufen"); });
 }
 
+/// `company.trainer_registered` of trainer `id` with `email`, named Thomas
+/// Berger (subject `company-<id>/trainer-<id>` of the company's stream).
+inline events::event_payload
+trainer_registered(const std::string& id, const std::string& email)
+{
+    return events::event_payload::build([&](schema::Event::Builder e) {
+        auto t = e.initCompany().initTrainerRegistered();
+        t.setTrainerId(id);
+        t.setName("Thomas Berger");
+        t.setEmail(email);
+    });
+}
+
+/// `company.person_erased` of trainer `id`: destroys the trainer's key.
+inline events::event_payload
+trainer_erased(const std::string& id)
+{
+    return events::event_payload::build([&](schema::Event::Builder e) {
+        auto x = e.initCompany().initPersonErased();
+        x.setTrainerId(id);
+        x.setReason("Zugang gelöscht");
+    });
+}
+
 } // namespace portal::testing
