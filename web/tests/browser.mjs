@@ -13,8 +13,9 @@
 // number, the auditor's timeline and state as of a time, each role's main
 // pages, phone width; chamber staff change a contract's dates, set the login
 // lockout count in the chamber's settings (auditors read them), erase an
-// account after a confirmation step and erase the trainee's personal data of
-// an ended contract (shown as "(gelöscht)" to staff and the company).
+// account after a confirmation step (a trainer's with their entry at the
+// company) and erase the trainee's personal data of an ended contract (shown
+// as "(gelöscht)" to staff and the company).
 import assert from "node:assert/strict";
 import {
   cleanScreenshots,
@@ -764,6 +765,37 @@ try {
     await auditor.getByRole("button", { name: "Stand anzeigen" }).click();
     await state.getByText("Freigegeben").waitFor();
     noErrors(auditor);
+  });
+
+  await step("erasing a trainer's account erases the trainer at the company too; it shows as (gelöscht)", async () => {
+    const staff = staffPage;
+    // Karin Neu's login (the company created it above), read as staff.
+    const trainers = await staff.evaluate(async () => (await (await fetch("/api/v1/companies/member-10001/trainers")).json()).items);
+    const karin = trainers.find((t) => t.name === "Karin Neu");
+    assert.ok(karin?.accountId, "Karin Neu has a login");
+    await visit(staff, "/staff/examiners", "Prüferinnen und Prüfer");
+    const form = staff.getByRole("form", { name: "Konto löschen (Daten löschen)" });
+    await form.getByLabel("Konto-ID").fill(karin.accountId);
+    await form.getByLabel("Grund der Löschung").fill("Aufbewahrungsfrist abgelaufen");
+    await form.getByRole("button", { name: "Konto löschen …" }).click();
+    await staff.getByRole("group", { name: "Löschen bestätigen" }).getByRole("button", { name: "Endgültig löschen" }).click();
+    await staff.getByText(`Die personenbezogenen Daten des Kontos ${karin.accountId} wurden gelöscht.`, { exact: false }).waitFor();
+    // The portal erases her trainer entry after the account (a follow-up):
+    // the company's list shows it without name, address or account button.
+    let erased = false;
+    for (let i = 0; i < 40 && !erased; ++i) {
+      await visit(company, "/company/trainers", "Ausbilder");
+      erased = (await company.getByText("Karin Neu").count()) === 0;
+      if (!erased) await company.waitForTimeout(250);
+    }
+    assert.ok(erased, "Karin Neu's name is gone from the company's trainers");
+    const row = company.getByRole("row").filter({ hasText: "(gelöscht)" });
+    await row.first().waitFor();
+    assert.equal(await row.getByRole("button", { name: "Konto erstellen" }).count(), 0, "no account for an erased trainer");
+    assert.equal(await company.getByText("k.neu@muster-maschinenbau.de").count(), 0, "the address is gone too");
+    await screenshot(company, "23-company-trainer-erased");
+    noErrors(staff);
+    noErrors(company);
   });
 
   await step("chamber staff erase the trainee's personal data of an ended contract; it shows as (gelöscht)", async () => {
