@@ -536,14 +536,15 @@ decide(const state& s, const erase_person& c, const context& ctx)
     if (ctx.actor.acting_as != role::staff && ctx.actor.acting_as != role::system) {
         return forbidden("erase personal data");
     }
-    if (trim(c.trainer_id).empty() == trim(c.representative_id).empty()) {
+    bool of_trainer = !trim(c.trainer_id).empty();
+    if (of_trainer == !trim(c.representative_id).empty()) {
         return invalid("validation.person", "name either a trainer or a representative");
     }
     if (!valid_erase_reason(c.reason)) {
         return invalid("validation.reason", "a reason of at most 500 characters is required");
     }
     bool erased = false;
-    if (!c.trainer_id.empty()) {
+    if (of_trainer) {
         const auto* t = find_trainer(s, c.trainer_id);
         if (t == nullptr) {
             return missing("company.trainer_not_found", "no such trainer");

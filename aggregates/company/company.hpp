@@ -277,7 +277,7 @@ decision decide(const state&, const revoke_representative&, const context&);
 
 /// No events when already erased. Errors: `company.not_found`,
 /// `company.forbidden` (only staff or the system), `validation.person`
-/// (not exactly one id), `validation.reason` (required, at most 500 bytes),
+/// (not exactly one id), `validation.reason` (required, at most 500 characters),
 /// `company.trainer_not_found`, `company.representative_not_found`.
 decision decide(const state&, const erase_person&, const context&);
 

@@ -289,6 +289,24 @@ api::handle(const request& req, const peer& from)
     return answer;
 }
 
+std::expected<std::pair<domain::command_meta, std::string>, reply>
+erasure_input(api& a, const call& c, const viewer& v)
+{
+    auto in = input::parse(c.req);
+    if (!in) {
+        return std::unexpected(reply(in.error()));
+    }
+    auto reason = in->text("reason", required, domain::k_max_erase_reason);
+    if (auto bad = in->finish()) {
+        return std::unexpected(reply(*bad));
+    }
+    auto meta = a.meta(c, v, { events::role::staff });
+    if (!meta) {
+        return std::unexpected(reply(error_response(meta.error())));
+    }
+    return std::pair{ std::move(*meta), std::move(*reason) };
+}
+
 result<std::optional<std::uint64_t>>
 if_match_of(const call& c)
 {

@@ -35,6 +35,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <expected>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -43,6 +44,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace portal::gateway {
@@ -257,6 +259,13 @@ class api
 /// (or with `*`); `validation.if_match` (400) for anything but a version
 /// (bare or quoted, optionally weak: `3`, `"3"`, `W/"3"`).
 result<std::optional<std::uint64_t>> if_match_of(const call& c);
+
+/// The body of an erasure by chamber staff (`{"reason"}`, at most
+/// `domain::k_max_erase_reason` characters) and the staff's metadata, or the
+/// error reply (400 for the body, 403 without the staff role).
+std::expected<std::pair<domain::command_meta, std::string>, reply> erasure_input(api& a,
+                                                                                 const call& c,
+                                                                                 const viewer& v);
 
 /// The JSON of a reply body (for handlers composing answers).
 inline reply

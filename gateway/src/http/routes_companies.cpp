@@ -789,26 +789,6 @@ revoke_representative(api& a, call& c)
       a, *v, *meta, *company, company_id, representative_id, "company.revoke_representative", done);
 }
 
-/// The reason of an erasure (`{"reason"}`) and the staff's metadata, or the
-/// error reply.
-std::expected<std::pair<domain::command_meta, std::string>, reply>
-erasure_input(api& a, const call& c, const viewer& v)
-{
-    auto in = input::parse(c.req);
-    if (!in) {
-        return std::unexpected(reply(in.error()));
-    }
-    auto reason = in->text("reason", required, domain::k_max_erase_reason);
-    if (auto bad = in->finish()) {
-        return std::unexpected(reply(*bad));
-    }
-    auto meta = a.meta(c, v, { role::staff });
-    if (!meta) {
-        return std::unexpected(reply(error_response(meta.error())));
-    }
-    return std::pair{ std::move(*meta), std::move(*reason) };
-}
-
 /// POST /api/v1/companies/{id}/trainers/{trainerId}/erase: chamber staff
 /// erase a trainer's name and e-mail address (`company.person_erased`),
 /// e.g. when retention ends for a trainer without a login. Again: 200

@@ -297,19 +297,12 @@ erase_personal_data(api& a, call& c)
     if (auto hidden = check_visible(a, c, *v, id)) {
         return std::move(*hidden);
     }
-    auto in = input::parse(c.req);
-    if (!in) {
-        return in.error();
+    auto input = erasure_input(a, c, *v);
+    if (!input) {
+        return std::move(input.error());
     }
-    auto reason = in->text("reason", required, domain::k_max_erase_reason);
-    if (auto bad = in->finish()) {
-        return *bad;
-    }
-    auto meta = a.meta(c, *v, { role::staff });
-    if (!meta) {
-        return error_response(meta.error());
-    }
-    auto done = app::erase_contract_personal_data(a.services(), *meta, id, { *reason });
+    auto done =
+      app::erase_contract_personal_data(a.services(), input->first, id, { input->second });
     return a.written("contract.erase_personal_data", done, id);
 }
 

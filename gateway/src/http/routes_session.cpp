@@ -518,20 +518,12 @@ erase_account(api& a, call& c)
     if (!v) {
         return error_response(v.error());
     }
-    auto in = input::parse(c.req);
-    if (!in) {
-        return in.error();
-    }
-    auto reason = in->text("reason", required, 500);
-    if (auto bad = in->finish()) {
-        return *bad;
-    }
-    auto meta = a.meta(c, *v, { role::staff });
-    if (!meta) {
-        return error_response(meta.error());
+    auto input = erasure_input(a, c, *v);
+    if (!input) {
+        return std::move(input.error());
     }
     const auto& id = c.param("id");
-    auto done = app::erase_account(a.services(), *meta, id, { *reason });
+    auto done = app::erase_account(a.services(), input->first, id, { input->second });
     if (done && done->events > 0) {
         // From the answer on, this instance refuses the account's sessions.
         if (auto settled = a.sessions().settle(done->position); !settled) {
