@@ -15,6 +15,7 @@
 ///   dr/<entry id>  an outcome sent or failed here whose `mail.sent` /
 ///                  `mail.failed` event is not in the log yet (JSON)
 ///   p/smtp         the id of the last outbox entry taken on
+///   p/smtp-erased  the last erasure note of the outbox applied to these
 
 #include "portal/infra/kv_store.hpp"
 
@@ -31,6 +32,7 @@ inline constexpr std::string_view k_delivery_prefix = "d/";
 inline constexpr std::string_view k_delivery_queue_prefix = "dq/";
 inline constexpr std::string_view k_delivery_unrecorded_prefix = "dr/";
 inline constexpr std::string_view k_smtp_checkpoint = "p/smtp";
+inline constexpr std::string_view k_smtp_erasure_checkpoint = "p/smtp-erased";
 
 /// The states of a delivery: `pending` (waiting for a retry), `sending`
 /// (persisted right before the SMTP transaction), `sent`, `failed` (refused

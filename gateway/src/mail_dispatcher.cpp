@@ -279,6 +279,70 @@ mail_dispatcher::record_pending()
     return {};
 }
 
+result<void>
+mail_dispatcher::forget_erased()
+{
+    auto saved = store_.get(k_smtp_erasure_checkpoint);
+    if (!saved) {
+        return fail(saved.error());
+    }
+    std::string after = saved->value_or("");
+    for (;;) {
+        auto notes = projections::outbox_erasures(store_, after, k_outbox_batch);
+        if (!notes) {
+            return fail(notes.error());
+        }
+        if (notes->empty()) {
+            return {};
+        }
+        for (const auto& note : *notes) {
+            const auto& id = note.entry_id;
+            auto entry = projections::outbox_entry(store_, id);
+            if (!entry) {
+                return fail(entry.error());
+            }
+            infra::write_batch batch;
+            auto saved_record = store_.get(record_key(id));
+            if (!saved_record) {
+                return fail(saved_record.error());
+            }
+            if (auto record = *saved_record ? parse_object(**saved_record) : std::nullopt) {
+                // The recipient it went to (or was queued for), unless that
+                // was the erased person's address.
+                if (!*entry || note.change != projections::k_mail_rewritten) {
+                    (*record)["recipient"] = "";
+                }
+                (*record)["subject"] = *entry ? str(**entry, "subject") : std::string{};
+                batch.put(record_key(id), json::serialize(*record));
+            }
+            auto queued_text = store_.get(queue_key(id));
+            if (!queued_text) {
+                return fail(queued_text.error());
+            }
+            if (auto queued = *queued_text ? parse_object(**queued_text) : std::nullopt) {
+                if (*entry) {
+                    queued = std::move(**entry);
+                } else {
+                    // What the queue needs to withdraw it: id, position, kind.
+                    (*queued)["recipient"] = "";
+                    (*queued)["cc"] = json::array{};
+                    (*queued)["subject"] = "";
+                    (*queued)["body"] = "";
+                }
+                batch.put(queue_key(id), json::serialize(*queued));
+            }
+            batch.put(k_smtp_erasure_checkpoint, note.key);
+            if (auto written = store_.write(batch, true); !written) {
+                return fail(written.error());
+            }
+            after = note.key;
+            spdlog::info("mail delivery: {} {} by an erasure of personal data",
+                         id,
+                         *entry ? "rewritten" : "removed");
+        }
+    }
+}
+
 result<dispatch_pass>
 mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
 {
@@ -288,6 +352,10 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
         spdlog::warn("mail delivery: outcomes not recorded in the log yet: {} ({})",
                      recorded.error().message,
                      recorded.error().code);
+    }
+    // 1. What erasures removed or rewrote since the last pass.
+    if (auto forgotten = forget_erased(); !forgotten) {
+        return fail(forgotten.error());
     }
     if (now() < paused_until_) {
         return pass;
@@ -311,7 +379,7 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
                 break;
         }
     };
-    // 1. The queue: retries that are due, entries a crash left `sending`,
+    // 2. The queue: retries that are due, entries a crash left `sending`,
     // and entries waiting for their owner (no record of their own). One
     // window per pass, after the one of the pass before (wrapping), so that
     // entries that are not due cannot keep due ones out of every window.
@@ -367,7 +435,7 @@ mail_dispatcher::dispatch_pending(const std::function<bool()>& keep_going)
         }
     }
     queue_cursor_ = window->next;
-    // 2. New outbox entries after the checkpoint (or, the first time, after
+    // 3. New outbox entries after the checkpoint (or, the first time, after
     // the last mail written as a file).
     auto saved = store_.get(k_smtp_checkpoint);
     if (!saved) {

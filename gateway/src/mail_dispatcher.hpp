@@ -19,6 +19,17 @@
 /// failure the dispatcher pauses for `first_delay` before it tries any
 /// other entry (the server is probably down).
 ///
+/// Erasures: each pass first applies the outbox's erasure notes
+/// (`projections::outbox_erasures`, checkpoint `p/smtp-erased`) to the
+/// entries' records and queue: the record of a removed entry forgets its
+/// recipient and subject, whatever its status (a mail already sent keeps
+/// its status, Message-ID and attempts); a readdressed entry's record (it
+/// was for the erased login's address) forgets its recipient; a rewritten
+/// one takes the subject as it is now. A queued copy (`dq/`) takes the
+/// entry as it is now (a retry of a readdressed one goes to the new
+/// address), or, for a removed one, loses recipient, copies, subject and
+/// body until the queue withdraws it (below).
+///
 /// Withdrawn entries: a queued entry that the outbox model no longer holds,
 /// although it has projected past the entry's position, was removed by an
 /// erasure of the personal data it was for (`projections::
@@ -156,7 +167,8 @@ class mail_dispatcher
                                                          std::unique_ptr<infra::mail_sender> sender,
                                                          mail_dispatcher_options options);
 
-    /// One pass: first the outcomes still to record in the log, then the
+    /// One pass: first the outcomes still to record in the log and the
+    /// outbox's erasure notes (records and queue forget the erased data), then the
     /// queued entries that are due in the next window of the queue (retries,
     /// an entry left `sending` by a crash: resent at once unless its outcome
     /// is in the log, entries waiting for their owner; in outbox order),
@@ -193,6 +205,9 @@ class mail_dispatcher
                             bool take_on);
     /// Appends the outcomes kept in `dr/` (appends that failed before).
     result<void> record_pending();
+    /// Applies the outbox's erasure notes after `p/smtp-erased` to the
+    /// records and the queue (see "Erasures" above).
+    result<void> forget_erased();
     /// Appends one outcome (`outcome_json`); an outcome already in the log
     /// (recorded by another instance) counts as done.
     result<void> append_outcome(const boost::json::object& outcome);

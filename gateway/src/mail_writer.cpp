@@ -286,4 +286,56 @@ mail_writer::write_pending(const std::function<bool()>& keep_going)
     }
 }
 
+result<std::size_t>
+mail_writer::forget_erased(const std::function<bool()>& keep_going)
+{
+    auto saved = store_.get(k_mail_files_erasure_checkpoint);
+    if (!saved) {
+        return fail(saved.error());
+    }
+    std::string after = saved->value_or("");
+    std::size_t changed = 0;
+    for (;;) {
+        auto notes = projections::outbox_erasures(store_, after, 100);
+        if (!notes) {
+            return fail(notes.error());
+        }
+        if (notes->empty()) {
+            return changed;
+        }
+        for (const auto& note : *notes) {
+            if (keep_going && !keep_going()) {
+                return changed;
+            }
+            auto entry = projections::outbox_entry(store_, note.entry_id);
+            if (!entry) {
+                return fail(entry.error());
+            }
+            auto file_id = outbox_mail_id(note.entry_id);
+            result<bool> done = false;
+            if (!*entry || note.change != projections::k_mail_rewritten) {
+                // A mail to the erased person (or made for the erased
+                // login's address): its file goes.
+                done = outbox_.remove(file_id);
+            } else {
+                auto m = render_outbox_entry(log_, **entry, options_.mail, options_.key);
+                if (!m) {
+                    return fail(m.error());
+                }
+                done = outbox_.replace(file_id, *m);
+            }
+            if (!done) {
+                return fail(done.error());
+            }
+            changed += *done ? 1 : 0;
+            after = note.key;
+            infra::write_batch checkpoint;
+            checkpoint.put(k_mail_files_erasure_checkpoint, after);
+            if (auto written = store_.write(checkpoint); !written) {
+                return fail(written.error());
+            }
+        }
+    }
+}
+
 } // namespace portal::cli

@@ -9,7 +9,9 @@
 /// link or PIN in the file is the one the account accepts. Notifications use
 /// the outbox entry's German text plus a link into the portal. Exactly one
 /// file per outbox entry, also across restarts (the file name is the entry's
-/// id; an existing file is left alone).
+/// id; an existing file is left alone). When an erasure of personal data
+/// removes or rewrites an outbox entry, its file goes or is rewritten too
+/// (`forget_erased`).
 
 #include "portal/events/event_log.hpp"
 #include "portal/infra/kv_store.hpp"
@@ -27,6 +29,10 @@ namespace portal::cli {
 /// The key of the last outbox entry written as a file, in the read-model
 /// store.
 inline constexpr std::string_view k_mail_files_checkpoint = "p/mail";
+
+/// The key of the last erasure note of the outbox
+/// (`projections::outbox_erasures`) applied to the mail files.
+inline constexpr std::string_view k_mail_files_erasure_checkpoint = "p/mail-erased";
 
 /// The mail id of an outbox entry: its id with `/` as `-` (the `.eml` file
 /// name).
@@ -85,6 +91,16 @@ class mail_writer
     /// many files it wrote; stops early (between mails) when `keep_going`
     /// returns false. Thread: one caller at a time.
     result<std::size_t> write_pending(const std::function<bool()>& keep_going = {});
+
+    /// Applies the outbox's erasure notes after the last one applied to the
+    /// files written so far: the file of an entry that an erasure removed
+    /// or readdressed (it was made for an erased address) is deleted, the
+    /// file of an entry it rewrote (the trainee's name and texts taken out)
+    /// is written again as the entry is now; entries
+    /// without a file are left to `write_pending`. Returns how many files
+    /// it deleted or rewrote; stops early like `write_pending`. Thread: the
+    /// caller of `write_pending`.
+    result<std::size_t> forget_erased(const std::function<bool()>& keep_going = {});
 
   private:
     mail_writer(events::event_log& log,

@@ -135,8 +135,9 @@ start_policies(events::event_log& log,
       });
 }
 
-mail_files::mail_files(std::unique_ptr<mail_writer> writer)
+mail_files::mail_files(std::unique_ptr<mail_writer> writer, bool write_new)
   : writer_(std::move(writer))
+  , write_new_(write_new)
   , thread_([this] { run(); })
 {
 }
@@ -161,9 +162,16 @@ mail_files::run()
     std::unique_lock lock(mu_);
     while (!stopping_) {
         lock.unlock();
-        auto written = writer_->write_pending(keep_going);
-        if (!written) {
-            spdlog::warn("mail files: {} ({})", written.error().message, written.error().code);
+        if (write_new_) {
+            auto written = writer_->write_pending(keep_going);
+            if (!written) {
+                spdlog::warn("mail files: {} ({})", written.error().message, written.error().code);
+            }
+        }
+        if (auto forgotten = writer_->forget_erased(keep_going); !forgotten) {
+            spdlog::warn("mail files: erasures not applied yet: {} ({})",
+                         forgotten.error().message,
+                         forgotten.error().code);
         }
         lock.lock();
         cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; });
@@ -311,6 +319,16 @@ instance::start(instance_options options)
             return fail(opened.error());
         }
         dispatcher = std::move(*opened);
+        // Mail files of an earlier run without SMTP: erasures still reach them.
+        std::error_code ec;
+        if (std::filesystem::is_directory(options.data_dir / "mail", ec)) {
+            auto writer = mail_writer::open(
+              *self->log_, *self->store_, { options.data_dir / "mail", mail, *key });
+            if (!writer) {
+                return fail(writer.error());
+            }
+            self->mails_ = std::make_unique<mail_files>(std::move(*writer), false);
+        }
     } else {
         auto writer =
           mail_writer::open(*self->log_, *self->store_, { options.data_dir / "mail", mail, *key });

@@ -78,17 +78,21 @@ result<std::string> create_staff_account(const app::services& services,
                                          infra::password_cost cost,
                                          timestamp now);
 
-/// Writes the outbox's mails as files every half second until destroyed.
+/// Writes the outbox's mails as files every half second until destroyed,
+/// and applies erasures to the files written (`mail_writer::forget_erased`).
+/// With `write_new` false (mails go over SMTP, files of an earlier run
+/// remain) it only applies erasures.
 class mail_files
 {
   public:
-    explicit mail_files(std::unique_ptr<mail_writer> writer);
+    explicit mail_files(std::unique_ptr<mail_writer> writer, bool write_new = true);
     ~mail_files();
 
   private:
     void run();
 
     std::unique_ptr<mail_writer> writer_;
+    bool write_new_ = true;
     std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;

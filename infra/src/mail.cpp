@@ -1182,12 +1182,36 @@ eml_outbox::write(std::string_view mail_id, const mail_message& m) const
         return eml_written{ path, true };
     }
 
+    auto temp = write_temp(mail_id, m);
+    if (!temp) {
+        return fail(temp.error());
+    }
+    auto moved = rename_no_replace(*temp, path);
+    if (!moved || !*moved) {
+        ::unlink(temp->c_str());
+    }
+    if (!moved) {
+        return fail(moved.error());
+    }
+    if (auto synced = sync_dir(dir_); !synced) {
+        return fail(synced.error());
+    }
+    if (!*moved) {
+        spdlog::info("mail {} already written: {}", mail_id, path.string());
+        return eml_written{ path, true };
+    }
+    spdlog::info("mail {} written to {}", mail_id, path.string());
+    return eml_written{ path, false };
+}
+
+result<std::filesystem::path>
+eml_outbox::write_temp(std::string_view mail_id, const mail_message& m) const
+{
     auto message = m;
     if (message.message_id.empty()) {
         message.message_id = fmt::format("{}@{}", mail_id, domain_of(m.from.email));
     }
     auto bytes = compose(message);
-
     auto temp =
       dir_ / fmt::format(".{}.{}.{}.tmp", mail_id, ::getpid(), g_temp_counter.fetch_add(1));
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -1202,22 +1226,59 @@ eml_outbox::write(std::string_view mail_id, const mail_message& m) const
         ::unlink(temp.c_str());
         return fail(written ? io_error("cannot sync", temp, sync_err) : written.error());
     }
-    auto moved = rename_no_replace(temp, path);
-    if (!moved || !*moved) {
-        ::unlink(temp.c_str());
+    return temp;
+}
+
+result<bool>
+eml_outbox::replace(std::string_view mail_id, const mail_message& m) const
+{
+    if (!valid_mail_id(mail_id)) {
+        return fail(error::invalid(
+          "mail.bad_id", "a mail id is 1-128 of A-Z a-z 0-9 . _ - and not starting with ."));
     }
-    if (!moved) {
-        return fail(moved.error());
+    if (auto ok = validate(m); !ok) {
+        return fail(ok.error());
+    }
+    auto path = dir_ / (std::string(mail_id) + ".eml");
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        return false;
+    }
+    auto temp = write_temp(mail_id, m);
+    if (!temp) {
+        return fail(temp.error());
+    }
+    if (::rename(temp->c_str(), path.c_str()) != 0) {
+        auto err = errno;
+        ::unlink(temp->c_str());
+        return fail(io_error("cannot rename to", path, err));
     }
     if (auto synced = sync_dir(dir_); !synced) {
         return fail(synced.error());
     }
-    if (!*moved) {
-        spdlog::info("mail {} already written: {}", mail_id, path.string());
-        return eml_written{ path, true };
+    spdlog::info("mail {} rewritten in {}", mail_id, path.string());
+    return true;
+}
+
+result<bool>
+eml_outbox::remove(std::string_view mail_id) const
+{
+    if (!valid_mail_id(mail_id)) {
+        return fail(error::invalid(
+          "mail.bad_id", "a mail id is 1-128 of A-Z a-z 0-9 . _ - and not starting with ."));
     }
-    spdlog::info("mail {} written to {}", mail_id, path.string());
-    return eml_written{ path, false };
+    auto path = dir_ / (std::string(mail_id) + ".eml");
+    if (::unlink(path.c_str()) != 0) {
+        if (errno == ENOENT) {
+            return false;
+        }
+        return fail(io_error("cannot remove", path, errno));
+    }
+    if (auto synced = sync_dir(dir_); !synced) {
+        return fail(synced.error());
+    }
+    spdlog::info("mail {} removed from {}", mail_id, dir_.string());
+    return true;
 }
 
 } // namespace portal::infra

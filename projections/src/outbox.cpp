@@ -8,13 +8,22 @@
 //   l/account/<id>, l/contract/<id>, l/trainer/<trainerId>, l/report/<id>,
 //   l/exam/<id>, l/reg/<examId>/<registrationId>, l/rep/<representativeId>,
 //   l/proposal/<id>                    lookups
+//   erased/<position>/<entry id>       an entry that the erasure at
+//                                      <position> removed, rewrote or
+//                                      readdressed (the value says which), for
+//                                      the mail side (files, delivery
+//                                      records); live only: a rebuild notes
+//                                      only the entries it still has then
 //
 // `contract.personal_data_erased` removes the trainee's name and addresses
 // of the contract from the lookups and the entries (see `erase_trainee`);
-// `company.person_erased` the trainer's or representative's (`erase_person`).
+// `company.person_erased` the trainer's or representative's (`erase_person`);
+// `account.erased` the account's access mails.
 
 #include "json_util.hpp"
 #include "portal/projections/read_models.hpp"
+
+#include <algorithm>
 
 namespace portal::projections {
 
@@ -37,7 +46,8 @@ class outbox final : public projector
   public:
     std::string_view name() const override { return k_outbox; }
     /// 2: proposal mails to trainers name the trainer in their reference.
-    std::uint32_t version() const override { return 2; }
+    /// 3: erasures note the entries they remove or rewrite (`erased/`).
+    std::uint32_t version() const override { return 3; }
 
     result<void> apply(const events::recorded_event& event,
                        schema::Envelope::Reader env,
@@ -52,7 +62,7 @@ class outbox final : public projector
                 done = account(event, payload.getAccount(), batch, model, mails);
                 break;
             case schema::Event::COMPANY:
-                done = company(payload.getCompany(), batch, model, mails);
+                done = company(event, payload.getCompany(), batch, model, mails);
                 break;
             case schema::Event::CONTRACT:
                 done = contract(event, payload.getContract(), batch, model);
@@ -108,6 +118,51 @@ class outbox final : public projector
         return json::object{};
     }
 
+    /// Removes the entry `id` for the erasure at `at` (a rebuild without the
+    /// erased data would not make it) and notes it for the mail side.
+    static void withdraw(write_batch& batch, std::uint64_t at, const std::string& id)
+    {
+        batch.erase("mail/" + id);
+        batch.put(fmt::format("erased/{}/{}", pos_key(at), id), k_mail_removed);
+    }
+
+    /// Stores the entry `m` as the erasure at `at` left it and notes it for
+    /// the mail side: `k_mail_rewritten` (texts) or `k_mail_readdressed`
+    /// (another recipient).
+    static void rewrite(write_batch& batch,
+                        std::uint64_t at,
+                        json::object&& m,
+                        std::string_view change = k_mail_rewritten)
+    {
+        auto id = get_str(m, "id");
+        batch.put_json("mail/" + id, std::move(m));
+        batch.put(fmt::format("erased/{}/{}", pos_key(at), id), change);
+    }
+
+    /// Withdraws (above) every entry of one of `kinds` whose reference has
+    /// `member` equal to `id`: the mails to a person whose data is erased.
+    static result<void> withdraw_mails_to(write_batch& batch,
+                                          reader& model,
+                                          std::uint64_t at,
+                                          std::initializer_list<std::string_view> kinds,
+                                          std::string_view member,
+                                          std::string_view id)
+    {
+        auto entries = model.documents("mail/");
+        if (!entries) {
+            return fail(entries.error());
+        }
+        for (const auto& m : *entries) {
+            auto kind = get_str(m, "kind");
+            const auto* ref = m.if_contains("reference");
+            if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end() && ref != nullptr &&
+                ref->is_object() && get_str(ref->as_object(), member) == id) {
+                withdraw(batch, at, get_str(m, "id"));
+            }
+        }
+        return {};
+    }
+
     template<class F>
     static result<void> update(write_batch& batch,
                                reader& model,
@@ -156,25 +211,7 @@ class outbox final : public projector
             });
         }
         if (e.isErased()) {
-            // As a rebuild reads the account without its address: its
-            // access mails (invitation, PIN, password reset) had no
-            // recipient.
-            batch.erase(key);
-            auto entries = model.documents("mail/");
-            if (!entries) {
-                return fail(entries.error());
-            }
-            for (const auto& m : *entries) {
-                auto kind = get_str(m, "kind");
-                const auto* ref = m.if_contains("reference");
-                if ((kind == "invitation" || kind == "supervisor_pin" ||
-                     kind == "password_reset") &&
-                    ref != nullptr && ref->is_object() &&
-                    get_str(ref->as_object(), "accountId") == id) {
-                    batch.erase("mail/" + get_str(m, "id"));
-                }
-            }
-            return {};
+            return erase_account(event.position.value, id, batch, model);
         }
         auto a = lookup(model, key);
         if (!a) {
@@ -228,7 +265,8 @@ class outbox final : public projector
         return {};
     }
 
-    static result<void> company(schema::CompanyEvent::Reader e,
+    static result<void> company(const events::recorded_event& event,
+                                schema::CompanyEvent::Reader e,
                                 write_batch& batch,
                                 reader& model,
                                 std::vector<mail>& mails)
@@ -268,7 +306,7 @@ class outbox final : public projector
                 return {};
             }
             case schema::CompanyEvent::PERSON_ERASED:
-                return erase_person(e.getPersonErased(), batch, model);
+                return erase_person(event.position.value, e.getPersonErased(), batch, model);
             default:
                 return {};
         }
@@ -306,10 +344,73 @@ class outbox final : public projector
                     c["trainerIds"] = std::move(trainers);
                 });
             case schema::ContractEvent::PERSONAL_DATA_ERASED:
-                return erase_trainee(id_of(event.stream, "contract-"), batch, model);
+                return erase_trainee(
+                  event.position.value, id_of(event.stream, "contract-"), batch, model);
             default:
                 return {};
         }
+    }
+
+    /// `account.erased`: as a rebuild reads the account without its
+    /// address: its access mails (invitation, PIN, password reset) had no
+    /// recipient, and a trainee's record decisions and exam results went to
+    /// the contract's address instead of the login's (or to nobody, when
+    /// that is erased too).
+    static result<void> erase_account(std::uint64_t erased_at,
+                                      const std::string& id,
+                                      write_batch& batch,
+                                      reader& model)
+    {
+        auto key = "l/account/" + id;
+        auto account = lookup(model, key);
+        if (!account) {
+            return fail(account.error());
+        }
+        auto email = lower(get_str(*account, "email"));
+        batch.erase(key);
+        auto withdrawn = withdraw_mails_to(batch,
+                                           model,
+                                           erased_at,
+                                           { "invitation", "supervisor_pin", "password_reset" },
+                                           "accountId",
+                                           id);
+        if (!withdrawn || email.empty()) {
+            return withdrawn;
+        }
+        auto mails = model.documents("mail/");
+        if (!mails) {
+            return fail(mails.error());
+        }
+        for (auto& m : *mails) {
+            auto kind = get_str(m, "kind");
+            const auto* ref = m.if_contains("reference");
+            if ((kind != "record_approved" && kind != "record_rejected" &&
+                 kind != "results_published") ||
+                ref == nullptr || !ref->is_object() || lower(get_str(m, "recipient")) != email) {
+                continue;
+            }
+            auto c = lookup(model, "l/contract/" + get_str(ref->as_object(), "contractId"));
+            if (!c) {
+                return fail(c.error());
+            }
+            // The trainee's address as a rebuild finds it: this account's
+            // reads empty.
+            auto recipient = get_str(*c, "traineeEmail");
+            if (get_str(*c, "traineeAccountId") != id) {
+                auto other = trainee_email(model, *c);
+                if (!other) {
+                    return fail(other.error());
+                }
+                recipient = *other;
+            }
+            if (recipient.empty()) {
+                withdraw(batch, erased_at, get_str(m, "id"));
+            } else if (recipient != get_str(m, "recipient")) {
+                m["recipient"] = recipient;
+                rewrite(batch, erased_at, std::move(m), k_mail_readdressed);
+            }
+        }
+        return {};
     }
 
     /// `contract.personal_data_erased`: the outbox as a rebuild makes it once
@@ -324,7 +425,8 @@ class outbox final : public projector
     ///   sent them the records are gone;
     /// - every other mail of the contract keeps its recipient and loses the
     ///   trainee's name from subject and body.
-    static result<void> erase_trainee(const std::string& contract_id,
+    static result<void> erase_trainee(std::uint64_t erased_at,
+                                      const std::string& contract_id,
                                       write_batch& batch,
                                       reader& model)
     {
@@ -376,20 +478,22 @@ class outbox final : public projector
                 get_str(ref->as_object(), "contractId") != contract_id) {
                 continue;
             }
-            auto mail_key = "mail/" + get_str(m, "id");
             auto recipient = lower(get_str(m, "recipient"));
             bool to_contract_address =
               !contract_email.empty() && recipient == contract_email && recipient != account_email;
             // A record's approver: their address was sealed with the record.
             if (get_str(m, "kind") == "reminder" || get_str(m, "kind") == "record_submitted" ||
                 to_contract_address) {
-                batch.erase(mail_key);
+                withdraw(batch, erased_at, get_str(m, "id"));
                 continue;
             }
-            auto body = without_decision_text(get_str(m, "kind"), get_str(m, "body"));
-            m["subject"] = without_name(get_str(m, "subject"));
-            m["body"] = without_name(body);
-            batch.put_json(mail_key, std::move(m));
+            auto subject = without_name(get_str(m, "subject"));
+            auto body = without_name(without_decision_text(get_str(m, "kind"), get_str(m, "body")));
+            if (subject != get_str(m, "subject") || body != get_str(m, "body")) {
+                m["subject"] = subject;
+                m["body"] = body;
+                rewrite(batch, erased_at, std::move(m));
+            }
         }
         return {};
     }
@@ -398,7 +502,8 @@ class outbox final : public projector
     /// key is destroyed, the lookup has neither name nor address, and the
     /// mails to the person (proposal news to a trainer, the approval of an
     /// employee representative) had no recipient: gone.
-    static result<void> erase_person(schema::CompanyPersonErased::Reader erased,
+    static result<void> erase_person(std::uint64_t at,
+                                     schema::CompanyPersonErased::Reader erased,
                                      write_batch& batch,
                                      reader& model)
     {
@@ -424,18 +529,7 @@ class outbox final : public projector
         if (!person->empty()) {
             batch.put_json(lookup_key, json::object{ { "email", "" }, { "name", "" } });
         }
-        auto mails = model.documents("mail/");
-        if (!mails) {
-            return fail(mails.error());
-        }
-        for (const auto& m : *mails) {
-            const auto* ref = m.if_contains("reference");
-            if (get_str(m, "kind") == kind && ref != nullptr && ref->is_object() &&
-                get_str(ref->as_object(), member) == id) {
-                batch.erase("mail/" + get_str(m, "id"));
-            }
-        }
-        return {};
+        return withdraw_mails_to(batch, model, at, { kind }, member, id);
     }
 
     /// A decision mail's body without the trainer's comment or remarks,
@@ -783,11 +877,56 @@ outbox_entry_withdrawn(infra::kv_store& store, std::string_view id, std::uint64_
     if (!*at || (*at)->position.value <= position) {
         return false; // not projected that far (yet)
     }
-    auto entry = store.get(model_prefix(k_outbox) + "mail/" + std::string(id));
+    auto entry = outbox_entry(store, id);
     if (!entry) {
         return fail(entry.error());
     }
     return !entry->has_value();
+}
+
+result<std::optional<json::object>>
+outbox_entry(infra::kv_store& store, std::string_view id)
+{
+    auto value = store.get(model_prefix(k_outbox) + "mail/" + std::string(id));
+    if (!value) {
+        return fail(value.error());
+    }
+    if (!*value) {
+        return std::nullopt;
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(**value, ec);
+    if (ec || !v.is_object()) {
+        return fail(error::unavailable("projection.corrupt",
+                                       fmt::format("outbox entry {} is not a JSON object", id)));
+    }
+    return std::move(v.as_object());
+}
+
+result<std::vector<outbox_erasure>>
+outbox_erasures(infra::kv_store& store, std::string_view after, std::size_t limit)
+{
+    auto prefix = model_prefix(k_outbox) + "erased/";
+    auto from = after.empty() ? prefix : prefix + std::string(after) + '\0';
+    std::vector<outbox_erasure> out;
+    if (limit == 0) {
+        return out;
+    }
+    auto scanned = store.scan(
+      from, infra::prefix_end(prefix), [&](std::string_view key, std::string_view value) {
+          // `erased/<position>/<entry id>`: the entry id follows the position.
+          auto rest = key.substr(prefix.size());
+          auto slash = rest.find('/');
+          if (slash != std::string_view::npos) {
+              out.push_back(
+                { std::string(rest), std::string(rest.substr(slash + 1)), std::string(value) });
+          }
+          return out.size() < limit;
+      });
+    if (!scanned) {
+        return fail(scanned.error());
+    }
+    return out;
 }
 
 } // namespace portal::projections

@@ -426,6 +426,83 @@ TEST_F(EndToEnd, MailFilesCarryTheSecretsTheAccountsAccept)
     EXPECT_GE(invitations_checked, 1);
 }
 
+TEST_F(EndToEnd, MailFilesForgetWhatAnErasureTookFromTheOutbox)
+{
+    auto mail_dir = dir.path() / "mail";
+    auto writer = cli::mail_writer::open(
+      *log,
+      *store,
+      { mail_dir, { "https://portal.example", { "Portal", "noreply@portal.example" } }, key });
+    ASSERT_TRUE(writer.has_value()) << writer.error().message;
+    ASSERT_TRUE((*writer)->write_pending());
+    auto files = [&] {
+        std::map<std::string, std::string> out;
+        for (const auto& f : std::filesystem::directory_iterator(mail_dir)) {
+            out[f.path().stem().string()] = portal::testing::read_mail_text(f.path());
+        }
+        return out;
+    };
+    auto naming = [&](const std::string& needle) {
+        std::size_t n = 0;
+        for (const auto& [id, text] : files()) {
+            n += text.find(needle) != std::string::npos ? 1 : 0;
+        }
+        return n;
+    };
+    // A contract with records, decisions and exam results: its trainee.
+    auto company_id = app::company_id_for("10001");
+    auto view = projections::company_view(*store, company_id, today);
+    ASSERT_TRUE(view.has_value());
+    std::string contract_id;
+    std::string trainee;
+    for (const auto& e : view->at("exams").as_array()) {
+        if (e.as_object().contains("result")) {
+            contract_id = str(e.at("contractId"));
+            trainee = str(e.at("traineeName"));
+        }
+    }
+    ASSERT_FALSE(contract_id.empty());
+    ASSERT_FALSE(trainee.empty());
+    auto before = files();
+    ASSERT_GT(naming(trainee), 0U);
+    EXPECT_EQ(*(*writer)->forget_erased(), 0U) << "nothing erased yet";
+
+    domain::command_meta staff;
+    staff.actor = { svc.account_id_of("sachbearbeitung@ihk-demo.de"), events::role::staff, "" };
+    staff.now = now();
+    staff.command_id = "end-erase-1";
+    ASSERT_TRUE(app::end_contract(
+      svc, staff, contract_id, { "2026-01-31", schema::EndReason::TERMINATED, "" }));
+    staff.command_id = "erase-1";
+    ASSERT_TRUE(app::erase_contract_personal_data(
+      svc, staff, contract_id, { "Aufbewahrungsfrist abgelaufen" }));
+    caught_up();
+    auto changed = (*writer)->forget_erased();
+    ASSERT_TRUE(changed.has_value()) << changed.error().message;
+    EXPECT_GT(*changed, 0U);
+    EXPECT_EQ(naming(trainee), 0U) << "no file names the trainee any more";
+    // Exactly the outbox's entries have files: the removed ones' are gone,
+    // the rewritten ones' are there with the entry as it is now.
+    auto after = files();
+    auto entries = projections::outbox_entries(*store, "", 10000);
+    ASSERT_TRUE(entries);
+    std::set<std::string> expected;
+    for (const auto& e : *entries) {
+        expected.insert(cli::outbox_mail_id(str(e.at("id"))));
+    }
+    std::set<std::string> present;
+    std::size_t rewritten = 0;
+    for (const auto& [id, text] : after) {
+        present.insert(id);
+        rewritten += before.contains(id) && before.at(id) != text ? 1 : 0;
+    }
+    EXPECT_EQ(present, expected);
+    EXPECT_LT(after.size(), before.size()) << "mails to her contract's address are gone";
+    EXPECT_GT(rewritten, 0U) << "mails that keep their recipient lose her name";
+    EXPECT_EQ(*(*writer)->forget_erased(), 0U) << "each note once";
+    EXPECT_EQ(*(*writer)->write_pending(), 0U) << "no file comes back";
+}
+
 TEST_F(EndToEnd, ARebuildFromZeroEqualsTheIncrementalModels)
 {
     auto dump = [&] {

@@ -834,6 +834,8 @@ TEST(GatewayContracts, StaffEraseTheTraineesPersonalDataOfAnEndedContract)
     EXPECT_EQ(long_reason.status, 400) << long_reason.body;
     auto got = http.get("/api/v1/contracts/" + a.contract_id, staff, after(ended));
     ASSERT_NE(got.body.find("Lena Hoffmann"), std::string::npos) << "nothing erased yet";
+    // The mail file to the trainee (her login's invitation).
+    ASSERT_GT(env.mails_to("azubi@muster.example").size(), 0U);
 
     auto erased = http.post(path, reason, staff);
     ASSERT_EQ(erased.status, 200) << erased.body;
@@ -878,6 +880,8 @@ TEST(GatewayContracts, StaffEraseTheTraineesPersonalDataOfAnEndedContract)
     // The trainee's login served this contract alone: the portal erases it as
     // well (a process manager), which ends its sessions.
     EXPECT_TRUE(wait_until([&] { return http.get("/api/v1/me", trainee).status == 401; }));
+    // With the login its mail's file is deleted.
+    EXPECT_TRUE(wait_until([&] { return env.mails_to("azubi@muster.example").empty(); }));
 
     // Erased in the append-only log too: the contract's and the exam's events
     // no longer read the trainee (the other company's trainee of the same

@@ -404,6 +404,8 @@ TEST_F(GatewayCore, StaffEraseAnAccountsPersonalDataAndItCanNoLongerSignIn)
     // reads them any more.
     EXPECT_EQ(env.log_mentions("pruefer@example.org"), 0U);
     EXPECT_EQ(env.log_mentions("Erika Prüfer"), 0U);
+    // And in the mail files: the invitation's file (address, name) is deleted.
+    EXPECT_TRUE(wait_until([&] { return env.mails_to("pruefer@example.org").empty(); }));
     EXPECT_EQ(client.get("/api/v1/me", token).status, 401U);
     auto login = client.post(
       "/api/v1/session",

@@ -383,6 +383,55 @@ TEST_F(MailDelivery, AQueuedMailWhoseRecipientIsErasedIsWithdrawnNotSentLater)
     }
 }
 
+TEST_F(MailDelivery, ASentMailsRecordForgetsItsRecipientWhenTheirDataIsErased)
+{
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    gateway_env env(std::nullopt, smtp_options(port));
+    auto& client = env.client();
+    auto staff = env.staff_token();
+    auto created = client.post("/api/v1/accounts",
+                               json_text({ { "role", "examiner" },
+                                           { "name", "Anna Schäfer" },
+                                           { "email", "anna@pruefer.example" } }),
+                               staff);
+    ASSERT_EQ(created.status, 201U) << created.body;
+    sink.wait_for("anna@pruefer.example");
+    json::value record;
+    ASSERT_TRUE(wait_until([&] {
+        record = delivery_to(client, staff, "anna@pruefer.example", "invitation");
+        return record.is_object() && record.at("status").as_string() == "sent";
+    }))
+      << json::serialize(record);
+    auto id = std::string(record.at("id").as_string());
+    auto message_id = std::string(record.at("messageId").as_string());
+    EXPECT_FALSE(std::string(record.at("subject").as_string()).empty());
+
+    auto erased = client.post("/api/v1/accounts/" + created.str("id") + "/erase",
+                              json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
+                              staff);
+    ASSERT_EQ(erased.status, 200U) << erased.body;
+    // The record keeps what happened (sent, Message-ID, attempts), not to whom.
+    ASSERT_TRUE(wait_until([&] {
+        for (const auto& d : deliveries(client, staff)) {
+            if (d.at("id").as_string() == id) {
+                record = d;
+            }
+        }
+        return record.at("recipient").as_string().empty();
+    }))
+      << json::serialize(record);
+    EXPECT_EQ(record.at("subject").as_string(), "");
+    EXPECT_EQ(record.at("status").as_string(), "sent");
+    EXPECT_EQ(record.at("messageId").as_string(), message_id);
+    EXPECT_EQ(record.at("attempts"), json::value(1));
+    for (const auto& d : deliveries(client, staff)) {
+        EXPECT_EQ(json::serialize(d).find("anna@pruefer.example"), std::string::npos)
+          << json::serialize(d);
+    }
+    EXPECT_EQ(sink.to("anna@pruefer.example").size(), 1U) << "sent once, not again";
+}
+
 // --- SIGKILL of `portal serve` while it dispatches ----------------------------
 
 constexpr const char* k_staff_login = "versand@ihk.example";

@@ -844,6 +844,39 @@ TEST(EmlOutbox, WritesOneFilePerMailAndIsIdempotent)
               (std::vector<std::string>{ "mail-0001.eml", "mail-0002.eml" }));
 }
 
+TEST(EmlOutbox, ReplacesAndRemovesOnlyFilesThatExist)
+{
+    portal::testing::temp_dir tmp;
+    auto outbox = eml_outbox::open(tmp.path());
+    ASSERT_TRUE(outbox.has_value());
+    auto m = sample();
+    ASSERT_TRUE(outbox->write("mail-0001", m));
+
+    // Rewritten: the new content replaces the old, no temporary file stays.
+    auto redacted = sample();
+    redacted.subject = "Ausbildungsnachweis freigegeben";
+    auto replaced = outbox->replace("mail-0001", redacted);
+    ASSERT_TRUE(replaced.has_value()) << replaced.error().message;
+    EXPECT_TRUE(*replaced);
+    EXPECT_EQ(read_file(tmp.path() / "mail-0001.eml"), compose(redacted));
+    EXPECT_EQ(files_in(tmp.path()), std::vector<std::string>{ "mail-0001.eml" });
+    // A mail never written is not created by a replace.
+    auto absent = outbox->replace("mail-0002", redacted);
+    ASSERT_TRUE(absent.has_value());
+    EXPECT_FALSE(*absent);
+    EXPECT_EQ(files_in(tmp.path()), std::vector<std::string>{ "mail-0001.eml" });
+
+    auto removed = outbox->remove("mail-0001");
+    ASSERT_TRUE(removed.has_value()) << removed.error().message;
+    EXPECT_TRUE(*removed);
+    EXPECT_TRUE(files_in(tmp.path()).empty());
+    auto again = outbox->remove("mail-0001");
+    ASSERT_TRUE(again.has_value());
+    EXPECT_FALSE(*again);
+    EXPECT_EQ(outbox->remove("../escape").error().code, "mail.bad_id");
+    EXPECT_EQ(outbox->replace("../escape", m).error().code, "mail.bad_id");
+}
+
 TEST(EmlOutbox, RejectsBadMailIdsAndBadMessages)
 {
     portal::testing::temp_dir tmp;

@@ -293,10 +293,25 @@ class eml_outbox
     /// `mail.outbox_unavailable` (unavailable) on I/O failure.
     result<eml_written> write(std::string_view mail_id, const mail_message& m) const;
 
+    /// Replaces the file of `mail_id` with `m`, atomically (a synced
+    /// temporary file renamed over it, then the directory synced), when
+    /// the file exists; returns whether it did. For a mail whose content
+    /// changed after it was written (an erasure of personal data in it).
+    /// Errors: as `write`.
+    result<bool> replace(std::string_view mail_id, const mail_message& m) const;
+
+    /// Removes the file of `mail_id` (then syncs the directory); returns
+    /// whether there was one. Errors: `mail.bad_id` (invalid),
+    /// `mail.outbox_unavailable` (unavailable).
+    result<bool> remove(std::string_view mail_id) const;
+
     /// The directory.
     const std::filesystem::path& dir() const noexcept { return dir_; }
 
   private:
+    /// Composes `m` into a synced hidden temporary file; returns its path.
+    result<std::filesystem::path> write_temp(std::string_view mail_id, const mail_message& m) const;
+
     explicit eml_outbox(std::filesystem::path dir)
       : dir_(std::move(dir))
     {

@@ -147,6 +147,40 @@ result<bool> outbox_entry_withdrawn(infra::kv_store& store,
                                     std::string_view id,
                                     std::uint64_t position);
 
+/// The outbox entry `id`, or nothing when the model does not hold it.
+/// Errors: the store's, `projection.corrupt` (unavailable).
+result<std::optional<boost::json::object>> outbox_entry(infra::kv_store& store,
+                                                        std::string_view id);
+
+/// What an erasure did to an outbox entry (`outbox_erasure::change`).
+inline constexpr std::string_view k_mail_removed = "removed"; ///< a mail to the erased person
+/// The trainee's name and texts taken out; same recipient.
+inline constexpr std::string_view k_mail_rewritten = "rewritten";
+/// Another recipient: the erased login's address gave way to the
+/// contract's (a mail made for the login's address went there).
+inline constexpr std::string_view k_mail_readdressed = "readdressed";
+
+/// An outbox entry that an erasure removed, rewrote or readdressed: what
+/// the mail side must forget too (the entry's `.eml` file, its delivery
+/// record). `key` orders the notes (the erasure's position, then the entry)
+/// and is what to continue after. A later erasure may have changed the
+/// entry again: `outbox_entry` tells whether it is gone by now.
+struct outbox_erasure
+{
+    std::string key;      ///< `<erasure position>/<entry id>`
+    std::string entry_id; ///< the entry
+    std::string change;   ///< `k_mail_removed`, `k_mail_rewritten`, `k_mail_readdressed`
+};
+
+/// The erasures' notes after `after` (a `key`; empty: from the start), at
+/// most `limit`, in the order of the erasures. Live only: a rebuild from
+/// position 0 notes only what it still finds at each erasure, so a reader
+/// keeps its own checkpoint and treats every note as idempotent.
+/// Errors: the store's.
+result<std::vector<outbox_erasure>> outbox_erasures(infra::kv_store& store,
+                                                    std::string_view after,
+                                                    std::size_t limit);
+
 // --- training records ---
 
 /// The records of a contract per period, from the contract's start up to
