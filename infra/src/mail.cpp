@@ -1165,14 +1165,11 @@ eml_outbox::open(std::filesystem::path dir)
 result<eml_written>
 eml_outbox::write(std::string_view mail_id, const mail_message& m) const
 {
-    if (!valid_mail_id(mail_id)) {
-        return fail(error::invalid(
-          "mail.bad_id", "a mail id is 1-128 of A-Z a-z 0-9 . _ - and not starting with ."));
+    auto checked = file_of(mail_id, &m);
+    if (!checked) {
+        return fail(checked.error());
     }
-    if (auto ok = validate(m); !ok) {
-        return fail(ok.error());
-    }
-    auto path = dir_ / (std::string(mail_id) + ".eml");
+    const auto& path = *checked;
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) {
         if (auto synced = sync_dir(dir_); !synced) {
@@ -1205,6 +1202,21 @@ eml_outbox::write(std::string_view mail_id, const mail_message& m) const
 }
 
 result<std::filesystem::path>
+eml_outbox::file_of(std::string_view mail_id, const mail_message* m) const
+{
+    if (!valid_mail_id(mail_id)) {
+        return fail(error::invalid(
+          "mail.bad_id", "a mail id is 1-128 of A-Z a-z 0-9 . _ - and not starting with ."));
+    }
+    if (m != nullptr) {
+        if (auto ok = validate(*m); !ok) {
+            return fail(ok.error());
+        }
+    }
+    return dir_ / (std::string(mail_id) + ".eml");
+}
+
+result<std::filesystem::path>
 eml_outbox::write_temp(std::string_view mail_id, const mail_message& m) const
 {
     auto message = m;
@@ -1232,14 +1244,11 @@ eml_outbox::write_temp(std::string_view mail_id, const mail_message& m) const
 result<bool>
 eml_outbox::replace(std::string_view mail_id, const mail_message& m) const
 {
-    if (!valid_mail_id(mail_id)) {
-        return fail(error::invalid(
-          "mail.bad_id", "a mail id is 1-128 of A-Z a-z 0-9 . _ - and not starting with ."));
+    auto checked = file_of(mail_id, &m);
+    if (!checked) {
+        return fail(checked.error());
     }
-    if (auto ok = validate(m); !ok) {
-        return fail(ok.error());
-    }
-    auto path = dir_ / (std::string(mail_id) + ".eml");
+    const auto& path = *checked;
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
         return false;
@@ -1263,11 +1272,11 @@ eml_outbox::replace(std::string_view mail_id, const mail_message& m) const
 result<bool>
 eml_outbox::remove(std::string_view mail_id) const
 {
-    if (!valid_mail_id(mail_id)) {
-        return fail(error::invalid(
-          "mail.bad_id", "a mail id is 1-128 of A-Z a-z 0-9 . _ - and not starting with ."));
+    auto checked = file_of(mail_id, nullptr);
+    if (!checked) {
+        return fail(checked.error());
     }
-    auto path = dir_ / (std::string(mail_id) + ".eml");
+    const auto& path = *checked;
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT) {
             return false;

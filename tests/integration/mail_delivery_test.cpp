@@ -87,6 +87,28 @@ create_examiner(http_client& client,
     return created;
 }
 
+/// Staff erase an account's personal data.
+void
+erase_account(http_client& client, const std::string& staff, const std::string& id)
+{
+    auto erased = client.post("/api/v1/accounts/" + id + "/erase",
+                              json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
+                              staff);
+    EXPECT_EQ(erased.status, 200U) << erased.body;
+}
+
+/// The delivery record of entry `id` (null when there is none).
+json::value
+delivery_with_id(http_client& client, const std::string& staff, const std::string& id)
+{
+    for (const auto& d : deliveries(client, staff)) {
+        if (d.at("id").as_string() == id) {
+            return d;
+        }
+    }
+    return nullptr;
+}
+
 /// The value of `portal_mail_deliveries_total{result="<result>"}` (-1 when absent).
 long
 delivery_metric(http_client& client, const std::string& result)
@@ -355,16 +377,9 @@ TEST_F(MailDelivery, AQueuedMailWhoseRecipientIsErasedIsWithdrawnNotSentLater)
     auto id = std::string(record.at("id").as_string());
 
     // Retention ends before the server is back: the invitation is withdrawn.
-    auto erased = client.post("/api/v1/accounts/" + created.str("id") + "/erase",
-                              json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
-                              staff);
-    ASSERT_EQ(erased.status, 200U) << erased.body;
+    erase_account(client, staff, created.str("id"));
     ASSERT_TRUE(wait_until([&] {
-        for (const auto& d : deliveries(client, staff)) {
-            if (d.at("id").as_string() == id) {
-                record = d;
-            }
-        }
+        record = delivery_with_id(client, staff, id);
         return record.at("status").as_string() == "failed";
     }))
       << json::serialize(record);
@@ -390,12 +405,7 @@ TEST_F(MailDelivery, ASentMailsRecordForgetsItsRecipientWhenTheirDataIsErased)
     gateway_env env(std::nullopt, smtp_options(port));
     auto& client = env.client();
     auto staff = env.staff_token();
-    auto created = client.post("/api/v1/accounts",
-                               json_text({ { "role", "examiner" },
-                                           { "name", "Anna Schäfer" },
-                                           { "email", "anna@pruefer.example" } }),
-                               staff);
-    ASSERT_EQ(created.status, 201U) << created.body;
+    auto created = create_examiner(client, staff, "Anna Schäfer", "anna@pruefer.example");
     sink.wait_for("anna@pruefer.example");
     json::value record;
     ASSERT_TRUE(wait_until([&] {
@@ -407,17 +417,10 @@ TEST_F(MailDelivery, ASentMailsRecordForgetsItsRecipientWhenTheirDataIsErased)
     auto message_id = std::string(record.at("messageId").as_string());
     EXPECT_FALSE(std::string(record.at("subject").as_string()).empty());
 
-    auto erased = client.post("/api/v1/accounts/" + created.str("id") + "/erase",
-                              json_text({ { "reason", "Aufbewahrungsfrist abgelaufen" } }),
-                              staff);
-    ASSERT_EQ(erased.status, 200U) << erased.body;
+    erase_account(client, staff, created.str("id"));
     // The record keeps what happened (sent, Message-ID, attempts), not to whom.
     ASSERT_TRUE(wait_until([&] {
-        for (const auto& d : deliveries(client, staff)) {
-            if (d.at("id").as_string() == id) {
-                record = d;
-            }
-        }
+        record = delivery_with_id(client, staff, id);
         return record.at("recipient").as_string().empty();
     }))
       << json::serialize(record);

@@ -309,6 +309,10 @@ class eml_outbox
     const std::filesystem::path& dir() const noexcept { return dir_; }
 
   private:
+    /// The file of `mail_id` after checking the id and, unless null, the
+    /// message. Errors: `mail.bad_id`, those of `validate` (invalid).
+    result<std::filesystem::path> file_of(std::string_view mail_id, const mail_message* m) const;
+
     /// Composes `m` into a synced hidden temporary file; returns its path.
     result<std::filesystem::path> write_temp(std::string_view mail_id, const mail_message& m) const;
 
