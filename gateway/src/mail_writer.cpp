@@ -7,6 +7,7 @@
 #include "portal/projections/read_models.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -319,10 +320,19 @@ mail_writer::forget_erased(const std::function<bool()>& keep_going)
                 done = outbox_.remove(file_id);
             } else {
                 auto m = render_outbox_entry(log_, **entry, options_.mail, options_.key);
-                if (!m) {
-                    return fail(m.error());
+                if (!m && m.error().cls == error_class::unavailable) {
+                    return fail(m.error()); // the log: the next pass tries again
                 }
-                done = outbox_.replace(file_id, *m);
+                if (m) {
+                    done = outbox_.replace(file_id, *m);
+                } else {
+                    // Never keep the erased data for want of a new rendering.
+                    spdlog::warn("mail files: {} cannot be rendered again ({}); its file is "
+                                 "deleted",
+                                 note.entry_id,
+                                 m.error().message);
+                    done = outbox_.remove(file_id);
+                }
             }
             if (!done) {
                 return fail(done.error());

@@ -503,6 +503,39 @@ TEST_F(EndToEnd, MailFilesForgetWhatAnErasureTookFromTheOutbox)
     EXPECT_EQ(*(*writer)->write_pending(), 0U) << "no file comes back";
 }
 
+TEST_F(EndToEnd, AnErasedMailThatCannotBeRenderedAgainLosesItsFile)
+{
+    auto mail_dir = dir.path() / "mail";
+    auto writer = cli::mail_writer::open(
+      *log,
+      *store,
+      { mail_dir, { "https://portal.example", { "Portal", "noreply@portal.example" } }, key });
+    ASSERT_TRUE(writer.has_value()) << writer.error().message;
+    // A rewritten entry whose event this log does not have (a damaged
+    // model): its file must not keep the erased data.
+    const std::string id = "7fffffffffffffff/00";
+    json::object entry{ { "id", id },
+                        { "position", 0x7fffffffffffffffULL },
+                        { "kind", "record_approved" },
+                        { "recipient", "a@example.org" },
+                        { "subject", "x" },
+                        { "body", "x" } };
+    infra::write_batch batch;
+    batch.put(projections::model_prefix(projections::k_outbox) + "mail/" + id,
+              json::serialize(entry));
+    batch.put(projections::model_prefix(projections::k_outbox) + "erased/7fffffffffffffff/" + id,
+              projections::k_mail_rewritten);
+    ASSERT_TRUE(store->write(batch));
+    auto file = mail_dir / (cli::outbox_mail_id(id) + ".eml");
+    std::ofstream(file) << "Subject: Ausbildungsnachweis von Lena Hoffmann\r\n";
+    ASSERT_TRUE(std::filesystem::exists(file));
+
+    auto changed = (*writer)->forget_erased();
+    ASSERT_TRUE(changed.has_value()) << changed.error().message;
+    EXPECT_EQ(*changed, 1U);
+    EXPECT_FALSE(std::filesystem::exists(file));
+}
+
 TEST_F(EndToEnd, ARebuildFromZeroEqualsTheIncrementalModels)
 {
     auto dump = [&] {
