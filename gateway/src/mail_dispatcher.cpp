@@ -331,8 +331,11 @@ mail_dispatcher::forget_erased()
                 }
                 batch.put(queue_key(id), json::serialize(*queued));
             }
+            // Synced when it forgets something; a checkpoint alone may be lost
+            // (the note is then applied again, to the same result).
+            bool forgets = !batch.empty();
             batch.put(k_smtp_erasure_checkpoint, note.key);
-            if (auto written = store_.write(batch, true); !written) {
+            if (auto written = store_.write(batch, forgets); !written) {
                 return fail(written.error());
             }
             after = note.key;
