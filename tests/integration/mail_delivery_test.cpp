@@ -558,6 +558,54 @@ TEST_F(MailDelivery, SigkillWhileDispatchingLosesNoMailAndDuplicatesAtMostTheOne
     EXPECT_EQ(server.terminate(), 0);
 }
 
+// --- mail files of an earlier run without SMTP -------------------------------
+
+TEST_F(MailDelivery, MailFilesOfAnEarlierRunWithoutSmtpStillForgetAnErasedPerson)
+{
+    smtp_sink sink(port, sink_root.path() / "in");
+    ASSERT_TRUE(sink.start());
+    temp_dir dir;
+    auto staff_added =
+      run_process(k_portal,
+                  { "staff", "add", "--data-dir", dir.path().string(), "--login", k_staff_login },
+                  std::string(k_staff_password) + "\n");
+    ASSERT_EQ(staff_added.exit_code, 0) << staff_added.err;
+    auto http_port = free_port();
+    auto files_naming = [&](const std::string& needle) {
+        std::size_t n = 0;
+        std::error_code ec;
+        for (const auto& f : std::filesystem::directory_iterator(dir.path() / "mail", ec)) {
+            n += read_mail_text(f.path()).find(needle) != std::string::npos ? 1 : 0;
+        }
+        return n;
+    };
+    std::string account_id;
+    {
+        // Without SMTP: the invitation is written as a file.
+        portal_process server(k_portal, dir.path(), http_port, { "--no-reminders" });
+        ASSERT_TRUE(server.wait_ready());
+        http_client client(http_port);
+        auto created =
+          create_examiner(client, staff_login(http_port), "Anna Schäfer", "anna@pruefer.example");
+        account_id = created.str("id");
+        ASSERT_TRUE(wait_until([&] { return files_naming("anna@pruefer.example") == 1; }));
+        EXPECT_EQ(server.terminate(), 0);
+    }
+    // Now with SMTP: the file stays until Anna's data is erased.
+    portal_process server(
+      k_portal,
+      dir.path(),
+      http_port,
+      { "--no-reminders", "--smtp-url", "smtp://127.0.0.1:" + std::to_string(port) });
+    ASSERT_TRUE(server.wait_ready());
+    http_client client(http_port);
+    EXPECT_EQ(files_naming("anna@pruefer.example"), 1U);
+    erase_account(client, staff_login(http_port), account_id);
+    EXPECT_TRUE(wait_until([&] { return files_naming("anna@pruefer.example") == 0; }));
+    EXPECT_TRUE(sink.to("anna@pruefer.example").empty()) << "the old mail is not sent now";
+    EXPECT_EQ(server.terminate(), 0);
+}
+
 // --- outcomes in the log (mail.sent / mail.failed) ---------------------------------
 
 /// One recorded outcome of the log.
